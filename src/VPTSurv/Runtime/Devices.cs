@@ -1,0 +1,46 @@
+using TorchSharp;
+
+namespace VPTSurv.Runtime;
+
+/// <summary>Run-time device choice: CUDA when a CUDA backend is referenced and a GPU is present, else CPU.</summary>
+public static class Devices
+{
+    /// <summary>
+    /// Chooses a device. <paramref name="requested"/> may be null or "auto" (CUDA when available, else CPU), "cpu",
+    /// "cuda" or "cuda:N"; asking for CUDA where none is available is an error, not a silent fallback.
+    /// </summary>
+    /// <param name="requested">The user's choice, or null for automatic.</param>
+    /// <param name="log">Receives one line saying which device was chosen and why.</param>
+    public static torch.Device Choose(string? requested = null, Action<string>? log = null)
+    {
+        NativeBackend.EnsureLoaded();
+        var want = (requested ?? "auto").Trim().ToLowerInvariant();
+        bool cuda = torch.cuda.is_available();
+        torch.Device device;
+        string why;
+        if (want == "auto")
+        {
+            device = cuda ? torch.CUDA : torch.CPU;
+            why = cuda ? $"CUDA is available ({torch.cuda.device_count()} device(s))" : "no CUDA device or CUDA backend; using CPU";
+        }
+        else if (want == "cpu")
+        {
+            device = torch.CPU;
+            why = "requested";
+        }
+        else if (want.StartsWith("cuda", StringComparison.Ordinal))
+        {
+            if (!cuda)
+                throw new InvalidOperationException(
+                    $"Device '{requested}' was requested but CUDA is not available: build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU and driver.");
+            device = new torch.Device(want);
+            why = "requested";
+        }
+        else
+        {
+            throw new ArgumentException($"Unknown device '{requested}': expected auto, cpu, cuda or cuda:N.", nameof(requested));
+        }
+        log?.Invoke($"device: {device} ({why})");
+        return device;
+    }
+}
