@@ -1,6 +1,9 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using VPTSurv.Bench;
+using VPTSurv.Runtime;
+
+NativeBackend.EnsureLoaded();
 
 // Usage: dotnet run -c Release --project bench/VPTSurv.Bench -- [name ...] [--out file.json]
 // Each benchmark returns a JSON object; all measurements in one object are taken side by side in the same run.
