@@ -82,16 +82,35 @@ public static class Concordance
 
     private static bool TryHarrell(double[] time, bool[] eventObserved, double[] risk, out ConcordanceResult result)
     {
+        var s = Sweep(time, eventObserved, risk, null);
+        long comparable = s.Concordant + s.Discordant + s.TiedRisk;
+        result = new ConcordanceResult(
+            comparable == 0 ? double.NaN : (s.Concordant + 0.5 * s.TiedRisk) / comparable,
+            s.Concordant, s.Discordant, s.TiedRisk, s.TiedTime, s.TiedTimeAndRisk);
+        return comparable > 0;
+    }
+
+    /// <summary>Pair counts of one sweep; the weighted sums weight every pair by the weight of its earlier death.</summary>
+    internal readonly record struct PairCounts(
+        long Concordant, long Discordant, long TiedRisk, long TiedTime, long TiedTimeAndRisk,
+        double WeightedConcordant, double WeightedDiscordant, double WeightedTiedRisk);
+
+    /// <summary>
+    /// The O(n log n) pair count. Subjects are swept by time descending; within one time, censored subjects enter the
+    /// tree before the deaths are queried (they outlive them) and deaths enter after (deaths at the same time are
+    /// not compared). <paramref name="deathWeight"/> (optional) gives each death's pair weight from its time.
+    /// </summary>
+    internal static PairCounts Sweep(double[] time, bool[] eventObserved, double[] risk, Func<double, double>? deathWeight)
+    {
         int n = time.Length;
         var rank = DenseRanks(risk, out int distinct);
-        // Sweep by time descending; within one time, censored subjects enter the tree before the deaths are
-        // queried (they outlive them), deaths enter after (deaths at the same time are not compared).
         var order = new int[n];
         for (int i = 0; i < n; i++) order[i] = i;
         var keys = (double[])time.Clone();
         Array.Sort(keys, order);
         var tree = new long[distinct + 1];
         long inTree = 0, concordant = 0, discordant = 0, tiedRisk = 0, tiedTime = 0, tiedBoth = 0;
+        double wConc = 0, wDisc = 0, wTied = 0;
         var deathRanks = new List<int>();
         for (int stop = n - 1; stop >= 0;)
         {
@@ -104,12 +123,19 @@ public static class Concordance
                 if (eventObserved[i]) deathRanks.Add(rank[i]);
                 else { Add(tree, rank[i]); inTree++; }
             }
+            double w = deathWeight is null || deathRanks.Count == 0 ? 1 : deathWeight(keys[stop]);
             foreach (int rk in deathRanks)
             {
                 long below = Prefix(tree, rk - 1), atOrBelow = Prefix(tree, rk);
                 concordant += below;
                 tiedRisk += atOrBelow - below;
                 discordant += inTree - atOrBelow;
+                if (deathWeight is not null && w != 0)
+                {
+                    wConc += w * below;
+                    wTied += w * (atOrBelow - below);
+                    wDisc += w * (inTree - atOrBelow);
+                }
             }
             if (deathRanks.Count > 1)
             {
@@ -130,11 +156,7 @@ public static class Concordance
             foreach (int rk in deathRanks) { Add(tree, rk); inTree++; }
             stop = start - 1;
         }
-        long comparable = concordant + discordant + tiedRisk;
-        result = new ConcordanceResult(
-            comparable == 0 ? double.NaN : (concordant + 0.5 * tiedRisk) / comparable,
-            concordant, discordant, tiedRisk, tiedTime, tiedBoth);
-        return comparable > 0;
+        return new PairCounts(concordant, discordant, tiedRisk, tiedTime, tiedBoth, wConc, wDisc, wTied);
     }
 
     /// <summary>1-based dense ranks of the values (equal values share a rank) and the number of distinct values.</summary>
