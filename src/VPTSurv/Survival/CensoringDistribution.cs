@@ -2,9 +2,9 @@ namespace VPTSurv.Survival;
 
 /// <summary>
 /// Kaplan–Meier estimate G of the censoring distribution ("reverse KM"), used for inverse-probability-of-censoring
-/// weights. As in R's <c>survival</c> (fastkm1), a death tied with a censoring at time c is still at risk of being
-/// censored at c (censorings come after deaths): G(t) = prod_{c &lt;= t} (1 - m_c / n_c), with m_c censorings at c and
-/// n_c subjects with time &gt;= c.
+/// weights. As in R's <c>concordance</c> (its fastkm1 routine) and scikit-survival, deaths at a time c leave before
+/// the censorings at c: G(t) = prod_{c &lt;= t} (1 - m_c / n_c), with m_c censorings at c and n_c the subjects with
+/// time &gt; c plus those censored at c.
 /// </summary>
 internal sealed class CensoringDistribution
 {
@@ -26,7 +26,7 @@ internal sealed class CensoringDistribution
             for (int s = start; s <= stop; s++) if (!eventObserved[order[s]]) censored++;
             if (censored > 0)
             {
-                int atRisk = n - start;
+                int atRisk = n - stop - 1 + censored;
                 g *= (double)(atRisk - censored) / atRisk;
                 times.Add(time[order[start]]);
                 values.Add(g);

@@ -95,8 +95,10 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
             var step = Solve(current.Information, current.Score, labels);
             var next = beta + step;
             var trial = Evaluate(x, time, ev, order, next);
-            // Step halving, as coxph, when a full Newton step lowers the likelihood.
-            for (int h = 0; h < 30 && !(trial.Loglik >= current.Loglik); h++)
+            // Step halving, as coxph, when a full Newton step lowers the likelihood. Near the optimum the change is
+            // at rounding level and may be slightly negative: such a step is kept, or halving would stall the fit.
+            double slack = 1e-10 * Math.Abs(current.Loglik);
+            for (int h = 0; h < 30 && !(trial.Loglik >= current.Loglik - slack); h++)
             {
                 next = (beta + next) / 2;
                 trial = Evaluate(x, time, ev, order, next);
