@@ -32,10 +32,10 @@ public class AgainstRTests
 
     [Theory]
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
-    public void Kaplan_meier_equals_R_survfit_with_both_bands_and_medians(string name)
+    public void Kaplan_meier_equals_R_survfit_with_each_band_and_medians(string name)
     {
         var (y, _, _, _, _) = Data(name);
-        foreach (var (band, key) in new[] { (ConfidenceBand.Log, "km_log"), (ConfidenceBand.LogLog, "km_loglog") })
+        foreach (var (band, key) in new[] { (ConfidenceBand.Log, "km_log"), (ConfidenceBand.LogLog, "km_loglog"), (ConfidenceBand.Plain, "km_plain") })
         {
             var r = Dataset(name)[key]!;
             var km = new KaplanMeier(band).Fit(y);

@@ -125,3 +125,18 @@ public class HandCountedTests
         Assert.Equal(fit.Coefficients[0] * 2, fit.LinearPredictor([2.0]), 15);
     }
 }
+
+public class TimeVaryingRiskTests
+{
+    [Fact]
+    public void Auc_with_a_risk_matrix_uses_each_column_at_its_time()
+    {
+        var y = new SurvivalTargets([1.0, 2, 3, 4], [true, false, true, true]);
+        double[] a = [0.9, 0.1, 0.1, 0.2], b = [0.1, 0.5, 0.7, 0.2];
+        var matrix = new double[4, 2];
+        for (int i = 0; i < 4; i++) (matrix[i, 0], matrix[i, 1]) = (a[i], b[i]);
+        var both = new TimeDependentAuc([1.5, 3.5]).Compute(y, matrix);
+        Assert.Equal(new TimeDependentAuc([1.5]).Compute(y, a).Auc[0], both.Auc[0]);
+        Assert.Equal(new TimeDependentAuc([3.5]).Compute(y, b).Auc[0], both.Auc[1]);
+    }
+}
