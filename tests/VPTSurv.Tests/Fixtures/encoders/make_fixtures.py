@@ -340,6 +340,14 @@ def main():
     write_safetensors(os.path.join(HERE, "dtypes.safetensors"),
                       {"f16": values, "bf16": values, "f16_as_f32": values.half().float(), "bf16_as_f32": values.bfloat16().float()},
                       dtype={"f16": "F16", "bf16": "BF16"})
+    # Structure prompt: the high-frequency component of a normalised tile (tau 0.25 removes the centred 8x8 of 16x16).
+    x = torch.randn(2, 3, 16, 16)
+    spec = torch.fft.fftshift(torch.fft.fft2(x), dim=(-2, -1))
+    mask = torch.ones(16, 16)
+    side = round(math.sqrt(0.25) * 16)
+    mask[8 - side // 2:8 - side // 2 + side, 8 - side // 2:8 - side // 2 + side] = 0
+    hfc = torch.fft.ifft2(torch.fft.ifftshift(spec * mask, dim=(-2, -1))).real.abs()
+    write_safetensors(os.path.join(HERE, "hfc_reference.safetensors"), {"input": x, "output": hfc})
     for f in sorted(os.listdir(HERE)):
         print(f, os.path.getsize(os.path.join(HERE, f)))
 
