@@ -4,7 +4,8 @@ namespace VPTSurv.Slides;
 /// <param name="ThumbnailMpp">Resolution of the thumbnail the mask is computed on (µm/px).</param>
 /// <param name="MaxThumbnailSide">Upper bound on the thumbnail's longer side (the MPP is coarsened to respect it).</param>
 /// <param name="MedianRadius">Radius of the median filter on the optical-density map (removes dust and pepper noise).</param>
-/// <param name="MinOdThreshold">Floor of the Otsu threshold on mean optical density (log10): glass is never tissue.</param>
+/// <param name="MinOdThreshold">Floor of the Otsu threshold on mean optical density (log10, relative to the glass): glass
+/// and its noise are never tissue.</param>
 /// <param name="MaxOdThreshold">Cap of the Otsu threshold: on a field that is nearly all tissue, Otsu splits stained
 /// from pale tissue; the cap keeps pale stroma as tissue.</param>
 /// <param name="MinTissueAreaUm2">Tissue components smaller than this are dropped (debris, dust).</param>
@@ -13,8 +14,8 @@ public sealed record TissueDetectionConfig(
     double ThumbnailMpp = 8.0,
     int MaxThumbnailSide = 4096,
     int MedianRadius = 1,
-    double MinOdThreshold = 0.02,
-    double MaxOdThreshold = 0.05,
+    double MinOdThreshold = 0.015,
+    double MaxOdThreshold = 0.03,
     double MinTissueAreaUm2 = 20_000,
     double MaxHoleAreaUm2 = 250_000)
 {
@@ -30,11 +31,12 @@ public sealed record TissueDetectionConfig(
 /// <param name="Thumbnail">The RGB thumbnail the mask was computed on.</param>
 /// <param name="Mask">Width*Height flags, row-major: true = tissue.</param>
 /// <param name="Downsample">Level-0 pixels per thumbnail pixel (x, y).</param>
+/// <param name="Background">The glass colour the optical density is relative to.</param>
 /// <param name="OdThreshold">The optical-density threshold used (Otsu, clamped).</param>
 /// <param name="OtsuThreshold">Otsu's threshold before clamping.</param>
 /// <param name="Warning">Set when no tissue was found (the slide is not rejected: the caller decides).</param>
 public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask, (double X, double Y) Downsample,
-    double OdThreshold, double OtsuThreshold, string? Warning)
+    (byte R, byte G, byte B) Background, double OdThreshold, double OtsuThreshold, string? Warning)
 {
     private int[]? _integral;
 
@@ -85,13 +87,18 @@ public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask,
 }
 
 /// <summary>
-/// Finds tissue on a thumbnail: mean optical density (log10) per pixel, median-filtered, thresholded by Otsu clamped to
+/// Finds tissue on a thumbnail: mean optical density (log10) per pixel relative to the glass (the mean colour of the
+/// brightest 1% of pixels, at least <see cref="MinBackground"/> per channel, so scanners' white balance does not
+/// matter), median-filtered, thresholded by Otsu clamped to
 /// [<see cref="TissueDetectionConfig.MinOdThreshold"/>, <see cref="TissueDetectionConfig.MaxOdThreshold"/>]; then
 /// enclosed holes below a size are filled and components below a minimum area dropped. Stained tissue absorbs in
 /// every channel while glass does not, so optical density separates pale stroma from glass better than saturation.
 /// </summary>
 public static class TissueDetector
 {
+    /// <summary>Lowest glass level per channel: a field whose brightest pixels are darker is taken to have no glass.</summary>
+    public const byte MinBackground = 220;
+
     /// <summary>Detects tissue on <paramref name="slide"/>.</summary>
     /// <param name="slide">The slide.</param>
     /// <param name="config">Settings; <see cref="TissueDetectionConfig.Default"/> when null.</param>
@@ -118,7 +125,8 @@ public static class TissueDetector
         TissueDetectionConfig config, Action<string>? log = null)
     {
         int w = thumb.Width, h = thumb.Height;
-        var od = MedianFilter(OpticalDensity(thumb), w, h, config.MedianRadius);
+        var background = EstimateBackground(thumb);
+        var od = MedianFilter(OpticalDensity(thumb, background), w, h, config.MedianRadius);
         double otsu = Otsu(od, 0, 1.5, 256);
         double t = Math.Clamp(otsu, config.MinOdThreshold, config.MaxOdThreshold);
         var mask = new bool[od.Length];
@@ -132,18 +140,40 @@ public static class TissueDetector
                       "the slide may be blank or out of focus, or the thresholds too strict";
             log?.Invoke(warning);
         }
-        return new TissueMask(slideId, thumb, mask, downsample, t, otsu, warning);
+        return new TissueMask(slideId, thumb, mask, downsample, background, t, otsu, warning);
     }
 
-    /// <summary>Mean over R, G, B of -log10((I + 1) / 256) per pixel.</summary>
-    public static float[] OpticalDensity(RgbImage image)
+    /// <summary>The glass colour: mean of the brightest 1% of pixels (by R+G+B), each channel at least <see cref="MinBackground"/>.</summary>
+    public static (byte R, byte G, byte B) EstimateBackground(RgbImage image)
     {
-        Span<float> lut = stackalloc float[256];
-        for (int i = 0; i < 256; i++) lut[i] = (float)(-Math.Log10((i + 1) / 256.0) / 3);
+        var p = image.Pixels;
+        int n = image.Width * image.Height;
+        var hist = new int[766];
+        for (int i = 0, o = 0; i < n; i++, o += 3) hist[p[o] + p[o + 1] + p[o + 2]]++;
+        int need = Math.Max(1, n / 100), cut = 765;
+        for (int acc = 0; cut > 0 && (acc += hist[cut]) < need; cut--) { }
+        long r = 0, g = 0, b = 0, c = 0;
+        for (int i = 0, o = 0; i < n; i++, o += 3)
+            if (p[o] + p[o + 1] + p[o + 2] >= cut) { r += p[o]; g += p[o + 1]; b += p[o + 2]; c++; }
+        static byte Level(long sum, long count) => (byte)Math.Max(MinBackground, (int)Math.Round(sum / (double)count));
+        return (Level(r, c), Level(g, c), Level(b, c));
+    }
+
+    /// <summary>Mean over R, G, B of -log10((I + 1) / (I0 + 1)) per pixel, I0 the background of that channel (0 at or above it).</summary>
+    public static float[] OpticalDensity(RgbImage image, (byte R, byte G, byte B) background)
+    {
+        var luts = new float[3][];
+        byte[] bg = [background.R, background.G, background.B];
+        for (int c = 0; c < 3; c++)
+        {
+            luts[c] = new float[256];
+            for (int i = 0; i < 256; i++) luts[c][i] = (float)Math.Max(0, -Math.Log10((i + 1) / (bg[c] + 1.0)) / 3);
+        }
         var od = new float[image.Width * image.Height];
         var p = image.Pixels;
+        float[] lr = luts[0], lg = luts[1], lb = luts[2];
         for (int i = 0, o = 0; i < od.Length; i++, o += 3)
-            od[i] = lut[p[o]] + lut[p[o + 1]] + lut[p[o + 2]];
+            od[i] = lr[p[o]] + lg[p[o + 1]] + lb[p[o + 2]];
         return od;
     }
 

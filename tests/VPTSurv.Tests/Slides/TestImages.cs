@@ -11,10 +11,15 @@ internal static class TestImages
     /// <summary>The real 512 x 512 IHC image.</summary>
     public static RgbImage Ihc => IhcImage.Value;
 
+    private static readonly Lazy<RgbImage> TissueOnly = new(() => Ihc.Crop(140, 20, 280, 350));
+
     /// <summary>The IHC image mirrored periodically (no seams) to any size.</summary>
-    public static RgbImage Mirrored(int width, int height)
+    /// <param name="width">Width.</param>
+    /// <param name="height">Height.</param>
+    /// <param name="tissueOnly">Use only the part of the image right of its glass and above the pale lumen at the lower right (x 140..420, y 20..370).</param>
+    public static RgbImage Mirrored(int width, int height, bool tissueOnly = false)
     {
-        var src = Ihc;
+        var src = tissueOnly ? TissueOnly.Value : Ihc;
         var px = new byte[width * height * 3];
         for (int y = 0; y < height; y++)
         {
@@ -41,7 +46,7 @@ internal static class TestImages
     public static (RgbImage Image, bool[] Mask) Blobs(int width, int height, int count, int seed)
     {
         var rng = new Random(seed);
-        var tissue = Mirrored(width, height);
+        var tissue = Mirrored(width, height, tissueOnly: true);
         var px = new byte[width * height * 3];
         for (int i = 0; i < px.Length; i += 3)
         {
