@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 
 namespace VPTSurv.Slides;
@@ -94,26 +95,35 @@ public sealed class OpenSlideFile : ISlide
             throw new ArgumentOutOfRangeException(nameof(level), $"slide '{Id}' has levels 0..{LevelDimensions.Count - 1}, not {level}");
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), $"region size must be positive, got {width}x{height}");
-        var argb = new uint[checked(width * height)];
-        string? error = TryRead(argb, x, y, level, width, height, out long generation);
-        if (error is not null)
+        // Pooled: a 256² ARGB buffer is 256 KB, a large-object allocation per tile otherwise.
+        var argb = ArrayPool<uint>.Shared.Rent(checked(width * height));
+        try
         {
-            Reopen(generation);
-            error = TryRead(argb, x, y, level, width, height, out generation);
+            string? error = TryRead(argb, x, y, level, width, height, out long generation);
             if (error is not null)
             {
                 Reopen(generation);
-                throw new SlideRegionException(Id, Source, x, y, level, width, height, "OpenSlide: " + error);
+                error = TryRead(argb, x, y, level, width, height, out generation);
+                if (error is not null)
+                {
+                    Reopen(generation);
+                    throw new SlideRegionException(Id, Source, x, y, level, width, height, "OpenSlide: " + error);
+                }
             }
+            return ToRgbOverWhite(argb, width, height);
         }
-        return ToRgbOverWhite(argb, width, height);
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(argb);
+        }
     }
 
     /// <summary>Premultiplied ARGB over a white background: c + (255 - a) per channel.</summary>
     internal static RgbImage ToRgbOverWhite(uint[] argb, int width, int height)
     {
-        var px = new byte[argb.Length * 3];
-        for (int i = 0, o = 0; i < argb.Length; i++, o += 3)
+        int n = width * height;
+        var px = new byte[n * 3];
+        for (int i = 0, o = 0; i < n; i++, o += 3)
         {
             uint p = argb[i];
             uint a = p >> 24;

@@ -85,4 +85,13 @@ public class SlideReaderTests
         Assert.Equal(0, TestImages.Diff(img.Crop(40, 60, 10, 10), s.ReadRegion(40, 60, 0, 10, 10)).Max);
         Assert.Equal(0, TestImages.Diff(s.ReadRegion(80, 40, 1, 5, 5), s.ReadRegion(80, 40, 1, 5, 5)).Max);
     }
+
+    [Fact]
+    public void Premultiplied_argb_is_composited_over_white()
+    {
+        // Opaque red; fully transparent; half-transparent premultiplied (a=128, r=64): 64 + 127 = 191 over white.
+        uint[] argb = [0xFFFF0000u, 0x00000000u, 0x80400000u];
+        var rgb = OpenSlideFile.ToRgbOverWhite(argb, 3, 1);
+        Assert.Equal(new byte[] { 255, 0, 0, 255, 255, 255, 191, 127, 127 }, rgb.Pixels);
+    }
 }
