@@ -120,7 +120,7 @@ internal sealed class SyntheticRenderer
                     case Compartment.Epithelium:
                         {
                             float t = fine ? ValueNoise.At(_kEpi, cx / 6, cy / 6) : 0.5f;
-                            c.Hema[p] = 0.085f + 0.05f * t;
+                            c.Hema[p] = 0.045f + 0.03f * t;
                             c.Dab[p] = 0.02f + 0.012f * t;
                             break;
                         }
@@ -162,13 +162,13 @@ internal sealed class SyntheticRenderer
             double b = a * (1 - (0.08 + 0.3 * grade) * PointHash.Unit2(s));
             double angle = Math.PI * PointHash.Unit3(s);
             ulong s2 = PointHash.Mix(s);
-            float od = (float)(0.24 + 0.2 * grade + 0.14 * grade * (PointHash.Unit(s2) - 0.5));
-            Stamp(c, c.Hema, x, y, a, b, angle, od, texture: (float)(0.1 + 0.75 * grade), rim: (float)(0.1 + 0.35 * grade));
+            float od = (float)(0.17 + 0.07 * grade + 0.06 * grade * (PointHash.Unit(s2) - 0.5));
+            Stamp(c, c.Hema, x, y, a, b, angle, od, texture: (float)(0.1 + 0.45 * grade), rim: (float)(0.1 + 0.25 * grade));
             if (PointHash.Unit2(s2) < 0.85 * grade)
             {
                 double t = 2 * Math.PI * PointHash.Unit3(s2);
                 Stamp(c, c.Hema, x + 0.3 * b * Math.Cos(t), y + 0.3 * b * Math.Sin(t), 1.2 + 1.3 * grade, 1.2 + 1.3 * grade, 0,
-                    od + 0.35f, texture: 0, rim: 0);
+                    od + 0.15f, texture: 0, rim: 0);
             }
         });
     }
@@ -184,7 +184,7 @@ internal sealed class SyntheticRenderer
             if (comp is not (Compartment.Stroma or Compartment.BorderStroma) || PointHash.Unit3(h) > 0.55f) return;
             ulong s = PointHash.Mix(h);
             double a = 8 + 4 * PointHash.Unit(s), b = 2.2 + 0.8 * PointHash.Unit2(s);
-            Stamp(c, c.Hema, x, y, a, b, fibreAngle + 0.5 * (PointHash.Unit3(s) - 0.5), 0.42f, texture: 0.1f, rim: 0);
+            Stamp(c, c.Hema, x, y, a, b, fibreAngle + 0.5 * (PointHash.Unit3(s) - 0.5), 0.24f, texture: 0.1f, rim: 0);
         });
         // Unmarked inflammatory cells: small, round, dark, DAB-negative.
         ForCells(c, 30, (i, j) =>
@@ -195,7 +195,7 @@ internal sealed class SyntheticRenderer
             float p = comp switch { Compartment.Stroma or Compartment.BorderStroma => 0.10f, Compartment.Epithelium => 0.02f, _ => 0 };
             if (PointHash.Unit3(h) >= p) return;
             double r = 3.4 + 0.6 * PointHash.Unit(PointHash.Mix(h));
-            Stamp(c, c.Hema, x, y, r, r * 0.92, 0, 0.55f, texture: 0.15f, rim: 0.1f);
+            Stamp(c, c.Hema, x, y, r, r * 0.92, 0, 0.3f, texture: 0.15f, rim: 0.1f);
         });
     }
 
@@ -227,14 +227,14 @@ internal sealed class SyntheticRenderer
                     // CD4 also marks macrophages weakly: large, pale brown cells with a kidney-shaped nucleus.
                     double ang = Math.PI * PointHash.Unit(s);
                     Stamp(c, c.Dab, x, y, 10 + 2 * PointHash.Unit2(s), 8, ang, 0.22f, texture: 0.2f, rim: 0.2f);
-                    Stamp(c, c.Hema, x, y, 5.5, 3.8, ang, 0.3f, texture: 0.1f, rim: 0.2f);
+                    Stamp(c, c.Hema, x, y, 5.5, 3.8, ang, 0.2f, texture: 0.1f, rim: 0.2f);
                     continue;
                 }
                 double rc = 6 + PointHash.Unit2(s), rn = 3.6 + 0.6 * PointHash.Unit(s);
                 float dab = 0.45f + 0.35f * PointHash.Unit3(PointHash.Mix(s));
                 // Membranous/cytoplasmic DAB (a brown ring) around a dark round nucleus.
                 Stamp(c, c.Dab, x, y, rc, rc * 0.95, 0, dab, texture: 0.15f, rim: 0.5f);
-                Stamp(c, c.Hema, x, y, rn, rn, 0, 0.5f, texture: 0.1f, rim: 0.1f);
+                Stamp(c, c.Hema, x, y, rn, rn, 0, 0.3f, texture: 0.1f, rim: 0.1f);
             }
         });
     }
