@@ -49,3 +49,21 @@ public class StrictLoadingTests
         Assert.True(encoder.state_dict()["blocks.0.attn.qkv.weight"].allclose(expected, rtol: 0, atol: 0));
     }
 }
+
+public class NecklessLoadingTests
+{
+    [Fact]
+    public void SamCheckpointLoadsIntoANecklessEncoderWithTheNeckSetAside()
+    {
+        // The Paper preset has no neck but loads SAM's released file, which has one.
+        using var scope = NewDisposeScope();
+        var encoder = (ReferenceFixtures.Sam(64) with { NeckChannels = 0 }).Build();
+        var report = CheckpointLoader.Load(encoder, ReferenceFixtures.Path("sam_tiny.safetensors"));
+        Assert.Contains("neck.0.weight", report.Dropped);
+        Assert.Contains("neck.3.bias", report.Dropped);
+        var io = ReferenceFixtures.Io();
+        using var _ = no_grad();
+        var tokens = encoder.forward(io["sam_64.input"]).view(2, 8, 8, 64);
+        Assert.InRange(ReferenceFixtures.MaxError(tokens, io["sam_64.tokens"]), 0, 1e-4);
+    }
+}
