@@ -67,3 +67,36 @@ public class NecklessLoadingTests
         Assert.InRange(ReferenceFixtures.MaxError(tokens, io["sam_64.tokens"]), 0, 1e-4);
     }
 }
+
+public class KeyMapTests
+{
+    [Fact]
+    public void HuggingFaceClassifierCheckpointIsUnwrapped()
+    {
+        using var scope = NewDisposeScope();
+        var state = SafeTensors.Read(ReferenceFixtures.Path("hf_vit_tiny.safetensors"))
+            .ToDictionary(kv => "vit." + kv.Key, kv => kv.Value);
+        state["classifier.weight"] = zeros(2, 64);
+        var report = CheckpointLoader.Load(ReferenceFixtures.HuggingFace(32).Build(), state);
+        Assert.Equal(CheckpointLayout.HuggingFace, report.Layout);
+        Assert.Contains("classifier.weight", report.Dropped);
+    }
+
+    [Fact]
+    public void IncompleteHuggingFaceAttentionIsReportedByName()
+    {
+        using var scope = NewDisposeScope();
+        var state = SafeTensors.Read(ReferenceFixtures.Path("hf_vit_tiny.safetensors"));
+        state.Remove("encoder.layer.1.attention.attention.value.weight");
+        var ex = Assert.Throws<CheckpointMismatchException>(() => CheckpointLoader.Load(ReferenceFixtures.HuggingFace(32).Build(), state));
+        Assert.Contains("blocks.1.attn.qkv.weight", ex.Missing);
+        Assert.Contains("encoder.layer.1.attention.attention.query.weight", ex.Unexpected);
+    }
+
+    [Theory]
+    [InlineData("image_encoder.blocks.0.attn.rel_pos_h", CheckpointLayout.Sam)]
+    [InlineData("encoder.layer.0.attention.attention.query.weight", CheckpointLayout.HuggingFace)]
+    [InlineData("blocks.0.attn.qkv.weight", CheckpointLayout.Timm)]
+    public void LayoutIsDetectedFromKeys(string key, CheckpointLayout expected) =>
+        Assert.Equal(expected, CheckpointKeyMap.Detect([key, "pos_embed"]));
+}
