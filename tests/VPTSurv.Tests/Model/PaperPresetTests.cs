@@ -23,9 +23,9 @@ public class PaperPresetTests(ITestOutputHelper output)
         Assert.Equal(encoder, report["encoder"].Frozen);
         Assert.Equal(0, report["encoder"].Trainable);
 
-        // Sources: Down 768·24 + 24, two patch convs 3·24·16·16 + 24; adaptors 12 · (4 · (24·24 + 24) + 24·24 + 24); Up 24·768 + 768.
+        // Sources: Down 768·24 + 24, two patch convs 3·24·16·16 + 24; adaptors 12 · (q 24·24 + 24, kv 24·48 + 48, out 24·24 + 24, MLP 24·24 + 24); Up 24·768 + 768.
         Assert.Equal(3 * (768 * 24 + 24), report["prompt sources"].Trainable);
-        Assert.Equal(12 * (4 * (24 * 24 + 24) + 24 * 24 + 24), report["adaptors"].Trainable);
+        Assert.Equal(12 * ((24 * 24 + 24) + (24 * 48 + 48) + (24 * 24 + 24) + 24 * 24 + 24), report["adaptors"].Trainable);
         Assert.Equal(24 * 768 + 768, report["up"].Trainable);
 
         // The frozen ViT's state keys are exactly SAM ViT-B's released image-encoder keys (without the neck).
