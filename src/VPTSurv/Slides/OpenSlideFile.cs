@@ -62,7 +62,7 @@ public sealed class OpenSlideFile : ISlide
         foreach (var name in OpenSlideNative.StringArray(OpenSlideNative.GetPropertyNames(_osr)))
             props[name] = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(OpenSlideNative.GetPropertyValue(_osr, name)) ?? "";
         Properties = props;
-        MicronsPerPixel = ParsePositive(props, "openslide.mpp-x");
+        MicronsPerPixel = ParsePositive(props, "openslide.mpp-x") ?? TiffResolutionMpp(props);
         if (OpenSlideNative.Error(_osr) is { } err)
             throw new SlideFormatException(path, "OpenSlide: " + err);
     }
@@ -192,6 +192,20 @@ public sealed class OpenSlideFile : ISlide
     {
         if (OpenSlideNative.UnavailableReason is { } reason)
             throw new OpenSlideUnavailableException(path, reason);
+    }
+
+    // OpenSlide 3.4 reports no MPP for generic TIFF even when the file has resolution tags (4.0 does): read them.
+    private static double? TiffResolutionMpp(IReadOnlyDictionary<string, string> props)
+    {
+        if (ParsePositive(props, "tiff.XResolution") is not { } res) return null;
+        double micronsPerUnit = props.GetValueOrDefault("tiff.ResolutionUnit") switch
+        {
+            "centimeter" => 10_000,
+            "inch" => 25_400,
+            _ => double.NaN, // "none" or absent: no physical size
+        };
+        double mpp = micronsPerUnit / res;
+        return SlideRegions.IsPlausibleMpp(mpp) ? mpp : null;
     }
 
     private static double? ParsePositive(IReadOnlyDictionary<string, string> props, string key) =>
