@@ -64,7 +64,11 @@ public sealed class OpenSlideFile : ISlide
         Properties = props;
         MicronsPerPixel = ParsePositive(props, "openslide.mpp-x") ?? TiffResolutionMpp(props);
         if (OpenSlideNative.Error(_osr) is { } err)
+        {
+            OpenSlideNative.Close(_osr);
+            _osr = IntPtr.Zero;
             throw new SlideFormatException(path, "OpenSlide: " + err);
+        }
     }
 
     /// <inheritdoc />
