@@ -17,6 +17,8 @@ internal static class SlideBench
     [Benchmark("slides")]
     public static JsonNode Run()
     {
+        // Other processes on a shared machine slow every reader alike (rounds are interleaved); recorded for context.
+        string? loadAverage = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : null;
         var dir = Directory.CreateTempSubdirectory("vptsurv-slide-bench-").FullName;
         try
         {
@@ -66,6 +68,7 @@ internal static class SlideBench
 
             var result = new JsonObject
             {
+                ["load_average_at_start"] = loadAverage,
                 ["file"] = $"{Side}x{Side} RGB pyramidal JPEG TIFF (Q90, {Tile}px tiles), IHC texture",
                 ["texture"] = texture.Name,
                 ["write_seconds"] = Math.Round(writeSeconds, 2),
