@@ -126,7 +126,7 @@ public sealed class OpenSlideFile : ISlide
     internal static RgbImage ToRgbOverWhite(uint[] argb, int width, int height)
     {
         int n = width * height;
-        var px = new byte[n * 3];
+        var px = GC.AllocateUninitializedArray<byte>(n * 3); // every byte is written below
         for (int i = 0, o = 0; i < n; i++, o += 3)
         {
             uint p = argb[i];
