@@ -105,7 +105,7 @@ public class SyntheticSlideTests
         using var slide = new SyntheticSlide(new SyntheticSlideSpec(seed, IhcStain.CD4, new LatentFactors(0.5, 0.5, 0.5, 0.5)));
         int l = slide.LevelDimensions.Count - 1;
         var (w, h) = slide.LevelDimensions[l];
-        var mask = slide.TissueMask(0, 0, l, (int)w, (int)h);
+        var mask = slide.TrueTissueMask(0, 0, l, (int)w, (int)h);
         Assert.InRange(mask.Count(m => m) / (double)mask.Length, 0.3, 0.7);
     }
 
@@ -117,7 +117,7 @@ public class SyntheticSlideTests
         int l = slide.LevelDimensions.Count - 1;
         var (w, h) = slide.LevelDimensions[l];
         var img = slide.ReadRegion(0, 0, l, (int)w, (int)h);
-        var mask = slide.TissueMask(0, 0, l, (int)w, (int)h);
+        var mask = slide.TrueTissueMask(0, 0, l, (int)w, (int)h);
         int agree = 0;
         for (int p = 0; p < mask.Length; p++)
         {

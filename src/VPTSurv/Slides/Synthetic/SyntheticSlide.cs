@@ -82,7 +82,7 @@ public sealed class SyntheticSlide : ISlide
     /// The ground-truth tissue mask of a region (true where the pixel centre lies on stroma or epithelium; glass, tears
     /// and gland lumens are false), in the same geometry as <see cref="ReadRegion"/>: for testing tissue detection.
     /// </summary>
-    public bool[] TissueMask(long x, long y, int level, int width, int height)
+    public bool[] TrueTissueMask(long x, long y, int level, int width, int height)
     {
         CheckLevel(level);
         return _renderer.TissueMask(x, y, _downsamples[level], width, height);
