@@ -60,6 +60,19 @@ public class SyntheticSlideTests
     }
 
     [Fact]
+    public void Parallel_reads_equal_sequential_reads()
+    {
+        using var slide = SyntheticSlide.FromSpec(Spec);
+        var (mx, my) = Middle(slide);
+        var origins = Enumerable.Range(0, 16).Select(i => (X: mx + 64L * (i % 4), Y: my + 64L * (i / 4))).ToArray();
+        var sequential = origins.Select(o => slide.ReadRegion(o.X, o.Y, 0, 64, 64).Pixels).ToArray();
+        var parallel = new byte[origins.Length][];
+        Parallel.For(0, origins.Length, new ParallelOptions { MaxDegreeOfParallelism = 4 },
+            i => parallel[i] = slide.ReadRegion(origins[i].X, origins[i].Y, 0, 64, 64).Pixels);
+        Assert.Equal(sequential, parallel);
+    }
+
+    [Fact]
     public void Pyramid_halves_each_level_down_to_a_thumbnail_at_half_a_micron_per_pixel()
     {
         using var slide = SyntheticSlide.FromSpec(Spec);
@@ -94,6 +107,7 @@ public class SyntheticSlideTests
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => slide.ReadRegion(0, 0, 99, 8, 8));
         Assert.Contains("'S1'", e.Message);
         Assert.Throws<ArgumentOutOfRangeException>(() => slide.ReadRegion(0, 0, 0, 0, 8));
+        Assert.Throws<ArgumentOutOfRangeException>(() => slide.ReadRegion(0, 0, 0, 100_000, 100_000));
     }
 
     [Theory]
