@@ -91,6 +91,38 @@ public class SyntheticSlideTests
         Assert.Equal(slide.Spec, slide.Source);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Coarser_levels_look_like_level_0_averaged(int level)
+    {
+        // Levels are rendered directly (not by downsampling), with cell stamps scaled to conserve stain; they must agree
+        // with box-averaged level 0 up to camera noise and averaged-out texture.
+        using var slide = SyntheticSlide.FromSpec(Spec);
+        var (mx, my) = Middle(slide);
+        int ds = 1 << level, n = 256 / ds;
+        var fine = slide.ReadRegion(mx, my, 0, 256, 256);
+        var coarse = slide.ReadRegion(mx, my, level, n, n);
+        double diff = 0, meanFine = 0, meanCoarse = 0;
+        for (int y = 0; y < n; y++)
+            for (int x = 0; x < n; x++)
+                for (int c = 0; c < 3; c++)
+                {
+                    double s = 0;
+                    for (int v = 0; v < ds; v++)
+                        for (int u = 0; u < ds; u++)
+                            s += fine.Pixels[((y * ds + v) * 256 + x * ds + u) * 3 + c];
+                    s /= ds * ds;
+                    double r = coarse.Pixels[(y * n + x) * 3 + c];
+                    diff += Math.Abs(s - r);
+                    meanFine += s;
+                    meanCoarse += r;
+                }
+        int count = n * n * 3;
+        Assert.InRange(Math.Abs(meanFine - meanCoarse) / count, 0, 3);
+        Assert.InRange(diff / count, 0, 8);
+    }
+
     [Fact]
     public void Outside_the_slide_reads_white()
     {
