@@ -119,14 +119,14 @@ internal sealed class SyntheticRenderer
                         {
                             // IHC has no eosin: stroma is the counterstain's faint blue-grey, fibrous.
                             float fib = fine ? _model.Fibre(cx, cy, fields) : 0.5f;
-                            c.Hema[p] = 0.03f + 0.10f * fib * fib;
+                            c.Hema[p] = 0.02f + 0.08f * fib * fib;
                             c.Dab[p] = 0.008f + 0.012f * fib;
                             break;
                         }
                     case Compartment.Epithelium:
                         {
                             float t = fine ? ValueNoise.At(_kEpi, cx / 6, cy / 6) : 0.5f;
-                            c.Hema[p] = 0.045f + 0.03f * t;
+                            c.Hema[p] = 0.07f + 0.03f * t; // cytoplasm: denser than stroma, smooth
                             c.Dab[p] = 0.02f + 0.012f * t;
                             break;
                         }
