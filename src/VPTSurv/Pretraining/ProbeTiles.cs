@@ -51,7 +51,7 @@ public sealed record ProbeTiles(IReadOnlyList<RgbImage> Tiles, double[] TissueFr
                 if (++tries > 400 * tilesPerSlide)
                     throw new InvalidOperationException($"Probe slide '{slide.Id}': could not find {half} tissue and {half} background tiles.");
                 long x = (long)(rng.NextDouble() * (w - span)), y = (long)(rng.NextDouble() * (h - span));
-                var mask = slide.TissueMask(x, y, level, tileSize, tileSize);
+                var mask = slide.TrueTissueMask(x, y, level, tileSize, tileSize);
                 double fraction = mask.Count(m => m) / (double)mask.Length;
                 bool isTissue = fraction >= 0.5;
                 if (isTissue ? withTissue >= half : without >= half) continue;

@@ -123,6 +123,17 @@ public class MaePartsTests
     }
 
     [Fact]
+    public void PretrainingAndProbeSlidesLieOutsideEveryCohortAndApart()
+    {
+        // Cohort slide seeds are below SeedFloor; the probe slides (seed 1001) share no slide with the pool (seed 0).
+        var pool = MaeConfig.Cpu.Tiles.OpenSlides(0).Cast<VPTSurv.Slides.Synthetic.SyntheticSlide>().ToList();
+        var probe = VPTSurv.Slides.Synthetic.SyntheticPretrainingSlides.Create(20, 1001);
+        Assert.Equal(48, pool.Count);
+        Assert.All(pool.Concat(probe), s => Assert.True(s.SpecRecord.Seed >= VPTSurv.Slides.Synthetic.SyntheticPretrainingSlides.SeedFloor));
+        Assert.Empty(pool.Select(s => s.SpecRecord.Seed).Intersect(probe.Select(s => s.SpecRecord.Seed)));
+    }
+
+    [Fact]
     public void SettingsRejectBadFieldsByName()
     {
         Assert.Contains("MaskRatio", Assert.Throws<ArgumentException>(() => (Tiny with { MaskRatio = 1.0 }).Validate()).Message);
