@@ -79,7 +79,10 @@ public static class MaePretraining
                 finally
                 {
                     if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
-                        GC.EndNoGCRegion();
+                    {
+                        try { GC.EndNoGCRegion(); }
+                        catch (InvalidOperationException) { } // the region already ended (the step allocated past it)
+                    }
                 }
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({lr:g3}).");
@@ -114,9 +117,9 @@ public static class MaePretraining
         {
             return GC.TryStartNoGCRegion(bytes);
         }
-        catch (ArgumentOutOfRangeException)
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
         {
-            return false; // larger than the runtime allows: run with collections as usual
+            return false; // larger than the runtime allows, or another run holds the region: collections as usual
         }
     }
 
