@@ -87,6 +87,37 @@ public sealed class MaeRunTests : IDisposable
     }
 
     [Fact]
+    public void EveryStepReportsItsLossAndLearningRateInOrder()
+    {
+        var events = new List<MaeProgress>();
+        var config = Tiny(4);
+        using var r = new Owned(MaePretraining.Run(config, new Collect(events)));
+        Assert.Equal([1, 2, 3, 4], events.Select(e => e.Step));
+        Assert.All(events, e => Assert.Equal(4, e.Steps));
+        Assert.Equal(r.Value.Losses, events.Select(e => e.Loss));
+        Assert.Equal(Enumerable.Range(0, 4).Select(s => MaeSchedule.At(config, s)), events.Select(e => e.LearningRate));
+        Assert.True(events.Zip(events.Skip(1)).All(p => p.Second.Elapsed >= p.First.Elapsed));
+    }
+
+    [Fact]
+    public void ATimmStyleEncoderPretrainsAndItsWeightsLoadIntoTheSameConfig()
+    {
+        // A user's own timm-style encoder (class token, registers, LayerScale, ImageNet statistics).
+        var timm = new VPTSurv.Encoders.TimmViTConfig
+        {
+            ImageSize = 32, PatchSize = 8, Width = 32, Depth = 2, Heads = 2, RegisterTokens = 1, LayerScaleInit = 1e-5,
+            Normalization = VPTSurv.Encoders.PixelNormalization.ImageNet,
+        };
+        var path = Path.Combine(_dir, "timm.safetensors");
+        using var r = new Owned(MaePretraining.Run(Tiny(30) with { Encoder = timm, LearningRate = 2e-3, OutputPath = path }));
+        Assert.True(r.Value.FinalLoss < 0.8 * r.Value.InitialLoss, $"loss {r.Value.InitialLoss:F3} -> {r.Value.FinalLoss:F3}");
+        using var scope = NewDisposeScope();
+        var encoder = timm.Build();
+        var report = CheckpointLoader.Load(encoder, path, CheckpointLayout.Timm);
+        Assert.Equal(encoder.state_dict().Count, report.Loaded);
+    }
+
+    [Fact]
     public void TheRandomInitialisationIsTheSameForTheSameSeedOnly()
     {
         // The probe baseline is MAE's initialisation at the run's seed: it must be what the run starts from.
@@ -98,6 +129,11 @@ public sealed class MaeRunTests : IDisposable
         random.manual_seed(1);
         using var c = new MaeModel(MaeConfig.Smoke);
         Assert.False(a.state_dict()["encoder.blocks.0.attn.qkv.weight"].eq(c.state_dict()["encoder.blocks.0.attn.qkv.weight"]).all().item<bool>());
+    }
+
+    private sealed class Collect(List<MaeProgress> events) : IProgress<MaeProgress>
+    {
+        public void Report(MaeProgress value) => events.Add(value);
     }
 
     private sealed class Owned(MaeResult value) : IDisposable
