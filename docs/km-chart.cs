@@ -4,7 +4,7 @@
 // Usage: dotnet run docs/km-chart.cs -- <output folder>
 #:project ../src/VPTSurv.Charts/VPTSurv.Charts.csproj
 using System.Globalization;
-using VPTSurv.Charts.KaplanMeier;
+using VPTSurv.Charts;
 
 var output = args.Length > 0 ? args[0] : throw new ArgumentException("usage: km-chart.cs <output folder>");
 var fixtures = Path.Combine(AppContext.GetData("EntryPointFileDirectoryPath") as string ?? ".", "..", "tests", "VPTSurv.Tests", "Fixtures", "Interactive");

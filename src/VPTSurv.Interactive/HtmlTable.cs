@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text;
 
 namespace VPTSurv.Interactive;
@@ -27,18 +26,22 @@ public sealed class HtmlTable
         return this;
     }
 
+    /// <summary>Escapes the characters that are markup in HTML text; other characters (χ², –) stay readable.</summary>
+    public static string Encode(string text) =>
+        text.Replace("&", "&amp;").Replace("<", "&lt;").Replace(">", "&gt;").Replace("\"", "&quot;");
+
     /// <summary>The table as an HTML element.</summary>
     public override string ToString()
     {
         var sb = new StringBuilder("<table class=\"vptsurv\">");
-        if (_caption is not null) sb.Append("<caption>").Append(WebUtility.HtmlEncode(_caption)).Append("</caption>");
+        if (_caption is not null) sb.Append("<caption>").Append(Encode(_caption)).Append("</caption>");
         sb.Append("<thead><tr>");
-        foreach (var h in _header) sb.Append("<th>").Append(WebUtility.HtmlEncode(h)).Append("</th>");
+        foreach (var h in _header) sb.Append("<th>").Append(Encode(h)).Append("</th>");
         sb.Append("</tr></thead><tbody>");
         foreach (var row in _rows)
         {
             sb.Append("<tr>");
-            foreach (var c in row) sb.Append("<td>").Append(WebUtility.HtmlEncode(c)).Append("</td>");
+            foreach (var c in row) sb.Append("<td>").Append(Encode(c)).Append("</td>");
             sb.Append("</tr>");
         }
         return sb.Append("</tbody></table>").ToString();

@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive.Formatting;
-using VPTSurv.Charts.KaplanMeier;
+using VPTSurv.Charts;
+using VPTSurv.Survival;
 
 namespace VPTSurv.Interactive;
 
@@ -14,7 +15,11 @@ public static class NotebookFormatters
     {
         Formatter.Register<KaplanMeierChart>(chart => chart.ToNotebookHtml(), Html);
         Formatter.Register<KaplanMeierCurve>(SurvivalHtml.Curve, Html);
-        Formatter.SetPreferredMimeTypesFor(typeof(KaplanMeierChart), Html);
-        Formatter.SetPreferredMimeTypesFor(typeof(KaplanMeierCurve), Html);
+        Formatter.Register<KaplanMeierResult>(SurvivalHtml.KaplanMeier, Html);
+        Formatter.Register<LogRankResult>(SurvivalHtml.LogRank, Html);
+        Formatter.Register<CoxFit>(SurvivalHtml.Cox, Html);
+        Formatter.Register<ConcordanceResult>(SurvivalHtml.Concordance, Html);
+        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult), typeof(CoxFit), typeof(ConcordanceResult) })
+            Formatter.SetPreferredMimeTypesFor(type, Html);
     }
 }

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text.Json;
 using AngleSharp.Html.Parser;
-using VPTSurv.Charts.KaplanMeier;
+using VPTSurv.Charts;
 using Xunit;
 
 namespace VPTSurv.Tests.Interactive;

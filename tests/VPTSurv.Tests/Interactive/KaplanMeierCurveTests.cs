@@ -1,4 +1,4 @@
-using VPTSurv.Charts.KaplanMeier;
+using VPTSurv.Charts;
 using Xunit;
 
 namespace VPTSurv.Tests.Interactive;

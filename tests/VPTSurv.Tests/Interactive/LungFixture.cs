@@ -1,5 +1,5 @@
 using System.Globalization;
-using VPTSurv.Charts.KaplanMeier;
+using VPTSurv.Charts;
 
 namespace VPTSurv.Tests.Interactive;
 
@@ -8,10 +8,10 @@ internal static class LungFixture
 {
     private static double D(string s) => double.Parse(s, CultureInfo.InvariantCulture);
 
-    /// <summary>The raw data: time, event observed, group.</summary>
-    public static IReadOnlyList<(double Time, bool Event, string Group)> Subjects { get; } =
+    /// <summary>The raw data: time, event observed, group (sex), age.</summary>
+    public static IReadOnlyList<(double Time, bool Event, string Group, double Age)> Subjects { get; } =
         File.ReadLines(TestSetup.Fixture("Interactive", "lung.csv")).Skip(1)
-            .Select(l => l.Split(',')).Select(f => (D(f[0]), f[1] == "1", f[2])).ToArray();
+            .Select(l => l.Split(',')).Select(f => (D(f[0]), f[1] == "1", f[2], D(f[3]))).ToArray();
 
     /// <summary>R's survfit tables (summary with censored = TRUE, log confidence intervals), per group.</summary>
     public static IReadOnlyDictionary<string, KaplanMeierCurve> Curves { get; } =

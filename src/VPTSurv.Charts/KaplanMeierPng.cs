@@ -1,7 +1,7 @@
 using System.Globalization;
 using ScottPlot;
 
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>Draws a <see cref="KaplanMeierChart"/> with ScottPlot (offline, no browser), for the CLI and reports.</summary>
 /// <remarks>

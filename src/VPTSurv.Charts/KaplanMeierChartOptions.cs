@@ -1,4 +1,4 @@
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>What a Kaplan–Meier chart shows and how large it is drawn.</summary>
 /// <param name="Title">Chart title.</param>

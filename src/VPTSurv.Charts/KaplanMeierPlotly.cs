@@ -2,7 +2,7 @@ using System.Globalization;
 using Microsoft.FSharp.Core;
 using Plotly.NET;
 
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>Builds the Plotly.NET figure of a <see cref="KaplanMeierChart"/>.</summary>
 /// <remarks>

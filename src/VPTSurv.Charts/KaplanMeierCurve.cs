@@ -1,4 +1,4 @@
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>One row of a Kaplan–Meier table: an observed time with its counts and the estimate just after it.</summary>
 /// <param name="Time">The observed time (event or censoring), &gt; 0.</param>

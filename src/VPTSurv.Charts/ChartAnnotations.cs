@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>The log-rank test printed on a Kaplan–Meier chart.</summary>
 /// <param name="ChiSquare">The test statistic.</param>

@@ -1,6 +1,7 @@
 using VPTSurv.Charts.Runtime;
+using VPTSurv.Survival;
 
-namespace VPTSurv.Charts.KaplanMeier;
+namespace VPTSurv.Charts;
 
 /// <summary>
 /// A Kaplan–Meier chart: one step curve per group with its confidence band and censor ticks, the number at risk
@@ -45,6 +46,51 @@ public sealed class KaplanMeierChart
         var duplicate = list.GroupBy(g => g.Label).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null) throw new ArgumentException($"Two groups are labelled '{duplicate.Key}'; labels must be distinct.", nameof(groups));
         return new KaplanMeierChart(list, Validate(options ?? KaplanMeierChartOptions.Default), null, null);
+    }
+
+    /// <summary>
+    /// Fits everything a Kaplan–Meier figure shows from per-subject data: a Kaplan–Meier curve per group (log-scale
+    /// confidence bands, R's default), the log-rank test across the groups, and, for two groups, the Cox hazard ratio
+    /// of the second group versus the first (Efron ties).
+    /// </summary>
+    /// <param name="time">Observed time per subject (&gt; 0).</param>
+    /// <param name="eventObserved">Whether the subject's death was observed.</param>
+    /// <param name="group">Group label per subject, e.g. "low risk" / "high risk".</param>
+    /// <param name="order">Group order in the legend (the reference group first); null orders by first appearance.</param>
+    /// <param name="options">Chart options.</param>
+    /// <exception cref="ArgumentException">When lengths differ, a group of <paramref name="order"/> has no subject, or a subject's group is not in <paramref name="order"/>.</exception>
+    public static KaplanMeierChart FromData(IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<string> group,
+        IReadOnlyList<string>? order = null, KaplanMeierChartOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(eventObserved);
+        ArgumentNullException.ThrowIfNull(group);
+        if (eventObserved.Count != time.Count || group.Count != time.Count)
+            throw new ArgumentException($"time has {time.Count} entries, eventObserved {eventObserved.Count} and group {group.Count}; expected one per subject.");
+        var labels = (order ?? group.Distinct().ToArray()).ToArray();
+        var index = labels.Select((l, i) => (l, i)).ToDictionary(p => p.l, p => p.i);
+        var codes = new int[group.Count];
+        for (int i = 0; i < group.Count; i++)
+            codes[i] = index.TryGetValue(group[i], out var c) ? c
+                : throw new ArgumentException($"Subject {i} is in group '{group[i]}', which is not among the groups given ({string.Join(", ", labels)}).", nameof(group));
+        var fitter = new KaplanMeier();
+        var curves = new List<KaplanMeierCurve>();
+        for (int g = 0; g < labels.Length; g++)
+        {
+            var members = Enumerable.Range(0, codes.Length).Where(i => codes[i] == g).ToArray();
+            if (members.Length == 0) throw new ArgumentException($"Group '{labels[g]}' has no subject.", nameof(order));
+            curves.Add(fitter.Fit(members.Select(i => time[i]).ToArray(), members.Select(i => eventObserved[i]).ToArray()).ToCurve(labels[g]));
+        }
+        var chart = Create(curves, options);
+        if (labels.Length < 2) return chart;
+        chart = chart.WithLogRank(VPTSurv.Survival.LogRank.Test(time, eventObserved, codes).ToAnnotation());
+        if (labels.Length == 2)
+        {
+            var indicator = codes.Select(c => new double[] { c }).ToArray();
+            var cox = new CoxRegression().Fit(indicator, time, eventObserved, [labels[1]]);
+            if (cox.Converged) chart = chart.WithHazardRatio(cox.ToAnnotation($"{labels[1]} vs {labels[0]}"));
+        }
+        return chart;
     }
 
     /// <summary>A copy with other options.</summary>
