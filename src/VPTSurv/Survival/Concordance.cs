@@ -71,6 +71,14 @@ public static class Concordance
             level, valid.Length, resamples - valid.Length);
     }
 
+    /// <summary>Percentile bootstrap interval of Harrell's C of <paramref name="risk"/> against <paramref name="targets"/>.</summary>
+    public static ConcordanceInterval Bootstrap(
+        SurvivalTargets targets, IReadOnlyList<double> risk, int resamples = 1000, double level = 0.95, int seed = 0)
+    {
+        ArgumentNullException.ThrowIfNull(targets);
+        return Bootstrap(targets.Time, targets.EventObserved, risk, resamples, level, seed);
+    }
+
     internal static ConcordanceResult HarrellUnchecked(double[] time, bool[] eventObserved, double[] risk)
     {
         if (!TryHarrell(time, eventObserved, risk, out var result))

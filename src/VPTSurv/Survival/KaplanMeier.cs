@@ -158,11 +158,14 @@ public sealed record KaplanMeierResult(
             // At-risk counts at t include the subjects whose time is exactly t.
             if (last >= 0 && Time[last] == t) atRisk = AtRisk[last];
             rows.Add(last < 0
-                ? new KaplanMeierTableRow(t, atRisk, events, censored, 1, 0, 1, 1)
+                ? new KaplanMeierTableRow(t, atRisk, events, censored, 1, 0, BandBeforeFirstTime, BandBeforeFirstTime)
                 : new KaplanMeierTableRow(t, atRisk, events, censored, Survival[last], StdErr[last], Lower[last], Upper[last]));
         }
         return rows;
     }
+
+    // Before the first time S = 1 with no variance: the band is 1, except on the log-log scale where it is undefined (as R).
+    private double BandBeforeFirstTime => Band == ConfidenceBand.LogLog ? double.NaN : 1;
 
     private int LastAtOrBefore(double t)
     {

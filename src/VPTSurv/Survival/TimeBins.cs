@@ -67,8 +67,10 @@ public sealed record TimeBins
     }
 
     /// <summary>The bin of one time: the number of interior edges at or below it.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The time is not finite.</exception>
     public int BinOf(double time)
     {
+        if (!double.IsFinite(time)) throw new ArgumentOutOfRangeException(nameof(time), time, "time must be finite.");
         int bin = 0;
         for (int k = 1; k < Edges.Length - 1 && Edges[k] <= time; k++) bin = k;
         return bin;

@@ -11,7 +11,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Harrell_c_and_pair_counts_equal_R_concordance(string name)
     {
-        var (y, risk, _, _, _) = Data(name);
+        var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["harrell"]!;
         var c = Concordance.Harrell(y, risk);
         Assert.Equal(
@@ -24,7 +24,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Uno_c_equals_R_concordance_with_n_over_G2_weights(string name)
     {
-        var (y, risk, _, _, _) = Data(name);
+        var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["uno"]!;
         Close(Number(r["c_all"]), new UnoConcordance().Compute(y, risk).CIndex, "Uno C (no truncation)");
         Close(Number(r["c_tau"]), new UnoConcordance(Number(r["tau"])).Compute(y, risk).CIndex, "Uno C (tau)");
@@ -32,10 +32,10 @@ public class AgainstRTests
 
     [Theory]
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
-    public void Kaplan_meier_equals_R_survfit_with_both_bands_and_medians(string name)
+    public void Kaplan_meier_equals_R_survfit_with_each_band_and_medians(string name)
     {
-        var (y, _, _, _, _) = Data(name);
-        foreach (var (band, key) in new[] { (ConfidenceBand.Log, "km_log"), (ConfidenceBand.LogLog, "km_loglog") })
+        var (y, _, _, _, _) = Columns(name);
+        foreach (var (band, key) in new[] { (ConfidenceBand.Log, "km_log"), (ConfidenceBand.LogLog, "km_loglog"), (ConfidenceBand.Plain, "km_plain") })
         {
             var r = Dataset(name)[key]!;
             var km = new KaplanMeier(band).Fit(y);
@@ -58,7 +58,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Kaplan_meier_table_equals_R_summary_at_times(string name)
     {
-        var (y, _, _, _, _) = Data(name);
+        var (y, _, _, _, _) = Columns(name);
         var r = Dataset(name)["km_table"]!;
         var table = new KaplanMeier().Fit(y).Table(Numbers(r["times"]));
         Assert.Equal(Ints(r["n_risk"]), table.Select(t => t.AtRisk));
@@ -72,7 +72,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Log_rank_equals_R_survdiff_for_two_and_k_groups(string name)
     {
-        var (y, _, _, _, _) = Data(name);
+        var (y, _, _, _, _) = Columns(name);
         foreach (var key in new[] { "two", "k" })
         {
             var r = Dataset(name)["logrank"]![key]!;
@@ -89,7 +89,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Cox_regression_equals_R_coxph_for_both_tie_methods(string name)
     {
-        var (y, _, _, x1, x2) = Data(name);
+        var (y, _, _, x1, x2) = Columns(name);
         var cox = Dataset(name)["cox"];
         if (cox is null) { Assert.Equal("one_event", name); return; } // R's script skips Cox fits with < 5 deaths
         foreach (var (ties, key) in new[] { (CoxTies.Breslow, "breslow"), (CoxTies.Efron, "efron") })
@@ -121,7 +121,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Cox_loss_equals_R_partial_likelihood_at_a_fixed_predictor(string name)
     {
-        var (y, risk, _, _, _) = Data(name);
+        var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["cox_offset"]!;
         foreach (var (ties, key) in new[] { (CoxTies.Breslow, "breslow"), (CoxTies.Efron, "efron") })
         {
@@ -137,7 +137,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Time_dependent_auc_equals_the_direct_O_n2_reference(string name)
     {
-        var (y, risk, _, _, _) = Data(name);
+        var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["auc"]!;
         var auc = new TimeDependentAuc(Numbers(r["times"])).Compute(y, risk);
         Close(Numbers(r["auc"]), auc.Auc, "AUC(t)");
@@ -147,7 +147,7 @@ public class AgainstRTests
     [MemberData(nameof(RReference.Datasets), MemberType = typeof(RReference))]
     public void Brier_score_equals_the_direct_O_n2_reference(string name)
     {
-        var (y, _, _, _, _) = Data(name);
+        var (y, _, _, _, _) = Columns(name);
         var r = Dataset(name)["brier"]!;
         var bs = new BrierScore(Numbers(r["times"])).Compute(y, Matrix(r["survival"], y.Count));
         Close(Numbers(r["score"]), bs.Score, "BS(t)");

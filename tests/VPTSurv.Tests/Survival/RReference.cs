@@ -48,7 +48,7 @@ internal static class RReference
         return m;
     }
 
-    public static (SurvivalTargets Targets, double[] Risk, int[] Group, double[] X1, double[] X2) Data(string name)
+    public static (SurvivalTargets Targets, double[] Risk, int[] Group, double[] X1, double[] X2) Columns(string name)
     {
         var d = Dataset(name)["data"]!;
         var targets = SurvivalTargets.Create(Numbers(d["time"]), Ints(d["event"]));

@@ -116,8 +116,10 @@ for (d in datasets) {
 
   fl <- survfit(y ~ 1, conf.type = "log")
   fll <- survfit(y ~ 1, conf.type = "log-log")
+  fp <- survfit(y ~ 1, conf.type = "plain")
   res$km_log <- km_block(fl)
   res$km_loglog <- km_block(fll)
+  res$km_plain <- km_block(fp)
   qt <- unname(quantile(d$time, c(0.1, 0.3, 0.5, 0.7, 0.9), type = 1))
   tt <- sort(unique(c(qt, max(d$time) + 1)))
   st <- summary(fl, times = tt, extend = TRUE)
@@ -170,5 +172,5 @@ for (d in datasets) {
 
 tmp <- "reference.json.tmp"
 writeLines(toJSON(out, auto_unbox = TRUE, digits = NA, na = "null", matrix = "rowmajor"), tmp)
-file.rename(tmp, "reference.json")
+invisible(file.rename(tmp, "reference.json"))
 cat("wrote reference.json\n")
