@@ -1,0 +1,217 @@
+using System.Buffers;
+using System.Globalization;
+
+namespace VPTSurv.Slides;
+
+/// <summary>
+/// A slide read through OpenSlide (<c>libopenslide.so.0</c>): Aperio .svs, Hamamatsu .ndpi, MIRAX .mrxs, generic tiled
+/// TIFF and the other formats OpenSlide knows. Thread-safe: regions may be read from several threads at once.
+/// </summary>
+/// <remarks>
+/// OpenSlide puts a handle into a permanent error state after one failed read. A failed read therefore reopens the
+/// handle (once every in-flight read on it has finished) and retries once, so a failure caused by another thread's
+/// region is not blamed on this one; a region that fails on a fresh handle is reported as a
+/// <see cref="SlideRegionException"/> and the slide stays usable.
+/// </remarks>
+public sealed class OpenSlideFile : ISlide
+{
+    private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
+    private IntPtr _osr;
+    private long _generation;
+    private bool _disposed;
+
+    /// <summary>Whether OpenSlide's native library can be loaded on this machine.</summary>
+    public static bool IsAvailable => OpenSlideNative.UnavailableReason is null;
+
+    /// <summary>The OpenSlide version string, or null when the library is missing.</summary>
+    public static string? Version =>
+        IsAvailable ? System.Runtime.InteropServices.Marshal.PtrToStringUTF8(OpenSlideNative.GetVersion()) : null;
+
+    /// <summary>Whether OpenSlide recognises <paramref name="path"/> (its vendor), or null when it does not.</summary>
+    public static string? DetectVendor(string path)
+    {
+        RequireLibrary(path);
+        return System.Runtime.InteropServices.Marshal.PtrToStringUTF8(OpenSlideNative.DetectVendor(path));
+    }
+
+    /// <summary>Opens <paramref name="path"/>. Throws <see cref="OpenSlideUnavailableException"/> when the library is
+    /// missing and <see cref="SlideFormatException"/> when the file is missing or not a slide OpenSlide can read.</summary>
+    /// <param name="path">The slide file.</param>
+    /// <param name="id">Identifier; defaults to the file name without extension.</param>
+    public OpenSlideFile(string path, string? id = null)
+    {
+        RequireLibrary(path);
+        if (!File.Exists(path))
+            throw new SlideFormatException(path, "file not found");
+        Source = path;
+        Id = id ?? Path.GetFileNameWithoutExtension(path);
+        _osr = OpenHandle(path);
+
+        int levels = OpenSlideNative.GetLevelCount(_osr);
+        var dims = new (long, long)[levels];
+        var downs = new double[levels];
+        for (int l = 0; l < levels; l++)
+        {
+            OpenSlideNative.GetLevelDimensions(_osr, l, out var w, out var h);
+            dims[l] = (w, h);
+            downs[l] = OpenSlideNative.GetLevelDownsample(_osr, l);
+        }
+        LevelDimensions = dims;
+        LevelDownsamples = downs;
+        var props = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var name in OpenSlideNative.StringArray(OpenSlideNative.GetPropertyNames(_osr)))
+            props[name] = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(OpenSlideNative.GetPropertyValue(_osr, name)) ?? "";
+        Properties = props;
+        MicronsPerPixel = ParsePositive(props, "openslide.mpp-x");
+        if (OpenSlideNative.Error(_osr) is { } err)
+            throw new SlideFormatException(path, "OpenSlide: " + err);
+    }
+
+    /// <inheritdoc />
+    public string Id { get; }
+
+    /// <inheritdoc />
+    public string Source { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<(long Width, long Height)> LevelDimensions { get; }
+
+    /// <inheritdoc />
+    public IReadOnlyList<double> LevelDownsamples { get; }
+
+    /// <inheritdoc />
+    public double? MicronsPerPixel { get; }
+
+    /// <summary>OpenSlide's properties of the slide (<c>openslide.vendor</c>, <c>openslide.mpp-x</c>, <c>tiff.*</c>, …).</summary>
+    public IReadOnlyDictionary<string, string> Properties { get; }
+
+    /// <summary>The vendor OpenSlide detected (<c>aperio</c>, <c>generic-tiff</c>, …).</summary>
+    public string? Vendor => Properties.GetValueOrDefault("openslide.vendor");
+
+    /// <inheritdoc />
+    public RgbImage ReadRegion(long x, long y, int level, int width, int height)
+    {
+        if ((uint)level >= (uint)LevelDimensions.Count)
+            throw new ArgumentOutOfRangeException(nameof(level), $"slide '{Id}' has levels 0..{LevelDimensions.Count - 1}, not {level}");
+        if (width <= 0 || height <= 0)
+            throw new ArgumentOutOfRangeException(nameof(width), $"region size must be positive, got {width}x{height}");
+        // Pooled: a 256² ARGB buffer is 256 KB, a large-object allocation per tile otherwise.
+        var argb = ArrayPool<uint>.Shared.Rent(checked(width * height));
+        try
+        {
+            string? error = TryRead(argb, x, y, level, width, height, out long generation);
+            if (error is not null)
+            {
+                Reopen(generation);
+                error = TryRead(argb, x, y, level, width, height, out generation);
+                if (error is not null)
+                {
+                    Reopen(generation);
+                    throw new SlideRegionException(Id, Source, x, y, level, width, height, "OpenSlide: " + error);
+                }
+            }
+            return ToRgbOverWhite(argb, width, height);
+        }
+        finally
+        {
+            ArrayPool<uint>.Shared.Return(argb);
+        }
+    }
+
+    /// <summary>Premultiplied ARGB over a white background: c + (255 - a) per channel.</summary>
+    internal static RgbImage ToRgbOverWhite(uint[] argb, int width, int height)
+    {
+        int n = width * height;
+        var px = new byte[n * 3];
+        for (int i = 0, o = 0; i < n; i++, o += 3)
+        {
+            uint p = argb[i];
+            uint a = p >> 24;
+            if (a == 255)
+            {
+                px[o] = (byte)(p >> 16); px[o + 1] = (byte)(p >> 8); px[o + 2] = (byte)p;
+            }
+            else
+            {
+                uint bg = 255 - a;
+                px[o] = (byte)(((p >> 16) & 0xFF) + bg);
+                px[o + 1] = (byte)(((p >> 8) & 0xFF) + bg);
+                px[o + 2] = (byte)((p & 0xFF) + bg);
+            }
+        }
+        return new RgbImage(width, height, px);
+    }
+
+    private string? TryRead(uint[] dest, long x, long y, int level, int width, int height, out long generation)
+    {
+        _gate.EnterReadLock();
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            generation = _generation;
+            OpenSlideNative.ReadRegion(_osr, dest, x, y, level, width, height);
+            return OpenSlideNative.Error(_osr);
+        }
+        finally
+        {
+            _gate.ExitReadLock();
+        }
+    }
+
+    // Replaces the handle unless another thread already did since generation `seen` was read.
+    private void Reopen(long seen)
+    {
+        _gate.EnterWriteLock();
+        try
+        {
+            if (_disposed || _generation != seen) return;
+            OpenSlideNative.Close(_osr);
+            _osr = OpenHandle(Source);
+            _generation++;
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
+        }
+    }
+
+    private static IntPtr OpenHandle(string path)
+    {
+        var osr = OpenSlideNative.Open(path);
+        if (osr == IntPtr.Zero)
+            throw new SlideFormatException(path, "not a slide format OpenSlide recognises");
+        if (OpenSlideNative.Error(osr) is { } err)
+        {
+            OpenSlideNative.Close(osr);
+            throw new SlideFormatException(path, "OpenSlide: " + err);
+        }
+        return osr;
+    }
+
+    private static void RequireLibrary(string path)
+    {
+        if (OpenSlideNative.UnavailableReason is { } reason)
+            throw new OpenSlideUnavailableException(path, reason);
+    }
+
+    private static double? ParsePositive(IReadOnlyDictionary<string, string> props, string key) =>
+        props.TryGetValue(key, out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && v > 0 && double.IsFinite(v)
+            ? v : null;
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _gate.EnterWriteLock();
+        try
+        {
+            if (_disposed) return;
+            _disposed = true;
+            if (_osr != IntPtr.Zero) OpenSlideNative.Close(_osr);
+            _osr = IntPtr.Zero;
+        }
+        finally
+        {
+            _gate.ExitWriteLock();
+        }
+    }
+}

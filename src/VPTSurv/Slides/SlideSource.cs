@@ -1,0 +1,77 @@
+using System.Collections.Concurrent;
+
+namespace VPTSurv.Slides;
+
+/// <summary>
+/// Opens a slide from a source string: a file path (OpenSlide when its library is installed and recognises the file,
+/// else libvips for .tif/.tiff), or <c>scheme:rest</c> for a registered scheme (e.g. <c>synthetic:...</c>).
+/// </summary>
+public static class SlideSource
+{
+    private static readonly ConcurrentDictionary<string, Func<string, ISlide>> Schemes = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>File extensions OpenSlide reads.</summary>
+    public static readonly IReadOnlySet<string> OpenSlideExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+        { ".svs", ".tif", ".tiff", ".ndpi", ".vms", ".vmu", ".scn", ".mrxs", ".svslide", ".bif" };
+
+    /// <summary>Which file reader <see cref="Open"/> uses.</summary>
+    public enum Reader
+    {
+        /// <summary>OpenSlide when available and it recognises the file, else libvips for TIFF.</summary>
+        Auto,
+        /// <summary>Always OpenSlide.</summary>
+        OpenSlide,
+        /// <summary>Always libvips (<see cref="TiffSlide"/>).</summary>
+        Vips,
+    }
+
+    /// <summary>Registers an opener for sources <c>scheme:rest</c>; <paramref name="open"/> receives the whole source.</summary>
+    /// <param name="scheme">Letters, digits, '+', '-', '.'; at least two characters (one letter would clash with drive letters).</param>
+    /// <param name="open">Opens the slide.</param>
+    public static void RegisterScheme(string scheme, Func<string, ISlide> open)
+    {
+        ArgumentNullException.ThrowIfNull(open);
+        if (scheme.Length < 2 || !char.IsLetter(scheme[0]) || !scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.'))
+            throw new ArgumentException($"scheme '{scheme}' must be at least two characters of letters, digits, '+', '-', '.', starting with a letter", nameof(scheme));
+        Schemes[scheme] = open;
+    }
+
+    /// <summary>Whether a scheme is registered.</summary>
+    public static bool IsRegistered(string scheme) => Schemes.ContainsKey(scheme);
+
+    /// <summary>Opens <paramref name="source"/>.</summary>
+    /// <param name="source">A file path or <c>scheme:rest</c>.</param>
+    /// <param name="reader">Forces a file reader.</param>
+    /// <exception cref="SlideFormatException">Missing, unreadable or unsupported file, or unknown scheme; names the source.</exception>
+    public static ISlide Open(string source, Reader reader = Reader.Auto)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(source);
+        int colon = source.IndexOf(':');
+        if (colon >= 2 && !File.Exists(source))
+        {
+            var scheme = source[..colon];
+            if (Schemes.TryGetValue(scheme, out var open))
+                return open(source);
+            if (scheme.All(char.IsAsciiLetterOrDigit))
+                throw new SlideFormatException(source, $"no reader is registered for the scheme '{scheme}:' (registered: {string.Join(", ", Schemes.Keys.Order())}; use SlideSource.RegisterScheme)");
+        }
+        if (!File.Exists(source))
+            throw new SlideFormatException(source, Directory.Exists(source) ? "is a directory, not a slide file" : "file not found");
+        var ext = Path.GetExtension(source);
+        bool isTiff = ext.Equals(".tif", StringComparison.OrdinalIgnoreCase) || ext.Equals(".tiff", StringComparison.OrdinalIgnoreCase);
+        switch (reader)
+        {
+            case Reader.OpenSlide:
+                return new OpenSlideFile(source);
+            case Reader.Vips:
+                return new TiffSlide(source);
+        }
+        if (OpenSlideFile.IsAvailable && OpenSlideFile.DetectVendor(source) is not null)
+            return new OpenSlideFile(source);
+        if (isTiff)
+            return new TiffSlide(source);
+        if (!OpenSlideFile.IsAvailable && OpenSlideExtensions.Contains(ext))
+            throw new OpenSlideUnavailableException(source, $"reading {ext} files needs OpenSlide: {OpenSlideNative.UnavailableReason}");
+        throw new SlideFormatException(source, $"not a slide format this library reads (OpenSlide does not recognise it; the libvips reader takes .tif/.tiff)");
+    }
+}

@@ -1,0 +1,100 @@
+using Xunit;
+using VPTSurv.Slides;
+
+namespace VPTSurv.Tests.Slides;
+
+public class SlideReaderTests
+{
+    [Fact]
+    public void Open_picks_openslide_for_a_tiff_it_recognises_and_vips_when_forced()
+    {
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("s.tiff");
+        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(300, 200), 0.5), path, tileSize: 64);
+        using (var auto = SlideSource.Open(path)) Assert.IsType<OpenSlideFile>(auto);
+        using (var vips = SlideSource.Open(path, SlideSource.Reader.Vips)) Assert.IsType<TiffSlide>(vips);
+    }
+
+    [Fact]
+    public void Open_names_the_path_of_a_missing_or_unreadable_file()
+    {
+        using var dir = new TestImages.TempDir();
+        var missing = dir.File("nope.svs");
+        var e1 = Assert.Throws<SlideFormatException>(() => SlideSource.Open(missing));
+        Assert.Contains(missing, e1.Message);
+        Assert.Contains("not found", e1.Message);
+
+        var junk = dir.File("junk.tiff");
+        File.WriteAllText(junk, "this is not a TIFF");
+        var e2 = Assert.Throws<SlideFormatException>(() => SlideSource.Open(junk));
+        Assert.Contains(junk, e2.Message);
+        var e3 = Assert.Throws<SlideFormatException>(() => new OpenSlideFile(junk));
+        Assert.Contains(junk, e3.Message);
+    }
+
+    [Fact]
+    public void Registered_schemes_open_their_sources_and_unknown_schemes_are_named()
+    {
+        SlideSource.RegisterScheme("testpattern", s => new ImageSlide(TestImages.Mirrored(32, 32), 1.0, s));
+        using (var s = SlideSource.Open("testpattern:abc")) Assert.Equal("testpattern:abc", s.Id);
+        var e = Assert.Throws<SlideFormatException>(() => SlideSource.Open("nosuchscheme:x"));
+        Assert.Contains("nosuchscheme", e.Message);
+        Assert.Throws<ArgumentException>(() => SlideSource.RegisterScheme("c", _ => throw new InvalidOperationException()));
+    }
+
+    [Fact]
+    public void Missing_openslide_message_says_how_to_install_it()
+    {
+        // Probing a library name that cannot exist goes through the same path as a machine without libopenslide0.
+        var reason = OpenSlideNative.Probe("libopenslide-not-installed.so.0");
+        Assert.NotNull(reason);
+        var e = new OpenSlideUnavailableException("x.svs", reason!);
+        Assert.Contains("sudo apt-get install libopenslide0", e.Message);
+        Assert.Null(OpenSlideNative.Probe(OpenSlideNative.Library));
+        Assert.Contains("x.svs", e.Message);
+        Assert.True(OpenSlideFile.IsAvailable, "libopenslide0 is in .ci/apt-packages; CI must have it");
+    }
+
+    [Fact]
+    public void A_corrupt_tile_is_reported_per_region_and_the_slide_stays_readable_in_both_readers()
+    {
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("broken.tiff");
+        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(512, 512), 0.5, "broken"), path, tileSize: 128);
+        TiffTiles.Corrupt(path, 5); // level-0 tile (1, 1) of a 4 x 4 grid: pixels 128..255
+        using var osl = new OpenSlideFile(path);
+        using var vips = new TiffSlide(path);
+        foreach (ISlide s in new ISlide[] { osl, vips })
+        {
+            var e = Assert.Throws<SlideRegionException>(() => s.ReadRegion(130, 140, 0, 64, 64));
+            Assert.Equal("broken", e.SlideId);
+            Assert.Equal((130L, 140L), (e.X, e.Y));
+            Assert.Contains("x=130 y=140", e.Message);
+            // Other regions, before and after, still read.
+            var ok = s.ReadRegion(300, 300, 0, 64, 64);
+            Assert.Equal(64 * 64 * 3, ok.Pixels.Length);
+            Assert.Throws<SlideRegionException>(() => s.ReadRegion(200, 200, 0, 16, 16));
+            Assert.True(TestImages.Diff(ok, s.ReadRegion(300, 300, 0, 64, 64)).Max == 0);
+        }
+    }
+
+    [Fact]
+    public void Image_slide_levels_halve_and_regions_use_level0_coordinates()
+    {
+        var img = TestImages.Mirrored(400, 300);
+        using var s = new ImageSlide(img, 0.25, levels: 3);
+        Assert.Equal(new[] { (400L, 300L), (200L, 150L), (100L, 75L) }, s.LevelDimensions);
+        Assert.Equal(new[] { 1.0, 2.0, 4.0 }, s.LevelDownsamples);
+        Assert.Equal(0, TestImages.Diff(img.Crop(40, 60, 10, 10), s.ReadRegion(40, 60, 0, 10, 10)).Max);
+        Assert.Equal(0, TestImages.Diff(s.ReadRegion(80, 40, 1, 5, 5), s.ReadRegion(80, 40, 1, 5, 5)).Max);
+    }
+
+    [Fact]
+    public void Premultiplied_argb_is_composited_over_white()
+    {
+        // Opaque red; fully transparent; half-transparent premultiplied (a=128, r=64): 64 + 127 = 191 over white.
+        uint[] argb = [0xFFFF0000u, 0x00000000u, 0x80400000u];
+        var rgb = OpenSlideFile.ToRgbOverWhite(argb, 3, 1);
+        Assert.Equal(new byte[] { 255, 0, 0, 255, 255, 255, 191, 127, 127 }, rgb.Pixels);
+    }
+}
