@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive.Formatting;
 using VPTSurv.Charts;
+using VPTSurv.Runtime;
 using VPTSurv.Survival;
 
 namespace VPTSurv.Interactive;
@@ -19,7 +20,17 @@ public static class NotebookFormatters
         Formatter.Register<LogRankResult>(SurvivalHtml.LogRank, Html);
         Formatter.Register<CoxFit>(SurvivalHtml.Cox, Html);
         Formatter.Register<ConcordanceResult>(SurvivalHtml.Concordance, Html);
-        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult), typeof(CoxFit), typeof(ConcordanceResult) })
+        Formatter.Register<RuntimeDiagnostics>(Diagnostics, Html);
+        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult), typeof(CoxFit), typeof(ConcordanceResult), typeof(RuntimeDiagnostics) })
             Formatter.SetPreferredMimeTypesFor(type, Html);
+    }
+
+    /// <summary>The runtime description as a two-column table (versions, threads, devices, native backend).</summary>
+    public static string Diagnostics(RuntimeDiagnostics diagnostics)
+    {
+        ArgumentNullException.ThrowIfNull(diagnostics);
+        var table = new HtmlTable(["item", "value"], "VPTSurv runtime");
+        foreach (var (name, value) in diagnostics.Rows()) table.Row(name, value);
+        return table.ToString();
     }
 }

@@ -116,6 +116,15 @@ public class NotebookFormatterTests
     }
 
     [Fact]
+    public void Diagnostics_formatter_lists_every_runtime_row()
+    {
+        NotebookFormatters.Register();
+        var d = VPTSurv.Runtime.Diagnostics.Collect();
+        var rows = Rows(d.ToDisplayString(HtmlFormatter.MimeType));
+        Assert.Equal(d.Rows().Select(r => new[] { r.Name, r.Value }), rows);
+    }
+
+    [Fact]
     public void Labels_are_html_encoded()
     {
         var curve = new KaplanMeierCurve("<script>x</script>", [new SurvivalStep(1, 2, 1, 0, 0.5, 0.2, 0.9), new SurvivalStep(2, 1, 0, 1, 0.5, 0.2, 0.9)]);
