@@ -1,0 +1,111 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VPTSurv.Decoders;
+using VPTSurv.Encoders;
+using VPTSurv.Prompts;
+using VPTSurv.Survival;
+using static TorchSharp.torch;
+
+namespace VPTSurv.Model;
+
+/// <summary>
+/// VPTSurv end to end: tiles -> prompted frozen ViT -> mean of the last block's patch tokens (one token per tile)
+/// -> survival decoder -> K logits. Split as <see cref="ForwardFeatures"/> / <see cref="Pool"/> /
+/// <see cref="Decode"/> so trainers can cache gradients per tile chunk; <see cref="FrozenFeatures"/> is the
+/// prompt-free path for two-stage feature extraction. Only prompt sources, adaptors, Up and the decoder train.
+/// State keys: <c>encoder.*</c> (<see cref="PromptedEncoder"/>), <c>decoder.*</c>.
+/// </summary>
+public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
+{
+    private readonly PromptedEncoder encoder;
+    private readonly VPTSurvDecoder decoder;
+
+    /// <summary>Builds the model with random weights (the encoder frozen; load encoder weights into <see cref="Backbone"/>).</summary>
+    public VPTSurvModel(VPTSurvModelConfig config) : base("VPTSurv")
+    {
+        config.Validate();
+        Config = config;
+        encoder = new PromptedEncoder(config.Encoder.Build(), config.Prompts);
+        decoder = new VPTSurvDecoder(config.Decoder);
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration.</summary>
+    public VPTSurvModelConfig Config { get; }
+
+    /// <summary>The prompted encoder (frozen ViT + sources + adaptors + Up).</summary>
+    public PromptedEncoder Encoder => encoder;
+
+    /// <summary>The frozen ViT (load checkpoints into it with <see cref="Encoders.Checkpoints.CheckpointLoader"/>).</summary>
+    public ViTEncoder Backbone => encoder.Vit;
+
+    /// <summary>The survival decoder.</summary>
+    public VPTSurvDecoder Decoder => decoder;
+
+    /// <summary>Prompted last-block patch tokens: tiles (N, 3, T, T) 0..255 -> (N, n, d).</summary>
+    public Tensor ForwardFeatures(Tensor tiles, Tensor? context = null, Tensor? covariates = null) =>
+        encoder.Forward(tiles, context, covariates);
+
+    /// <summary>Mean over the patch tokens: (N, n, d) -> (N, d).</summary>
+    public static Tensor Pool(Tensor tokens) => tokens.mean([1]);
+
+    /// <summary>
+    /// One pooled token per tile: (N, 3, T, T) -> (N, d), differentiable w.r.t. the prompt sources and adaptors.
+    /// <paramref name="context"/>: (N, 3, T, T) for the scale source; <paramref name="covariates"/>: (C) for the tabular source.
+    /// </summary>
+    public Tensor EncodeTiles(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    {
+        using var scope = NewDisposeScope();
+        return Pool(ForwardFeatures(tiles, context, covariates)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Pooled tile tokens (N, d) -> K logits (K).</summary>
+    public Tensor Decode(Tensor pooled) => decoder.Decode(pooled);
+
+    /// <summary>Tiles of one WSI -> K logits (K).</summary>
+    public Tensor Forward(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    {
+        using var scope = NewDisposeScope();
+        return Decode(EncodeTiles(tiles, context, covariates)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Tiles of one WSI (no context, no covariates) -> K logits (K).</summary>
+    public override Tensor forward(Tensor tiles) => Forward(tiles);
+
+    /// <summary>
+    /// The frozen encoder without prompts, mean-pooled: (N, 3, T, T) -> (N, d), computed without autograd. Equals
+    /// <see cref="EncodeTiles"/> while Up is zero.
+    /// </summary>
+    public Tensor FrozenFeatures(Tensor tiles)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        return Pool(encoder.Vit.forward(tiles)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Risk score from logits (higher = worse), see <see cref="DiscreteTimeHead.Risk"/>.</summary>
+    public static Tensor Risk(Tensor logits) => DiscreteTimeHead.Risk(logits);
+
+    /// <summary>The parameters that train: prompt sources, adaptors, Up and the decoder.</summary>
+    public IEnumerable<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad);
+
+    /// <summary>
+    /// The trainable parameters split for AdamW (nanoGPT's rule): weight decay for matrices and convolution kernels,
+    /// none for biases, norm gains and the survival queries.
+    /// </summary>
+    public (IReadOnlyList<Parameter> Decay, IReadOnlyList<Parameter> NoDecay) WeightDecayGroups()
+    {
+        var decay = new List<Parameter>();
+        var noDecay = new List<Parameter>();
+        foreach (var (name, p) in named_parameters())
+        {
+            if (!p.requires_grad) continue;
+            bool matrix = p.dim() >= 2 && name != "decoder.queries";
+            (matrix ? decay : noDecay).Add(p);
+        }
+        return (decay, noDecay);
+    }
+
+    /// <summary>Trainable and frozen parameter counts per part.</summary>
+    public ParameterReport CountParameters() => ParameterReport.Of(this);
+}

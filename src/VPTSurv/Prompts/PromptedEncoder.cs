@@ -1,0 +1,106 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using VPTSurv.Encoders;
+using static TorchSharp.torch;
+
+namespace VPTSurv.Prompts;
+
+/// <summary>
+/// The frozen ViT with a trainable adaptor per block: X_i = Block_i(X_{i−1} + P_i), P_i = Up(Adaptor_i(e, prompts)),
+/// Up shared and zero-initialised so that before training the output equals the frozen encoder's exactly.
+/// State keys: <c>vit.*</c> (frozen), <c>tile.*</c>, <c>structure.*</c>, <c>scale.*</c>, <c>tabular.*</c>,
+/// <c>adaptors.N.*</c>, <c>up.*</c>.
+/// </summary>
+public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
+{
+    private readonly ViTEncoder vit;
+    private readonly TileSource tile;
+    private readonly StructureSource? structure;
+    private readonly ScaleSource? scale;
+    private readonly TabularSource? tabular;
+    private readonly ModuleList<Adaptor> adaptors;
+    private readonly Linear up;
+
+    /// <summary>Wraps <paramref name="vit"/> (frozen here) with the prompt sources and adaptors of <paramref name="config"/>.</summary>
+    public PromptedEncoder(ViTEncoder vit, PromptConfig config) : base("PromptedEncoder")
+    {
+        config.Validate();
+        Config = config;
+        this.vit = vit;
+        int d = vit.Width, r = config.Width, p = vit.Config.PatchSize;
+        tile = new TileSource(d, r);
+        if (config.Sources.HasFlag(PromptSources.Structure)) structure = new StructureSource(p, r, config.Tau);
+        if (config.Sources.HasFlag(PromptSources.Scale)) scale = new ScaleSource(p, r);
+        if (config.Sources.HasFlag(PromptSources.Tabular)) tabular = new TabularSource(config.Covariates, r);
+        adaptors = new ModuleList<Adaptor>(Enumerable.Range(0, vit.Depth).Select(_ => new Adaptor(r, config.Heads)).ToArray());
+        up = nn.Linear(r, d);
+        using (no_grad())
+        {
+            up.weight.zero_();
+            up.bias!.zero_();
+        }
+        RegisterComponents();
+        vit.Freeze();
+    }
+
+    /// <summary>The prompt configuration.</summary>
+    public PromptConfig Config { get; }
+
+    /// <summary>The frozen ViT.</summary>
+    public ViTEncoder Vit => vit;
+
+    /// <summary>The shared Up projection r -> d (zero at construction).</summary>
+    public Linear Up => up;
+
+    /// <summary>Keeps the frozen ViT in eval mode whatever mode the rest is switched to.</summary>
+    public override void train(bool on = true)
+    {
+        base.train(on);
+        vit.eval();
+    }
+
+    /// <summary>Prompted patch tokens of tiles without context or covariates (only valid with <see cref="PromptSources.None"/> or Structure).</summary>
+    public override Tensor forward(Tensor tiles) => Forward(tiles, null, null);
+
+    /// <summary>
+    /// Tiles (N, 3, T, T) 0..255, optional context tiles (N, 3, T, T) for the scale source and covariates (C) for
+    /// the tabular source -> last block's patch tokens (N, n, d).
+    /// </summary>
+    public Tensor Forward(Tensor tiles, Tensor? context, Tensor? covariates)
+    {
+        using var scope = NewDisposeScope();
+        var x = vit.Normalize(tiles);
+        var t0 = vit.EmbedPatches(x); // (N, n, d), frozen
+        var e = tile.forward(t0); // (N, n, r)
+        var prompts = new List<Tensor> { e };
+        if (structure is not null)
+            prompts.Add(structure.forward(x)); // (N, n, r)
+        if (scale is not null)
+        {
+            if (context is null)
+                throw new ArgumentException("The Scale prompt source is enabled but no context tiles were given.", nameof(context));
+            if (!context.shape.SequenceEqual(tiles.shape))
+                throw new ArgumentException(
+                    $"Context tiles must have the tiles' shape ({string.Join(", ", tiles.shape)}), got ({string.Join(", ", context.shape)}).", nameof(context));
+            prompts.Add(scale.forward(vit.Normalize(context))); // (N, n, r)
+        }
+        if (tabular is not null)
+        {
+            if (covariates is null)
+                throw new ArgumentException("The Tabular prompt source is enabled but no covariates were given.", nameof(covariates));
+            if (covariates.numel() != Config.Covariates)
+                throw new ArgumentException($"Expected {Config.Covariates} covariates, got {covariates.numel()}.", nameof(covariates));
+            var token = tabular.forward(covariates.to(ScalarType.Float32).to(tiles.device)); // (1, 1, r)
+            prompts.Add(token.expand(e.shape[0], 1, -1)); // (N, 1, r)
+        }
+        var all = prompts.Count == 1 ? e : cat(prompts, 1); // (N, L, r)
+
+        var state = vit.Start(t0);
+        for (int i = 0; i < vit.Depth; i++)
+        {
+            var prompt = up.forward(adaptors[i].forward(e, all)); // P_i (N, n, d)
+            state = vit.RunBlock(i, state, prompt);
+        }
+        return vit.Finish(state).MoveToOuterDisposeScope();
+    }
+}

@@ -1,0 +1,126 @@
+using TorchSharp;
+using VPTSurv.Decoders;
+using VPTSurv.Encoders;
+using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Model;
+using VPTSurv.Prompts;
+
+namespace VPTSurv.Training;
+
+/// <summary>
+/// A named, complete setting: encoder (and its weights), prompt sources, decoder and training. Plain records, so
+/// users copy and change them with <c>with</c>: <c>Preset.Cpu with { Prompts = Preset.Cpu.Prompts with { Sources = PromptSources.Structure } }</c>.
+/// </summary>
+/// <param name="Name">The preset's name.</param>
+/// <param name="Encoder">The ViT encoder.</param>
+/// <param name="EncoderWeights">Checkpoint to load into the encoder (safetensors or .pth), or null for random initialisation.</param>
+/// <param name="WeightsLayout">Key layout of <paramref name="EncoderWeights"/>.</param>
+/// <param name="Prompts">Prompt sources and adaptors.</param>
+/// <param name="Decoder">The survival decoder.</param>
+/// <param name="Training">Tiles, optimiser, epochs, bins, tile size, magnification and seed.</param>
+public sealed record Preset(
+    string Name,
+    EncoderConfig Encoder,
+    string? EncoderWeights,
+    CheckpointLayout WeightsLayout,
+    PromptConfig Prompts,
+    VPTSurvDecoderConfig Decoder,
+    TrainingSettings Training)
+{
+    /// <summary>
+    /// The paper: SAM ViT-B (T 224, patch 16, global blocks 2/5/8/11), r 24, decoder 2 x 768 with K 4, 200 training
+    /// and 1000 inference tiles, AdamW 5e-5 with cosine annealing, 15 epochs. Set <see cref="EncoderWeights"/> to
+    /// SAM's released sam_vit_b checkpoint (the full SAM file is fine: the prompt encoder and mask decoder are set aside).
+    /// </summary>
+    public static Preset Paper { get; } = new(
+        "paper",
+        SamViTConfig.VitB(224),
+        EncoderWeights: null,
+        CheckpointLayout.Sam,
+        new PromptConfig(PromptSources.StructureScale, Width: 24),
+        new VPTSurvDecoderConfig(InputDim: 768, Width: 768, Layers: 2, Heads: 8, Bins: 4),
+        new TrainingSettings(TilesPerStep: 200, InferenceTiles: 1000, LearningRate: 5e-5, WeightDecay: 1e-2, Epochs: 15,
+            BagsPerStep: 1, Bins: 4, TileSize: 224, TargetMpp: 0.5, Seed: 0));
+
+    /// <summary>
+    /// A small SAM-style ViT that trains on two CPU cores in minutes: T 64, patch 8 (8x8 grid), width 96, 4 blocks,
+    /// 3 heads, window 4 with global blocks 1 and 3, r 12 (d / 32 would be 3, too narrow), decoder 2 x 96,
+    /// 16 training and 64 inference tiles, 10 epochs.
+    /// </summary>
+    public static Preset Cpu { get; } = new(
+        "cpu",
+        new SamViTConfig
+        {
+            ImageSize = 64, PatchSize = 8, Width = 96, Depth = 4, Heads = 3, WindowSize = 4, GlobalBlocks = [1, 3],
+            Normalization = PixelNormalization.Sam,
+        },
+        EncoderWeights: null,
+        CheckpointLayout.Sam,
+        new PromptConfig(PromptSources.StructureScale, Width: 12, Heads: 2),
+        new VPTSurvDecoderConfig(InputDim: 96, Width: 96, Layers: 2, Heads: 4, Bins: 4),
+        new TrainingSettings(TilesPerStep: 16, InferenceTiles: 64, LearningRate: 2e-4, WeightDecay: 1e-2, Epochs: 10,
+            BagsPerStep: 1, Bins: 4, TileSize: 64, TargetMpp: 1.0, Seed: 0));
+
+    /// <summary>Seconds, for tests and CI: T 32, patch 8, width 32, 2 blocks (window 2, block 1 global), r 8, 8 tiles.</summary>
+    public static Preset Smoke { get; } = new(
+        "smoke",
+        new SamViTConfig
+        {
+            ImageSize = 32, PatchSize = 8, Width = 32, Depth = 2, Heads = 2, WindowSize = 2, GlobalBlocks = [1],
+            Normalization = PixelNormalization.Sam,
+        },
+        EncoderWeights: null,
+        CheckpointLayout.Sam,
+        new PromptConfig(PromptSources.StructureScale, Width: 8),
+        new VPTSurvDecoderConfig(InputDim: 32, Width: 32, Layers: 2, Heads: 2, Bins: 4),
+        new TrainingSettings(TilesPerStep: 8, InferenceTiles: 16, LearningRate: 1e-3, WeightDecay: 1e-2, Epochs: 2,
+            BagsPerStep: 1, Bins: 4, TileSize: 32, TargetMpp: 1.0, Seed: 0));
+
+    /// <summary>The names accepted by <see cref="ByName"/>.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["paper", "cpu", "smoke"];
+
+    /// <summary>The preset called <paramref name="name"/> (case-insensitive): paper, cpu or smoke.</summary>
+    public static Preset ByName(string name) => name.Trim().ToLowerInvariant() switch
+    {
+        "paper" => Paper,
+        "cpu" => Cpu,
+        "smoke" => Smoke,
+        _ => throw new ArgumentException($"Unknown preset '{name}': expected one of {string.Join(", ", Names)}.", nameof(name)),
+    };
+
+    /// <summary>The model part of the preset.</summary>
+    public VPTSurvModelConfig Model => new(Encoder, Prompts, Decoder);
+
+    /// <summary>Throws naming the fields unless the parts agree (tile size, bins, widths).</summary>
+    public void Validate()
+    {
+        Model.Validate();
+        Training.Validate();
+        if (Training.TileSize != Encoder.ImageSize)
+            throw new ArgumentException($"Preset '{Name}': Training.TileSize ({Training.TileSize}) must equal Encoder.ImageSize ({Encoder.ImageSize}).");
+        if (Training.Bins != Decoder.Bins)
+            throw new ArgumentException($"Preset '{Name}': Training.Bins ({Training.Bins}) must equal Decoder.Bins ({Decoder.Bins}).");
+    }
+
+    /// <summary>
+    /// Builds the model, initialised from <see cref="TrainingSettings.Seed"/>, and loads <see cref="EncoderWeights"/>
+    /// (strictly) when set. The encoder is frozen; <paramref name="log"/> receives what was loaded.
+    /// </summary>
+    public VPTSurvModel BuildModel(Action<string>? log = null)
+    {
+        Validate();
+        torch.random.manual_seed(Training.Seed);
+        var model = new VPTSurvModel(Model);
+        if (EncoderWeights is not null)
+        {
+            var report = CheckpointLoader.Load(model.Backbone, EncoderWeights, WeightsLayout);
+            model.Backbone.Freeze();
+            log?.Invoke($"encoder weights: {report.Loaded} tensors from {EncoderWeights} ({report.Layout} layout, {report.Resized.Count} resized, {report.Dropped.Count} set aside)");
+        }
+        else
+        {
+            log?.Invoke($"encoder weights: none (preset '{Name}' uses random initialisation)");
+        }
+        return model;
+    }
+}

@@ -1,0 +1,39 @@
+namespace VPTSurv.Training;
+
+/// <summary>How a preset trains and evaluates.</summary>
+/// <param name="TilesPerStep">Tiles sampled per WSI per training step (the paper: 200).</param>
+/// <param name="InferenceTiles">Tiles per WSI at validation and test (the paper: 1000).</param>
+/// <param name="LearningRate">AdamW learning rate (the paper: 5e-5), annealed by a cosine schedule.</param>
+/// <param name="WeightDecay">AdamW weight decay on matrices (norms and biases get none).</param>
+/// <param name="Epochs">Training epochs (the paper: 15); the best epoch is chosen on validation C-index.</param>
+/// <param name="BagsPerStep">WSIs per optimiser step (the paper: 1).</param>
+/// <param name="Bins">Time bins K (must equal the decoder's Bins).</param>
+/// <param name="TileSize">Tile side T in pixels (must equal the encoder's ImageSize).</param>
+/// <param name="TargetMpp">Microns per pixel at which tiles are read.</param>
+/// <param name="Seed">The one seed driving initialisation, tile sampling and data order.</param>
+public sealed record TrainingSettings(
+    int TilesPerStep,
+    int InferenceTiles,
+    double LearningRate,
+    double WeightDecay,
+    int Epochs,
+    int BagsPerStep,
+    int Bins,
+    int TileSize,
+    double TargetMpp,
+    int Seed)
+{
+    /// <summary>Throws naming the field unless every value is usable.</summary>
+    public void Validate()
+    {
+        if (TilesPerStep <= 0) throw new ArgumentException($"TrainingSettings: TilesPerStep must be positive, got {TilesPerStep}.");
+        if (InferenceTiles <= 0) throw new ArgumentException($"TrainingSettings: InferenceTiles must be positive, got {InferenceTiles}.");
+        if (!(LearningRate > 0)) throw new ArgumentException($"TrainingSettings: LearningRate must be positive, got {LearningRate}.");
+        if (!(WeightDecay >= 0)) throw new ArgumentException($"TrainingSettings: WeightDecay must be >= 0, got {WeightDecay}.");
+        if (Epochs <= 0) throw new ArgumentException($"TrainingSettings: Epochs must be positive, got {Epochs}.");
+        if (BagsPerStep <= 0) throw new ArgumentException($"TrainingSettings: BagsPerStep must be positive, got {BagsPerStep}.");
+        if (Bins <= 0) throw new ArgumentException($"TrainingSettings: Bins must be positive, got {Bins}.");
+        if (TileSize <= 0) throw new ArgumentException($"TrainingSettings: TileSize must be positive, got {TileSize}.");
+        if (!(TargetMpp > 0)) throw new ArgumentException($"TrainingSettings: TargetMpp must be positive, got {TargetMpp}.");
+    }
+}
