@@ -1,0 +1,63 @@
+namespace VPTSurv.Decoders;
+
+/// <summary>
+/// HVTSurv's spatial windows (szc19990412/HVTSurv <c>knn_position.py</c>): the tile list is reflect-padded to a
+/// multiple of the window size W, then windows are formed greedily — the first remaining tile and its W − 1 nearest
+/// remaining tiles (Euclidean distance on the tile grid) form a window and are removed — until no tile remains.
+/// The original queries an approximate HNSW index and always pads (by W when N is already a multiple); here neighbours
+/// are exact (ties broken by list order) and a bag whose size is a multiple of W is not padded, so its windows are an
+/// exact partition of the tiles.
+/// </summary>
+public static class WindowPartition
+{
+    /// <summary>
+    /// Tile indices in window order (length ⌈N/W⌉·W): window w is entries [w W, (w + 1) W). Every tile appears at least
+    /// once; the padding repeats tiles (reflected at the list ends, as numpy's 'reflect').
+    /// </summary>
+    /// <param name="grid">Tile positions on the tile grid (x, y), one per tile.</param>
+    /// <param name="windowSize">W (HVTSurv: 49).</param>
+    public static long[] Build(IReadOnlyList<(double X, double Y)> grid, int windowSize)
+    {
+        if (windowSize < 1) throw new ArgumentOutOfRangeException(nameof(windowSize), windowSize, "window size must be at least 1");
+        int n = grid.Count;
+        if (n == 0) throw new ArgumentException("cannot build windows of an empty bag", nameof(grid));
+        int m = (n + windowSize - 1) / windowSize * windowSize;
+        int add = m - n, left = add / 2;
+        var padded = new int[m];
+        for (int j = 0; j < m; j++) padded[j] = Reflect(j - left, n);
+
+        var remaining = new List<int>(Enumerable.Range(0, m));                // positions into `padded`
+        var order = new long[m];
+        int filled = 0;
+        var dist = new List<(double D, int Rank, int Pos)>(m);
+        while (remaining.Count > 0)
+        {
+            var seed = grid[padded[remaining[0]]];
+            dist.Clear();
+            for (int r = 0; r < remaining.Count; r++)
+            {
+                var p = grid[padded[remaining[r]]];
+                double dx = p.X - seed.X, dy = p.Y - seed.Y;
+                dist.Add((dx * dx + dy * dy, r, remaining[r]));
+            }
+            dist.Sort((a, b) => a.D != b.D ? a.D.CompareTo(b.D) : a.Rank.CompareTo(b.Rank));
+            var taken = new HashSet<int>();
+            for (int i = 0; i < windowSize; i++)
+            {
+                order[filled++] = padded[dist[i].Pos];
+                taken.Add(dist[i].Pos);
+            }
+            remaining.RemoveAll(taken.Contains);
+        }
+        return order;
+    }
+
+    /// <summary>numpy 'reflect' indexing of position <paramref name="j"/> into a list of <paramref name="n"/> items (edge not repeated).</summary>
+    internal static int Reflect(int j, int n)
+    {
+        if (n == 1) return 0;
+        int period = 2 * (n - 1);
+        int r = ((j % period) + period) % period;
+        return r < n ? r : period - r;
+    }
+}
