@@ -1,0 +1,32 @@
+namespace VPTSurv.Survival;
+
+/// <summary>
+/// Harrell's concordance and its pair counts, with the pair rules of R's <c>survival::concordance</c>: a pair is
+/// comparable when the shorter time is an event, or both times are equal and only one is an event (the censored
+/// subject outlives); a comparable pair is concordant when the earlier death has the higher risk, and a tie in risk
+/// counts one half. Two deaths at the same time are not compared (counted in <see cref="TiedTime"/> /
+/// <see cref="TiedTimeAndRisk"/>, R's <c>tied.y</c> / <c>tied.xy</c>).
+/// </summary>
+/// <param name="CIndex">(Concordant + TiedRisk / 2) / Comparable.</param>
+/// <param name="Concordant">Comparable pairs where the earlier death has the higher risk.</param>
+/// <param name="Discordant">Comparable pairs where the earlier death has the lower risk.</param>
+/// <param name="TiedRisk">Comparable pairs with equal risk (R's <c>tied.x</c>).</param>
+/// <param name="TiedTime">Pairs of deaths at the same time with different risk (R's <c>tied.y</c>); not comparable.</param>
+/// <param name="TiedTimeAndRisk">Pairs of deaths at the same time with equal risk (R's <c>tied.xy</c>); not comparable.</param>
+public sealed record ConcordanceResult(
+    double CIndex, long Concordant, long Discordant, long TiedRisk, long TiedTime, long TiedTimeAndRisk)
+{
+    /// <summary>Number of comparable pairs: Concordant + Discordant + TiedRisk.</summary>
+    public long Comparable => Concordant + Discordant + TiedRisk;
+}
+
+/// <summary>A bootstrap percentile interval of a concordance index.</summary>
+/// <param name="Estimate">The index on the full data.</param>
+/// <param name="Lower">Lower percentile bound ((1 - Level) / 2 quantile of the resampled indices).</param>
+/// <param name="Upper">Upper percentile bound ((1 + Level) / 2 quantile).</param>
+/// <param name="StdError">Standard deviation of the resampled indices.</param>
+/// <param name="Level">Confidence level, e.g. 0.95.</param>
+/// <param name="Resamples">Resamples that had a comparable pair and entered the interval.</param>
+/// <param name="Skipped">Resamples drawn without any comparable pair (left out).</param>
+public sealed record ConcordanceInterval(
+    double Estimate, double Lower, double Upper, double StdError, double Level, int Resamples, int Skipped);

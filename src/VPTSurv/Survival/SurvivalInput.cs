@@ -1,0 +1,52 @@
+namespace VPTSurv.Survival;
+
+/// <summary>Shared argument checks so every estimator rejects bad input with the same messages (naming the index).</summary>
+internal static class SurvivalInput
+{
+    public static void CheckTimes(IReadOnlyList<double> time, string name = "time")
+    {
+        ArgumentNullException.ThrowIfNull(time, name);
+        for (int i = 0; i < time.Count; i++)
+        {
+            double t = time[i];
+            if (!double.IsFinite(t) || t <= 0)
+                throw new ArgumentException($"{name}[{i}] = {t}: survival times must be finite and > 0.", name);
+        }
+    }
+
+    public static void CheckFinite(IReadOnlyList<double> values, string name)
+    {
+        ArgumentNullException.ThrowIfNull(values, name);
+        for (int i = 0; i < values.Count; i++)
+            if (!double.IsFinite(values[i]))
+                throw new ArgumentException($"{name}[{i}] = {values[i]}: expected a finite number.", name);
+    }
+
+    public static void CheckSameLength(int expected, int actual, string name, string reference = "time")
+    {
+        if (actual != expected)
+            throw new ArgumentException($"{name} has {actual} entries but {reference} has {expected}; they must match.", name);
+    }
+
+    /// <summary>Time and event of equal length, times finite and positive.</summary>
+    public static void CheckTimeEvent(IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved)
+    {
+        CheckTimes(time);
+        ArgumentNullException.ThrowIfNull(eventObserved);
+        CheckSameLength(time.Count, eventObserved.Count, nameof(eventObserved));
+    }
+
+    public static double[] ToArray(IReadOnlyList<double> x)
+    {
+        var a = new double[x.Count];
+        for (int i = 0; i < a.Length; i++) a[i] = x[i];
+        return a;
+    }
+
+    public static bool[] ToArray(IReadOnlyList<bool> x)
+    {
+        var a = new bool[x.Count];
+        for (int i = 0; i < a.Length; i++) a[i] = x[i];
+        return a;
+    }
+}
