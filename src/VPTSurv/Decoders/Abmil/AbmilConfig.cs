@@ -16,7 +16,7 @@ public sealed record AbmilConfig(int InputDim = 1024, int HiddenDim = 512, int A
     /// <summary>MCAT "small" on 1024-wide ResNet-50 features: 920,069 parameters at K = 4.</summary>
     public static AbmilConfig Mcat => new();
 
-    /// <summary>MCAT "big" (attention width 384): 1,001,477 parameters at K = 4.</summary>
+    /// <summary>MCAT "big" (attention width 384): 1,117,701 parameters at K = 4.</summary>
     public static AbmilConfig McatBig => new(AttentionDim: 384);
 
     /// <summary>MCAT "small" on the paper preset's 768-wide SAM ViT-B features: 788,997 parameters at K = 4.</summary>
