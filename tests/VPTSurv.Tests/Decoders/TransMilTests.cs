@@ -12,8 +12,11 @@ public class TransMilTests
         using var scope = NewDisposeScope();
         var g = new Generator(21);
         long n = 64, d = 16;
-        var q = torch.randn(2, n, d, generator: g, dtype: ScalarType.Float64) * 0.25;
-        var k = torch.randn(2, n, d, generator: g, dtype: ScalarType.Float64);
+        // self-attention of tokens drawn around a few centres: peaked, well-conditioned attention as in trained models
+        var centres = torch.randn(2, 8, d, generator: g, dtype: ScalarType.Float64) * 2;
+        var x = centres.repeat_interleave(n / 8, 1) + 0.3 * torch.randn(2, n, d, generator: g, dtype: ScalarType.Float64);
+        var q = x * Math.Pow(d, -0.5);
+        var k = x;
         var v = torch.randn(2, n, d, generator: g, dtype: ScalarType.Float64);
         var exact = q.matmul(k.transpose(-1, -2)).softmax(-1).matmul(v);
         var approx = NystromAttention.Approximate(q, k, v, landmarks, iterations);
@@ -23,11 +26,11 @@ public class TransMilTests
     [Fact]
     public void Nystrom_attention_approaches_exact_softmax_attention_as_landmarks_approach_N()
     {
-        var errors = new[] { 2L, 8, 32, 64 }.Select(m => Error(m, 30)).ToArray();
+        var errors = new[] { 4L, 16, 32, 64 }.Select(m => Error(m, 30)).ToArray();
         for (int i = 1; i < errors.Length; i++)
             Assert.True(errors[i] < errors[i - 1], $"error did not fall from m = {i} to {i + 1}: {string.Join(", ", errors)}");
         Assert.True(errors[^1] < 1e-6, $"with m = N the approximation should be exact; relative error {errors[^1]:E2}");
-        Assert.True(errors[0] > 1e-2, $"with m = 2 the approximation should be visibly inexact; relative error {errors[0]:E2}");
+        Assert.True(errors[0] > 1e-2, $"with m = 4 the approximation should be visibly inexact; relative error {errors[0]:E2}");
     }
 
     [Fact]
