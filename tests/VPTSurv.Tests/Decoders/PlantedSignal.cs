@@ -48,6 +48,15 @@ internal static class PlantedSignal
     /// <summary>Trains <paramref name="model"/> on a fresh training set and returns Harrell's C on a held-out set.</summary>
     public static double HeldOutC(BagDecoder model, int epochs = 10, double lr = 5e-3, int batch = 8, int seed = 5, Action<string>? log = null)
     {
+        // Tiny tensors: one intra-op thread avoids thread hand-off costs (and spinning when the machine is shared).
+        int threads = torch.get_num_threads();
+        torch.set_num_threads(1);
+        try { return Train(model, epochs, lr, batch, seed, log); }
+        finally { torch.set_num_threads(threads); }
+    }
+
+    private static double Train(BagDecoder model, int epochs, double lr, int batch, int seed, Action<string>? log)
+    {
         torch.manual_seed(seed);
         var train = Make(64, seed);
         var test = Make(36, seed + 100);

@@ -61,8 +61,9 @@ public sealed class HvtSurv : BagDecoder
     public IReadOnlyList<long[]> Windows(Bag bag)
     {
         var coords = bag.Coordinates ?? throw new ArgumentException("HvtSurv needs Bag.Coordinates (N, 2).", nameof(bag));
-        var xy = coords.to(ScalarType.Float64).data<double>().ToArray();
-        var slides = bag.SlideIndex is { } s ? s.data<long>().ToArray() : new long[bag.Count];
+        using var scope = NewDisposeScope();
+        var xy = coords.to(ScalarType.Float64).cpu().contiguous().data<double>().ToArray();
+        var slides = bag.SlideIndex is { } s ? s.cpu().contiguous().data<long>().ToArray() : new long[bag.Count];
         var result = new List<long[]>();
         foreach (var slide in slides.Distinct().Order())
         {

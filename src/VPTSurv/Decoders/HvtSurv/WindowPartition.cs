@@ -29,23 +29,29 @@ public static class WindowPartition
         var remaining = new List<int>(Enumerable.Range(0, m));                // positions into `padded`
         var order = new long[m];
         int filled = 0;
-        var dist = new List<(double D, int Rank, int Pos)>(m);
+        // the W nearest remaining positions by (distance, list rank), kept in a max-heap of size W
+        var farthestFirst = Comparer<(double D, int Rank)>.Create((a, b) => a.D != b.D ? b.D.CompareTo(a.D) : b.Rank.CompareTo(a.Rank));
+        var heap = new PriorityQueue<int, (double D, int Rank)>(windowSize + 1, farthestFirst);
+        var window = new List<(double D, int Rank, int Pos)>(windowSize);
         while (remaining.Count > 0)
         {
             var seed = grid[padded[remaining[0]]];
-            dist.Clear();
+            heap.Clear();
             for (int r = 0; r < remaining.Count; r++)
             {
                 var p = grid[padded[remaining[r]]];
                 double dx = p.X - seed.X, dy = p.Y - seed.Y;
-                dist.Add((dx * dx + dy * dy, r, remaining[r]));
+                heap.Enqueue(remaining[r], (dx * dx + dy * dy, r));
+                if (heap.Count > windowSize) heap.Dequeue();
             }
-            dist.Sort((a, b) => a.D != b.D ? a.D.CompareTo(b.D) : a.Rank.CompareTo(b.Rank));
+            window.Clear();
+            while (heap.TryDequeue(out int pos, out var key)) window.Add((key.D, key.Rank, pos));
+            window.Sort((a, b) => a.D != b.D ? a.D.CompareTo(b.D) : a.Rank.CompareTo(b.Rank));
             var taken = new HashSet<int>();
-            for (int i = 0; i < windowSize; i++)
+            foreach (var (_, _, pos) in window)
             {
-                order[filled++] = padded[dist[i].Pos];
-                taken.Add(dist[i].Pos);
+                order[filled++] = padded[pos];
+                taken.Add(pos);
             }
             remaining.RemoveAll(taken.Contains);
         }
