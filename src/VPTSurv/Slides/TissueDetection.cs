@@ -38,7 +38,8 @@ public sealed record TissueDetectionConfig(
 public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask, (double X, double Y) Downsample,
     (byte R, byte G, byte B) Background, double OdThreshold, double OtsuThreshold, string? Warning)
 {
-    private int[]? _integral;
+    // Summed-area table of Mask, remembered with the array it was built from (a `with` copy may swap the mask).
+    private (bool[] For, int[] Table)? _integral;
 
     /// <summary>Thumbnail width.</summary>
     public int Width => Thumbnail.Width;
@@ -53,7 +54,9 @@ public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask,
     /// (the nearest pixel when none does).</summary>
     public double FractionIn(double x0, double y0, double width, double height)
     {
-        var ii = _integral ??= Integral();
+        if (_integral is not { } cached || !ReferenceEquals(cached.For, Mask))
+            _integral = cached = (Mask, Integral());
+        var ii = cached.Table;
         int ax = (int)Math.Ceiling(x0 / Downsample.X - 0.5), ay = (int)Math.Ceiling(y0 / Downsample.Y - 0.5);
         int bx = (int)Math.Ceiling((x0 + width) / Downsample.X - 0.5), by = (int)Math.Ceiling((y0 + height) / Downsample.Y - 0.5);
         ax = Math.Clamp(ax, 0, Width); bx = Math.Clamp(bx, 0, Width);
@@ -99,6 +102,9 @@ public static class TissueDetector
     /// <summary>Lowest glass level per channel: a field whose brightest pixels are darker is taken to have no glass.</summary>
     public const byte MinBackground = 220;
 
+    /// <summary>Largest level read whole to make the thumbnail (a pyramid always has a much smaller one).</summary>
+    public const long MaxThumbnailSourcePixels = 200_000_000;
+
     /// <summary>Detects tissue on <paramref name="slide"/>.</summary>
     /// <param name="slide">The slide.</param>
     /// <param name="config">Settings; <see cref="TissueDetectionConfig.Default"/> when null.</param>
@@ -114,6 +120,9 @@ public static class TissueDetector
         int tw = Math.Max(1, (int)Math.Round(w0 / factor)), th = Math.Max(1, (int)Math.Round(h0 / factor));
         int level = slide.BestLevelForDownsample(factor);
         var (lw, lh) = slide.LevelDimensions[level];
+        if (lw * lh > MaxThumbnailSourcePixels)
+            throw new SlideFormatException(slide.Source, $"slide '{slide.Id}': its coarsest usable level {level} is {lw}x{lh}, too large to read " +
+                $"whole for a {tw}x{th} thumbnail; the file needs a pyramid (e.g. rewrite it with PyramidalTiff.Write)");
         var levelImage = slide.ReadRegion(0, 0, level, (int)lw, (int)lh);
         var thumb = levelImage.Resize(tw, th);
         double areaPerPx = (w0 / (double)tw * mpp0) * (h0 / (double)th * mpp0);

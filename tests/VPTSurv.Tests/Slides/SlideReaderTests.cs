@@ -45,9 +45,12 @@ public class SlideReaderTests
     [Fact]
     public void Missing_openslide_message_says_how_to_install_it()
     {
-        // The message is built from the hint whatever this machine has installed.
-        var e = new OpenSlideUnavailableException("x.svs", $"the native library {OpenSlideNative.Library} could not be loaded; install it with `{OpenSlideNative.InstallHint}`");
+        // Probing a library name that cannot exist goes through the same path as a machine without libopenslide0.
+        var reason = OpenSlideNative.Probe("libopenslide-not-installed.so.0");
+        Assert.NotNull(reason);
+        var e = new OpenSlideUnavailableException("x.svs", reason!);
         Assert.Contains("sudo apt-get install libopenslide0", e.Message);
+        Assert.Null(OpenSlideNative.Probe(OpenSlideNative.Library));
         Assert.Contains("x.svs", e.Message);
         Assert.True(OpenSlideFile.IsAvailable, "libopenslide0 is in .ci/apt-packages; CI must have it");
     }
@@ -93,5 +96,31 @@ public class SlideReaderTests
         uint[] argb = [0xFFFF0000u, 0x00000000u, 0x80400000u];
         var rgb = OpenSlideFile.ToRgbOverWhite(argb, 3, 1);
         Assert.Equal(new byte[] { 255, 0, 0, 255, 255, 255, 191, 127, 127 }, rgb.Pixels);
+    }
+
+    [Fact]
+    public void Generic_tiff_mpp_comes_from_its_resolution_tags_in_both_readers()
+    {
+        // A pyramidal TIFF with resolution tags but no Aperio description: OpenSlide 3.4 calls it generic-tiff and
+        // reports no openslide.mpp-x, so both readers must read the tags themselves (4000 px/cm = 2.5 µm/px).
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("generic.tiff");
+        using (var img = TestImages.Mirrored(300, 200).ToVips())
+            img.Tiffsave(path, compression: NetVips.Enums.ForeignTiffCompression.Jpeg, tile: true, tileWidth: 64, tileHeight: 64,
+                pyramid: true, resunit: NetVips.Enums.ForeignTiffResunit.Cm, xres: 400, yres: 400);
+        using var osl = new OpenSlideFile(path);
+        using var vips = new TiffSlide(path);
+        Assert.Equal("generic-tiff", osl.Vendor);
+        Assert.Equal(2.5, osl.MicronsPerPixel!.Value, 9);
+        Assert.Equal(2.5, vips.MicronsPerPixel!.Value, 9);
+        // libvips' placeholder resolution (1 px/mm, written when nothing is known): no MPP, regions at an MPP need an override.
+        var bare = dir.File("bare.tiff");
+        using (var img = TestImages.Mirrored(300, 200).ToVips())
+            img.Tiffsave(bare, compression: NetVips.Enums.ForeignTiffCompression.Jpeg, tile: true, tileWidth: 64, tileHeight: 64, pyramid: true);
+        using var bareVips = new TiffSlide(bare);
+        using var bareOsl = new OpenSlideFile(bare);
+        Assert.Null(bareOsl.MicronsPerPixel);
+        Assert.Null(bareVips.MicronsPerPixel);
+        Assert.Throws<MissingMppException>(() => bareVips.ReadRegionAtMpp(0, 0, 16, 1.0));
     }
 }
