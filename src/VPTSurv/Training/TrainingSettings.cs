@@ -23,6 +23,29 @@ public sealed record TrainingSettings(
     double TargetMpp,
     int Seed)
 {
+    /// <summary>
+    /// Candidate tiles per slide read once, cached on disk (content-keyed) and kept in memory; training samples its N
+    /// tiles from them and inference takes up to <see cref="InferenceTiles"/> of them. Null: every bag is read from the
+    /// slide itself (the paper's setting, for real WSIs whose tiles do not fit in memory).
+    /// </summary>
+    public int? TilePool { get; init; }
+
+    /// <summary>Tiles per encoder chunk for inference, feature extraction and the gradient-caching re-run.</summary>
+    public int MicroBatch { get; init; } = 64;
+
+    /// <summary>
+    /// Gradient caching: forward all N tiles without a graph, decoder and loss with a graph on the pooled tokens, then
+    /// re-run the encoder on <see cref="MicroBatch"/>-tile chunks with a graph and backpropagate each chunk's token
+    /// gradients. Same gradients as the plain step; peak memory set by the micro-batch, not by N.
+    /// </summary>
+    public bool GradientCaching { get; init; }
+
+    /// <summary>Early stopping: stop after this many epochs without a better validation C-index; null = run every epoch.</summary>
+    public int? Patience { get; init; }
+
+    /// <summary>Which part of the cohort is used (all of it when null); for CPU runs of the full-size synthetic cohorts.</summary>
+    public CohortSubset? Subset { get; init; }
+
     /// <summary>Throws naming the field unless every value is usable.</summary>
     public void Validate()
     {
@@ -35,5 +58,9 @@ public sealed record TrainingSettings(
         if (Bins <= 0) throw new ArgumentException($"TrainingSettings: Bins must be positive, got {Bins}.");
         if (TileSize <= 0) throw new ArgumentException($"TrainingSettings: TileSize must be positive, got {TileSize}.");
         if (!(TargetMpp > 0)) throw new ArgumentException($"TrainingSettings: TargetMpp must be positive, got {TargetMpp}.");
+        if (TilePool is <= 0) throw new ArgumentException($"TrainingSettings: TilePool must be positive or null, got {TilePool}.");
+        if (MicroBatch <= 0) throw new ArgumentException($"TrainingSettings: MicroBatch must be positive, got {MicroBatch}.");
+        if (Patience is <= 0) throw new ArgumentException($"TrainingSettings: Patience must be positive or null, got {Patience}.");
+        Subset?.Validate();
     }
 }

@@ -1,0 +1,43 @@
+using VPTSurv.Survival;
+
+namespace VPTSurv.Evaluation;
+
+/// <summary>
+/// Kaplan–Meier curves of the high- and low-risk groups, split at the training set's median risk (a cut fixed before
+/// looking at the evaluated split), with the log-rank test and the Cox hazard ratio of high versus low.
+/// </summary>
+/// <param name="Threshold">The training median risk; risk above it is "high".</param>
+/// <param name="High">Kaplan–Meier of the high-risk group (null when it is empty).</param>
+/// <param name="Low">Kaplan–Meier of the low-risk group (null when it is empty).</param>
+/// <param name="HighCount">Subjects in the high-risk group.</param>
+/// <param name="LowCount">Subjects in the low-risk group.</param>
+/// <param name="LogRankP">Log-rank p-value (NaN when a group is empty or has no expected death).</param>
+/// <param name="HazardRatio">Cox hazard ratio high / low (NaN when not estimable).</param>
+/// <param name="HazardRatioLower">Lower bound of its interval.</param>
+/// <param name="HazardRatioUpper">Upper bound of its interval.</param>
+public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, KaplanMeierResult? Low, int HighCount, int LowCount,
+    double LogRankP, double HazardRatio, double HazardRatioLower, double HazardRatioUpper)
+{
+    /// <summary>Splits <paramref name="targets"/> by <paramref name="risk"/> &gt; <paramref name="threshold"/>.</summary>
+    public static RiskGroups Compute(SurvivalTargets targets, IReadOnlyList<double> risk, double threshold)
+    {
+        var group = risk.Select(r => r > threshold ? 1 : 0).ToArray();
+        var high = Enumerable.Range(0, group.Length).Where(i => group[i] == 1).ToArray();
+        var low = Enumerable.Range(0, group.Length).Where(i => group[i] == 0).ToArray();
+        var km = new KaplanMeier();
+        KaplanMeierResult? Fit(int[] idx) => idx.Length == 0 ? null : km.Fit(targets.Subset(idx));
+        double p = double.NaN, hr = double.NaN, lo = double.NaN, hi = double.NaN;
+        if (high.Length > 0 && low.Length > 0 && targets.EventCount > 0)
+        {
+            try { p = LogRank.Test(targets, group).PValue; }
+            catch (ArgumentException) { }
+            try
+            {
+                var fit = new CoxRegression().Fit(group.Select(g => new double[] { g }).ToList(), targets.Time, targets.EventObserved, ["high"]);
+                if (fit.Converged) (hr, lo, hi) = (fit.HazardRatios[0], fit.Lower[0], fit.Upper[0]);
+            }
+            catch (ArgumentException) { }
+        }
+        return new RiskGroups(threshold, Fit(high), Fit(low), high.Length, low.Length, p, hr, lo, hi);
+    }
+}

@@ -1,0 +1,28 @@
+using VPTSurv.Data;
+
+namespace VPTSurv.Training;
+
+/// <summary>Where a run keeps its files and how it gets its tiles; everything optional.</summary>
+public sealed record TrainerOptions
+{
+    /// <summary>Folder for caches (tile pools under <c>tiles/</c>, features under <c>features/</c>); null = no disk cache.</summary>
+    public string? WorkDirectory { get; init; }
+
+    /// <summary>Checkpoint written (atomically) after every epoch; null = none.</summary>
+    public string? CheckpointPath { get; init; }
+
+    /// <summary>Stop after this epoch as if the process ended there (the checkpoint allows <c>Resume</c>); null = run to the end.</summary>
+    public int? StopAfterEpoch { get; init; }
+
+    /// <summary>
+    /// Makes the tile source for the slides the run uses; null = a <see cref="TilePoolSource"/> when the preset sets
+    /// <see cref="TrainingSettings.TilePool"/>, else a <see cref="LiveTileSource"/>.
+    /// </summary>
+    public Func<Cohort, IReadOnlyList<SlideRecord>, Preset, TileSource>? Source { get; init; }
+
+    /// <summary>Receives log lines (encoder weights, cache use, epochs).</summary>
+    public Action<string>? Log { get; init; }
+
+    /// <summary>No caches, no checkpoint.</summary>
+    public static TrainerOptions Default { get; } = new();
+}

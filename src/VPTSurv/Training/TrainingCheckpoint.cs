@@ -1,0 +1,179 @@
+using System.IO.Compression;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using TorchSharp;
+using TorchSharp.Modules;
+using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Slides;
+using VPTSurv.Survival;
+using static TorchSharp.torch;
+
+namespace VPTSurv.Training;
+
+/// <summary>
+/// A training checkpoint: one zip file written under a temporary name and renamed, holding <c>meta.json</c> (format,
+/// preset JSON, frozen-encoder hash, time-bin edges, epoch, optimiser step, history, best epoch and its C,
+/// epochs without improvement), <c>weights.safetensors</c> (the trainable weights), <c>best.safetensors</c> (the
+/// best epoch's trainable weights), <c>optimizer.bin</c> (AdamW moments and step counts, TorchSharp's format) and
+/// <c>rng.bin</c> (torch's generator state). The schedule's state is the optimiser step. Tile sampling and data order
+/// are drawn from (seed, epoch, slide), so nothing else is needed to continue a run exactly.
+/// </summary>
+public static class TrainingCheckpoint
+{
+    /// <summary>The format tag in meta.json.</summary>
+    public const string Format = "vptsurv-checkpoint/1";
+
+    /// <summary>Everything except tensors, as read back from a checkpoint.</summary>
+    /// <param name="PresetJson">The preset's canonical JSON.</param>
+    /// <param name="EncoderHash">SHA-256 of the frozen encoder's weights.</param>
+    /// <param name="BinEdges">Time-bin edges fitted on the training split.</param>
+    /// <param name="Epoch">Epochs completed.</param>
+    /// <param name="Step">Optimiser steps taken.</param>
+    /// <param name="History">Finished epochs.</param>
+    /// <param name="BestEpoch">Best epoch so far (0 = none).</param>
+    /// <param name="BestC">Its validation C.</param>
+    /// <param name="Stale">Epochs since the best.</param>
+    public sealed record Meta(string PresetJson, string EncoderHash, double[] BinEdges, int Epoch, int Step,
+        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale);
+
+    internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
+    {
+        var dir = Directory.CreateTempSubdirectory("vptsurv-ckpt-").FullName;
+        try
+        {
+            var weights = Path.Combine(dir, "weights.safetensors");
+            SafeTensors.Write(weights, Trainable(model).ToDictionary(p => p.Key, p => (Tensor)p.Value));
+            var bestPath = Path.Combine(dir, "best.safetensors");
+            SafeTensors.Write(bestPath, best);
+            AtomicFile.Write(path, tmp =>
+            {
+                using var zip = ZipFile.Open(tmp, ZipArchiveMode.Create);
+                var json = new JsonObject
+                {
+                    ["format"] = Format,
+                    ["preset"] = meta.PresetJson,
+                    ["encoder_hash"] = meta.EncoderHash,
+                    ["bin_edges"] = new JsonArray([.. meta.BinEdges.Select(e => (JsonNode)e)]),
+                    ["epoch"] = meta.Epoch,
+                    ["step"] = meta.Step,
+                    ["history"] = JsonSerializer.SerializeToNode(meta.History.ToArray(), HistoryOptions),
+                    ["best_epoch"] = meta.BestEpoch,
+                    ["best_c"] = double.IsFinite(meta.BestC) ? meta.BestC : null,
+                    ["stale"] = meta.Stale,
+                };
+                using (var w = new StreamWriter(zip.CreateEntry("meta.json").Open()))
+                    w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
+                zip.CreateEntryFromFile(weights, "weights.safetensors", CompressionLevel.NoCompression);
+                zip.CreateEntryFromFile(bestPath, "best.safetensors", CompressionLevel.NoCompression);
+                using (var w = new BinaryWriter(zip.CreateEntry("optimizer.bin", CompressionLevel.NoCompression).Open()))
+                    optimizer.save_state_dict(w);
+                using (var rng = torch.random.get_rng_state())
+                using (var s = zip.CreateEntry("rng.bin").Open())
+                    s.Write(rng.data<byte>().ToArray());
+            }, overwrite: true);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    /// <summary>Reads the metadata of a checkpoint (no tensors); the message names the file and what is wrong.</summary>
+    public static Meta ReadMeta(string path)
+    {
+        using var zip = OpenZip(path);
+        return ReadMeta(path, zip);
+    }
+
+    internal static Meta Restore(string path, nn.Module model, OptimizerHelper optimizer, out Dictionary<string, Tensor> best)
+    {
+        using var zip = OpenZip(path);
+        var meta = ReadMeta(path, zip);
+        var dir = Directory.CreateTempSubdirectory("vptsurv-ckpt-").FullName;
+        try
+        {
+            var weights = Extract(path, zip, "weights.safetensors", dir);
+            var loaded = SafeTensors.Read(weights);
+            LoadTrainable(path, model, loaded);
+            foreach (var t in loaded.Values) t.Dispose();
+            best = SafeTensors.Read(Extract(path, zip, "best.safetensors", dir));
+            using (var r = new BinaryReader(Entry(path, zip, "optimizer.bin").Open()))
+                optimizer.load_state_dict(r);
+            using (var s = Entry(path, zip, "rng.bin").Open())
+            using (var ms = new MemoryStream())
+            {
+                s.CopyTo(ms);
+                using var state = tensor(ms.ToArray(), ScalarType.Byte);
+                torch.random.set_rng_state(state);
+            }
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+        return meta;
+    }
+
+    /// <summary>The trainable parameters by state key.</summary>
+    public static IEnumerable<KeyValuePair<string, Parameter>> Trainable(nn.Module model) =>
+        model.named_parameters().Where(p => p.parameter.requires_grad).Select(p => KeyValuePair.Create(p.name, p.parameter));
+
+    /// <summary>Copies <paramref name="weights"/> into the trainable parameters; keys and shapes must match exactly.</summary>
+    public static void LoadTrainable(string source, nn.Module model, IReadOnlyDictionary<string, Tensor> weights)
+    {
+        var trainable = Trainable(model).ToDictionary(p => p.Key, p => p.Value, StringComparer.Ordinal);
+        var missing = trainable.Keys.Where(k => !weights.ContainsKey(k)).ToList();
+        var unexpected = weights.Keys.Where(k => !trainable.ContainsKey(k)).ToList();
+        if (missing.Count > 0 || unexpected.Count > 0)
+            throw new CheckpointFormatException(source, $"trainable weights do not match the model; missing [{string.Join(", ", missing)}], unexpected [{string.Join(", ", unexpected)}].");
+        using var _ = no_grad();
+        foreach (var (key, p) in trainable)
+        {
+            var t = weights[key];
+            if (!t.shape.SequenceEqual(p.shape))
+                throw new CheckpointFormatException(source, $"'{key}' has shape ({string.Join(", ", t.shape)}), the model expects ({string.Join(", ", p.shape)}).");
+            p.copy_(t);
+        }
+    }
+
+    private static readonly JsonSerializerOptions HistoryOptions = new()
+    {
+        NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    private static ZipArchive OpenZip(string path)
+    {
+        if (!File.Exists(path)) throw new FileNotFoundException($"checkpoint '{path}' not found", path);
+        try { return ZipFile.OpenRead(path); }
+        catch (InvalidDataException e) { throw new CheckpointFormatException(path, $"not a VPTSurv checkpoint (not a zip file: {e.Message})."); }
+    }
+
+    private static ZipArchiveEntry Entry(string path, ZipArchive zip, string name) =>
+        zip.GetEntry(name) ?? throw new CheckpointFormatException(path, $"missing entry '{name}' (expected meta.json, weights.safetensors, best.safetensors, optimizer.bin, rng.bin).");
+
+    private static string Extract(string path, ZipArchive zip, string name, string dir)
+    {
+        var target = Path.Combine(dir, name);
+        Entry(path, zip, name).ExtractToFile(target);
+        return target;
+    }
+
+    private static Meta ReadMeta(string path, ZipArchive zip)
+    {
+        JsonNode? root;
+        using (var r = new StreamReader(Entry(path, zip, "meta.json").Open()))
+        {
+            try { root = JsonNode.Parse(r.ReadToEnd()); }
+            catch (JsonException e) { throw new CheckpointFormatException(path, $"meta.json is not valid JSON ({e.Message})."); }
+        }
+        if (root is not JsonObject o || (string?)o["format"] != Format)
+            throw new CheckpointFormatException(path, $"meta.json must have \"format\": \"{Format}\".");
+        T Get<T>(string key) => o[key] is { } n ? n.GetValue<T>() : throw new CheckpointFormatException(path, $"meta.json has no \"{key}\".");
+        var edges = (o["bin_edges"] as JsonArray ?? throw new CheckpointFormatException(path, $"meta.json has no \"bin_edges\".")).Select(n => n!.GetValue<double>()).ToArray();
+        var history = o["history"].Deserialize<EpochRecord[]>(HistoryOptions) ?? [];
+        return new Meta(Get<string>("preset"), Get<string>("encoder_hash"), edges, Get<int>("epoch"), Get<int>("step"), history,
+            Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"));
+    }
+
+    internal static TimeBins Bins(Meta meta) => new(meta.BinEdges);
+}

@@ -1,0 +1,80 @@
+using VPTSurv.Data;
+using VPTSurv.Decoders;
+using VPTSurv.Evaluation;
+using VPTSurv.Model;
+using VPTSurv.Survival;
+
+namespace VPTSurv.Training;
+
+/// <summary>
+/// A finished run: the model at its best validation epoch, the time bins, the epoch history, and predictions and
+/// evaluation reports per split (test at the preset's inference tile count).
+/// </summary>
+public sealed class TrainingResult : IDisposable
+{
+    private readonly Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> _predict;
+    private readonly Dictionary<Split, IReadOnlyList<SlidePrediction>> _predictions = [];
+    private readonly IDisposable? _resources;
+
+    internal TrainingResult(string method, Preset preset, Cohort cohort, TimeBins bins, IReadOnlyList<EpochRecord> history, int bestEpoch,
+        double bestC, bool completed, Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder,
+        IDisposable? resources)
+    {
+        Method = method; Preset = preset; Cohort = cohort; Bins = bins; History = history; BestEpoch = bestEpoch; BestValidationC = bestC;
+        Completed = completed; _predict = predict; Model = model; Decoder = decoder; _resources = resources;
+    }
+
+    /// <summary>"end-to-end" or "two-stage".</summary>
+    public string Method { get; }
+
+    /// <summary>The preset the run used.</summary>
+    public Preset Preset { get; }
+
+    /// <summary>The cohort the run used (after <see cref="TrainingSettings.Subset"/>).</summary>
+    public Cohort Cohort { get; }
+
+    /// <summary>Time bins fitted on the training split.</summary>
+    public TimeBins Bins { get; }
+
+    /// <summary>Finished epochs.</summary>
+    public IReadOnlyList<EpochRecord> History { get; }
+
+    /// <summary>The epoch whose weights the model holds (best validation C).</summary>
+    public int BestEpoch { get; }
+
+    /// <summary>Its validation C.</summary>
+    public double BestValidationC { get; }
+
+    /// <summary>False when the run stopped early on request (<see cref="TrainerOptions.StopAfterEpoch"/>); then the model holds the last epoch's weights.</summary>
+    public bool Completed { get; }
+
+    /// <summary>The end-to-end model (null for two-stage).</summary>
+    public VPTSurvModel? Model { get; }
+
+    /// <summary>The two-stage decoder (null for end-to-end).</summary>
+    public BagDecoder? Decoder { get; }
+
+    /// <summary>Predictions for every slide of <paramref name="split"/> (computed once, then cached).</summary>
+    public IReadOnlyList<SlidePrediction> Predict(Split split)
+    {
+        if (_predictions.TryGetValue(split, out var cached)) return cached;
+        var slides = Cohort.SlidesIn(split).ToList();
+        if (slides.Count == 0) throw new InvalidOperationException($"Cohort '{Cohort.Name}' has no slide in the {split.ToManifest()} split.");
+        var logits = _predict(slides);
+        var result = slides.Select((s, i) => new SlidePrediction(s.SlideId, s.PatientId, split, s.Time, s.EventObserved, logits[i])).ToList();
+        _predictions[split] = result;
+        return result;
+    }
+
+    /// <summary>The evaluation report of <paramref name="split"/> (group cut and censoring weights from the training split).</summary>
+    public EvaluationReport Evaluate(Split split, EvaluationOptions? options = null) =>
+        EvaluationReport.Compute(Predict(split), Predict(Split.Train), Bins.Edges, options);
+
+    /// <summary>Releases the tile source and the model.</summary>
+    public void Dispose()
+    {
+        _resources?.Dispose();
+        Model?.Dispose();
+        Decoder?.Dispose();
+    }
+}
