@@ -27,8 +27,9 @@ public class TwoStageTests
             Assert.Equal([12, 32], all.Features[slides[0].SlideId].shape);
             Assert.Empty(Directory.GetFiles(dir, ".*")); // no temporary file left behind
 
-            // Another encoder (different weights) gets other keys: nothing is read from the cache.
-            var other = new TwoStagePipeline(Preset.Smoke with { Training = Preset.Smoke.Training with { Seed = 5 } },
+            // Another encoder (different weights: a random initialisation instead of the shipped MAE weights) gets other
+            // keys: nothing is read from the cache.
+            var other = new TwoStagePipeline(Preset.Smoke with { EncoderWeights = null, Training = Preset.Smoke.Training with { Seed = 5 } },
                 new TrainerOptions { Source = PlantedCohort.Source(12) });
             using var fresh = other.Extract(cohort, slides.Take(2).ToList(), cache);
             Assert.Equal(0, fresh.FromCache);
