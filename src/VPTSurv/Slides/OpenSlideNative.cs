@@ -11,19 +11,22 @@ internal static class OpenSlideNative
     public const string Library = "libopenslide.so.0";
     public const string InstallHint = "sudo apt-get install libopenslide0";
 
-    private static readonly Lazy<string?> LoadError = new(() =>
+    private static readonly Lazy<string?> LoadError = new(() => Probe(Library));
+
+    /// <summary>Null when <paramref name="library"/> loads, else why not and how to install OpenSlide.</summary>
+    internal static string? Probe(string library)
     {
         try
         {
-            if (NativeLibrary.TryLoad(Library, typeof(OpenSlideNative).Assembly, null, out _))
+            if (NativeLibrary.TryLoad(library, typeof(OpenSlideNative).Assembly, null, out _))
                 return null;
-            return $"the native library {Library} could not be loaded; install it with `{InstallHint}` (Debian/Ubuntu)";
+            return $"the native library {library} could not be loaded; install it with `{InstallHint}` (Debian/Ubuntu)";
         }
         catch (Exception e)
         {
-            return $"the native library {Library} could not be loaded ({e.Message}); install it with `{InstallHint}` (Debian/Ubuntu)";
+            return $"the native library {library} could not be loaded ({e.Message}); install it with `{InstallHint}` (Debian/Ubuntu)";
         }
-    });
+    }
 
     /// <summary>Null when the library loads, else the reason and how to install it.</summary>
     public static string? UnavailableReason => LoadError.Value;

@@ -38,7 +38,8 @@ public sealed record TissueDetectionConfig(
 public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask, (double X, double Y) Downsample,
     (byte R, byte G, byte B) Background, double OdThreshold, double OtsuThreshold, string? Warning)
 {
-    private int[]? _integral;
+    // Summed-area table of Mask, remembered with the array it was built from (a `with` copy may swap the mask).
+    private (bool[] For, int[] Table)? _integral;
 
     /// <summary>Thumbnail width.</summary>
     public int Width => Thumbnail.Width;
@@ -53,7 +54,9 @@ public sealed record TissueMask(string SlideId, RgbImage Thumbnail, bool[] Mask,
     /// (the nearest pixel when none does).</summary>
     public double FractionIn(double x0, double y0, double width, double height)
     {
-        var ii = _integral ??= Integral();
+        if (_integral is not { } cached || !ReferenceEquals(cached.For, Mask))
+            _integral = cached = (Mask, Integral());
+        var ii = cached.Table;
         int ax = (int)Math.Ceiling(x0 / Downsample.X - 0.5), ay = (int)Math.Ceiling(y0 / Downsample.Y - 0.5);
         int bx = (int)Math.Ceiling((x0 + width) / Downsample.X - 0.5), by = (int)Math.Ceiling((y0 + height) / Downsample.Y - 0.5);
         ax = Math.Clamp(ax, 0, Width); bx = Math.Clamp(bx, 0, Width);

@@ -70,6 +70,27 @@ public class BagLoaderTests
         }
     }
 
+    [Theory]
+    [InlineData(SlideSource.Reader.OpenSlide)]
+    [InlineData(SlideSource.Reader.Vips)]
+    public void Bags_from_a_tiff_file_are_identical_whatever_the_thread_count(SlideSource.Reader reader)
+    {
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("s.tiff");
+        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(640, 512), 0.25, "s"), path, tileSize: 64);
+        using var s = SlideSource.Open(path, reader);
+        var grid = Tiler.Tile(s, new TilingConfig(48, 0.5)); // from level 1, with resizing for the context
+        var reqs = Enumerable.Range(0, 3).Select(e => BagRequest.Training(s, grid, 30, seed: 9, e)).ToList();
+        var one = LoadAll(new BagLoaderOptions(Threads: 1, Prefetch: 1, WithContext: true), reqs);
+        var many = LoadAll(new BagLoaderOptions(Threads: 4, Prefetch: 3, WithContext: true), reqs);
+        for (int i = 0; i < one.Count; i++)
+        {
+            Assert.Equal(one[i].Tiles, many[i].Tiles);
+            Assert.Equal(one[i].Ctx, many[i].Ctx);
+            Assert.Equal(one[i].Xy, many[i].Xy);
+        }
+    }
+
     [Fact]
     public void A_corrupt_tile_is_skipped_and_logged_and_the_bag_still_loads()
     {

@@ -7,10 +7,11 @@ public class PyramidalTiffTests
 {
     private const double Mpp = 0.25;
 
-    // JPEG at quality 90 on tissue texture: per-channel mean absolute error below 3 grey levels and fewer than 0.5% of
-    // values off by more than 32 (edges of nuclei). Both readers decode the same JPEG stream: they agree within 2.
+    // JPEG at quality 90 on tissue texture: per-channel mean absolute error below 3 grey levels, no value off by more
+    // than 24 (measured here: mean 1.7-1.9, max 12-14). Both readers decode the same JPEG stream: they agree within 2
+    // (identical here; two libjpeg-turbo builds may round differently).
     private const double JpegMeanTolerance = 3.0;
-    private const double JpegOutlierFraction = 0.005;
+    private const int JpegMaxTolerance = 24;
     private const int ReadersAgreeWithin = 2;
 
     private static (ImageSlide Source, string Path) WriteSample(TestImages.TempDir dir, int w = 1500, int h = 1100)
@@ -55,7 +56,7 @@ public class PyramidalTiffTests
             {
                 var d = TestImages.Diff(want, got);
                 Assert.True(d.Mean < JpegMeanTolerance, $"mean |diff| {d.Mean:F2} at ({x},{y})");
-                Assert.True(d.Above32 < JpegOutlierFraction, $"fraction > 32: {d.Above32:P2} at ({x},{y})");
+                Assert.True(d.Max <= JpegMaxTolerance, $"max |diff| {d.Max} at ({x},{y})");
             }
             Assert.True(TestImages.Diff(a, b).Max <= ReadersAgreeWithin, $"readers differ by {TestImages.Diff(a, b).Max} at ({x},{y})");
         }
