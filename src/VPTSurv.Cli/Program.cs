@@ -1,10 +1,10 @@
-using Spectre.Console.Cli;
-using VPTSurv.Cli.Commands;
+using VPTSurv.Cli;
 
-var app = new CommandApp();
-app.Configure(config =>
+// Ctrl+C cancels the running command at its next step; files are written atomically, so none is left half-written.
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    config.SetApplicationName("vptsurv");
-    config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, devices and the native-backend compatibility step.");
-});
-return app.Run(args);
+    e.Cancel = !cancel.IsCancellationRequested; // a second Ctrl+C ends the process at once
+    cancel.Cancel();
+};
+return CliApp.Run(args, cancellationToken: cancel.Token);
