@@ -13,25 +13,47 @@ public sealed class LiveTileSource : TileSource
     private readonly BagLoader _loader;
 
     /// <summary>Opens and tiles <paramref name="slides"/>; <paramref name="options"/> sets threads, prefetch and context.</summary>
-    public LiveTileSource(Cohort cohort, IEnumerable<SlideRecord> slides, int tileSize, double targetMpp, BagLoaderOptions options, double minTissueFraction = 0.5)
+    public LiveTileSource(Cohort cohort, IEnumerable<SlideRecord> slides, int tileSize, double targetMpp, BagLoaderOptions options, double minTissueFraction = 0.5,
+        Action<SlideRecord, Exception>? onFailure = null)
     {
         _loader = new BagLoader(options);
         foreach (var record in slides)
         {
             if (_slides.ContainsKey(record.SlideId)) continue;
-            var slide = SlideOpener.Open(cohort, record);
-            var (grid, _) = Tiler.DetectAndTile(slide, new TilingConfig(tileSize, targetMpp, minTissueFraction));
-            if (grid.Count == 0)
+            ISlide? slide = null;
+            try
             {
-                slide.Dispose();
-                throw new InvalidDataException($"slide '{record.SlideId}' ({record.Source}): no tissue tile{(grid.Warning is null ? "" : $" ({grid.Warning})")}");
+                slide = SlideOpener.Open(cohort, record);
+                var (grid, _) = Tiler.DetectAndTile(slide, new TilingConfig(tileSize, targetMpp, minTissueFraction));
+                if (grid.Count == 0)
+                    throw new InvalidDataException($"slide '{record.SlideId}' ({record.Source}): no tissue tile{(grid.Warning is null ? "" : $" ({grid.Warning})")}");
+                _slides[record.SlideId] = (slide, grid);
             }
-            _slides[record.SlideId] = (slide, grid);
+            catch (Exception e) when (onFailure is not null && e is IOException or InvalidDataException or ArgumentException or FormatException)
+            {
+                slide?.Dispose();
+                onFailure(record, e);
+            }
+            catch
+            {
+                slide?.Dispose();
+                throw;
+            }
         }
     }
 
     /// <inheritdoc />
     public override int CountOf(string slideId) => Get(slideId).Grid.Count;
+
+    /// <summary>Whether the slide was opened (false when it failed and was reported).</summary>
+    public bool Contains(string slideId) => _slides.ContainsKey(slideId);
+
+    /// <inheritdoc />
+    public override string Identity(string slideId)
+    {
+        var (slide, g) = Get(slideId);
+        return string.Join('|', "live", g.Source, SlideOpener.ReaderName(slide), g.SlideMpp.ToString("R"), g.TargetMpp.ToString("R"), g.TileSize, g.Count);
+    }
 
     /// <inheritdoc />
     public override IEnumerable<TileBatch> Load(IEnumerable<TileRequest> requests)

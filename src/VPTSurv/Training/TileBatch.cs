@@ -34,6 +34,9 @@ public abstract class TileSource : IDisposable
     /// <summary>Candidate tiles of a slide.</summary>
     public abstract int CountOf(string slideId);
 
+    /// <summary>What the candidate tiles of a slide are (source, reader, MPPs, tile size, selection), for cache keys.</summary>
+    public abstract string Identity(string slideId);
+
     /// <summary>
     /// Bags for <paramref name="requests"/>, in order, possibly loaded ahead of the consumer. Each batch is created on
     /// the consuming thread; the consumer disposes it.

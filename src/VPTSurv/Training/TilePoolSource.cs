@@ -18,7 +18,10 @@ public sealed class TilePoolSource : TileSource
     private const string Format = "vptsurv-tilepool/1";
     private readonly Dictionary<string, SlidePool> _pools = new(StringComparer.Ordinal);
 
-    private sealed record SlidePool(int Count, int TileSize, byte[] Tiles, byte[]? Context);
+    private sealed record SlidePool(int Count, int TileSize, byte[] Tiles, byte[]? Context)
+    {
+        public string Identity { get; set; } = "";
+    }
 
     private TilePoolSource() { }
 
@@ -31,7 +34,8 @@ public sealed class TilePoolSource : TileSource
     /// call with its id and source.
     /// </summary>
     public static TilePoolSource Build(Cohort cohort, IEnumerable<SlideRecord> slides, int poolSize, int tileSize, double targetMpp,
-        bool withContext, string? cacheDirectory, IProgress<TrainingProgress>? progress = null, double minTissueFraction = 0.5)
+        bool withContext, string? cacheDirectory, IProgress<TrainingProgress>? progress = null, double minTissueFraction = 0.5,
+        Action<SlideRecord, Exception>? onFailure = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(poolSize, 1);
         var list = slides.ToList();
@@ -59,10 +63,14 @@ public sealed class TilePoolSource : TileSource
                     source.SlidesRead++;
                     if (path is not null) Write(path, key, pool);
                 }
+                pool.Identity = key;
             }
             catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or FormatException)
             {
-                throw new InvalidDataException($"tile pool of slide '{record.SlideId}' ({record.Source}): {e.Message}", e);
+                var error = new InvalidDataException($"tile pool of slide '{record.SlideId}' ({record.Source}): {e.Message}", e);
+                if (onFailure is null) throw error;
+                onFailure(record, error);
+                continue;
             }
             source._pools[record.SlideId] = pool;
             tiles += pool.Count;
@@ -80,6 +88,12 @@ public sealed class TilePoolSource : TileSource
 
     /// <inheritdoc />
     public override int CountOf(string slideId) => Pool(slideId).Count;
+
+    /// <summary>Whether the slide's pool was built (false when it failed and was reported).</summary>
+    public bool Contains(string slideId) => _pools.ContainsKey(slideId);
+
+    /// <inheritdoc />
+    public override string Identity(string slideId) => Pool(slideId).Identity;
 
     /// <inheritdoc />
     public override IEnumerable<TileBatch> Load(IEnumerable<TileRequest> requests)
