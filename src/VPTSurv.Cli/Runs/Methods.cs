@@ -25,6 +25,11 @@ public static class Methods
             () => new EndToEndTrainer(config.Preset, new TrainerOptions { WorkDirectory = cache, CheckpointPath = checkpoint, Log = log })
                 .Fit(cohort, progress, ct),
             config.Evaluation),
+        TwoStage => MethodRun.Train(TwoStage,
+            $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {BagDecoders.Describe(config.BagDecoder)} trained on them",
+            () => new TwoStagePipeline(config.Preset, new TrainerOptions { WorkDirectory = cache, Log = log })
+                .Fit(cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
+            config.Evaluation),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
 }

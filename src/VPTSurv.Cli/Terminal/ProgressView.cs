@@ -55,7 +55,8 @@ public sealed class ProgressView
                         task.Value = (p.Epoch - 1) * (double)p.Steps + p.Step;
                         var loss = double.IsFinite(p.Loss) ? $" loss {p.Loss:F3}" : "";
                         var val = p.ValidationC is { } c && double.IsFinite(c) ? $" val C {c:F3}" : "";
-                        task.Description = Markup.Escape($"{run}: epoch {p.Epoch}/{p.Epochs}{loss}{val} {p.TilesPerSecond:F0} tiles/s");
+                        var speed = double.IsFinite(p.TilesPerSecond) && p.TilesPerSecond > 0 ? $" {p.TilesPerSecond:F0} tiles/s" : "";
+                        task.Description = Markup.Escape($"{run}: epoch {p.Epoch}/{p.Epochs}{loss}{val}{speed}");
                         break;
                     }
                     case "done":
