@@ -23,6 +23,7 @@ public static class CliApp
                 .WithDescription("Train the two-stage and the end-to-end model on the embedded synthetic cohort, print the comparison, write report, predictions and KM charts.")
                 .WithExample("demo")
                 .WithExample("demo", "--preset", "smoke", "--out", "out/smoke");
+            config.AddCommand<PretrainEncoderCommand>("pretrain-encoder").WithDescription("MAE pretraining of a preset's encoder on synthetic (or your own unlabelled) tiles; writes safetensors weights.");
             config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, devices and the native-backend compatibility step.");
         });
         return app;

@@ -1,0 +1,141 @@
+using System.Diagnostics;
+using System.Globalization;
+using TorchSharp;
+using TorchSharp.Modules;
+using VPTSurv.Encoders.Checkpoints;
+using static TorchSharp.torch;
+
+namespace VPTSurv.Pretraining;
+
+/// <summary>
+/// Masked-autoencoder pretraining of a ViT encoder on unlabelled tiles (He et al. 2022): draw the tile pool, then for
+/// each step draw a batch and masks from (seed, step), encode the visible tokens, decode all, and take an AdamW step on
+/// the masked-patch loss under warm-up and cosine decay. Writes resumable checkpoints and, at the end, the encoder's
+/// weights as safetensors with the encoder's own state keys (what <see cref="CheckpointLoader"/> and the presets load).
+/// </summary>
+public static class MaePretraining
+{
+    /// <summary>Format tag written into the weights' safetensors metadata.</summary>
+    public const string WeightsFormat = "vptsurv-mae-encoder/1";
+
+    /// <summary>Runs pretraining as <paramref name="config"/> says; <paramref name="progress"/> receives every step.</summary>
+    public static MaeResult Run(MaeConfig config, IProgress<MaeProgress>? progress = null, CancellationToken cancel = default)
+    {
+        config.Validate();
+        if (config.OutputPath is { } output && File.Exists(output) && !config.Overwrite)
+            throw new IOException($"{output} already exists; set Overwrite to replace it.");
+
+        if (config.Threads is int threads)
+            torch.set_num_threads(threads);
+        var poolClock = Stopwatch.StartNew();
+        var pool = MaeTilePool.Draw(config.Tiles, config.Seed, cancel);
+        double poolSeconds = poolClock.Elapsed.TotalSeconds;
+
+        torch.random.manual_seed(unchecked((long)config.Seed));
+        var model = new MaeModel(config);
+        try
+        {
+            model.train();
+            using var optimizer = CreateOptimizer(model, config);
+            var losses = new List<double>(config.Steps);
+            int start = 0;
+            double trainSeconds = 0;
+            if (config.Resume && config.CheckpointPath is { } resumeFrom && MaeCheckpoint.Load(resumeFrom, model, optimizer) is { } resumed)
+            {
+                start = resumed.Step;
+                losses.AddRange(resumed.Losses);
+                trainSeconds = resumed.TrainSeconds;
+                if (start > config.Steps)
+                    throw new InvalidDataException($"{MaeCheckpoint.JsonPath(resumeFrom)}: checkpoint is at step {start}, beyond the run's {config.Steps} steps.");
+            }
+
+            int visible = config.VisibleTokens, tokens = config.Encoder.TokensPerTile;
+            int end = config.StopAfter ?? config.Steps;
+            for (int step = start; step < end; step++)
+            {
+                cancel.ThrowIfCancellationRequested();
+                var clock = Stopwatch.StartNew();
+                double lr = MaeSchedule.At(config, step);
+                foreach (var group in optimizer.ParamGroups)
+                    group.LearningRate = lr;
+                double loss;
+                using (var scope = NewDisposeScope())
+                {
+                    var tiles = pool.Batch(config.Seed, step, config.BatchSize); // (B, 3, T, T)
+                    var (keep, mask) = MaeMasking.Draw(config.Seed, step, config.BatchSize, tokens, visible);
+                    optimizer.zero_grad();
+                    var lossTensor = model.forward(tiles, keep, mask);
+                    lossTensor.backward();
+                    optimizer.step();
+                    loss = lossTensor.item<float>();
+                }
+                if (!double.IsFinite(loss))
+                    throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({lr:g3}).");
+                losses.Add(loss);
+                double seconds = clock.Elapsed.TotalSeconds;
+                trainSeconds += seconds;
+                progress?.Report(new MaeProgress(step + 1, config.Steps, loss, lr, TimeSpan.FromSeconds(trainSeconds), config.BatchSize / seconds));
+                bool last = step + 1 == end;
+                if (config.CheckpointPath is { } prefix && ((config.CheckpointEvery > 0 && (step + 1) % config.CheckpointEvery == 0) || last))
+                    MaeCheckpoint.Save(prefix, model, optimizer, step + 1, losses, trainSeconds);
+            }
+
+            double initial = losses.Take(10).Average();
+            double final = losses.Skip(Math.Max(0, losses.Count - 50)).Average();
+            if (config.OutputPath is { } path)
+                WriteEncoder(model, config, path, losses.Count, final, poolSeconds + trainSeconds);
+            model.eval();
+            return new MaeResult(losses, initial, final, poolSeconds, trainSeconds, pool.Count, pool.BackgroundShare, config.OutputPath, model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// AdamW with decoupled weight decay on weight matrices only: biases, norms, position tables, relative-position
+    /// tables and learned tokens are not decayed (as MAE and nanoGPT).
+    /// </summary>
+    public static AdamW CreateOptimizer(MaeModel model, MaeConfig config)
+    {
+        var decay = new List<Parameter>();
+        var noDecay = new List<Parameter>();
+        foreach (var (name, p) in model.named_parameters())
+        {
+            if (!p.requires_grad) continue;
+            bool table = name.Contains("pos_embed", StringComparison.Ordinal) || name.Contains("rel_pos", StringComparison.Ordinal)
+                || name.EndsWith("_token", StringComparison.Ordinal);
+            (p.dim() >= 2 && !table ? decay : noDecay).Add(p);
+        }
+        return optim.AdamW(
+            [
+                new AdamW.ParamGroup(decay, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
+                new AdamW.ParamGroup(noDecay, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0),
+            ],
+            lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
+    }
+
+    /// <summary>Writes the encoder's state (its own keys) with the run's description as safetensors metadata.</summary>
+    public static void WriteEncoder(MaeModel model, MaeConfig config, string path, int steps, double finalLoss, double seconds)
+    {
+        var dir = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(dir);
+        var inv = CultureInfo.InvariantCulture;
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = WeightsFormat,
+            ["objective"] = $"MAE, mask ratio {config.MaskRatio.ToString(inv)}, normalised-pixel MSE on masked patches (eps {config.TargetNormEps.ToString(inv)})",
+            ["encoder"] = config.Encoder.ToString(),
+            ["steps"] = steps.ToString(inv),
+            ["batch_size"] = config.BatchSize.ToString(inv),
+            ["seed"] = config.Seed.ToString(inv),
+            ["threads"] = torch.get_num_threads().ToString(inv),
+            ["final_loss"] = finalLoss.ToString("R", inv),
+            ["seconds"] = seconds.ToString("F0", inv),
+            ["tiles"] = config.Tiles.ToString(),
+        };
+        SafeTensors.Write(path, model.Encoder.state_dict(), overwrite: config.Overwrite, metadata);
+    }
+}
