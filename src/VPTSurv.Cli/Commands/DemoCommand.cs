@@ -9,6 +9,7 @@ using VPTSurv.Cli.Terminal;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Runs;
 using VPTSurv.Data;
+using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Commands;
 
@@ -50,15 +51,41 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
     /// <summary>The two models the demo compares, in table order.</summary>
     public static IReadOnlyList<string> Labels { get; } = [Runs.Methods.TwoStage, Runs.Methods.EndToEnd];
 
+    /// <summary>
+    /// The demo's own defaults for a preset that leaves them open: which part of the synthetic cohort it trains on
+    /// (<see cref="TrainingSettings.Subset"/>, patient by patient, seeded) and the per-slide tile pool rendered once
+    /// (<see cref="TrainingSettings.TilePool"/>, as many tiles as inference reads). They are preset fields, so
+    /// config.json records them and <c>--set training.subset=null</c> runs the whole cohort. Smoke: seconds for the
+    /// test; Cpu: about ten minutes on two cores (measured, see the README).
+    /// </summary>
+    public static JsonObject? Defaults(Preset preset)
+    {
+        var training = new JsonObject();
+        var s = preset.Training;
+        (int Train, int Val, int Test)? subset = preset.Name switch
+        {
+            "smoke" => (16, 8, 12),
+            "cpu" => (CpuSubset.Train, CpuSubset.Val, CpuSubset.Test),
+            _ => null,
+        };
+        if (s.Subset is null && subset is { } n)
+            training["subset"] = new JsonObject { ["train"] = n.Train, ["val"] = n.Val, ["test"] = n.Test, ["seed"] = 0 };
+        if (s.TilePool is null && preset.Name is "smoke" or "cpu") training["tilePool"] = s.InferenceTiles;
+        return training.Count == 0 ? null : new JsonObject { ["training"] = training };
+    }
+
+    /// <summary>Slides per split the Cpu demo trains, validates and tests on.</summary>
+    public static (int Train, int Val, int Test) CpuSubset { get; } = (120, 40, 80);
+
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var clock = Stopwatch.StartNew();
-        var run = RunContext.Create(settings, console);
+        var run = RunContext.Create(settings, console, "cpu", Defaults);
         var cfg = run.Config;
         var methods = settings.MethodList();
-        var output = new OutputFolder(settings.Out, settings.Force);
-        output.Plan([.. Files(methods)]);
+        var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
         var cohort = CohortLoader.Load(cfg.Manifest);
+        output.Plan([.. Files(methods)]);
         console.MarkupLine($"[bold]vptsurv demo[/]: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}; results in {Markup.Escape(output.Root)}");
 
         var runs = new List<MethodRun>();

@@ -46,7 +46,14 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
     /// JSON value, e.g. <c>training.epochs=3</c>), in that order. Unknown keys, wrong types and invalid values throw a
     /// <see cref="CliInputException"/> naming the file and the key.
     /// </summary>
-    public static RunConfig Resolve(string? presetName, string? configPath, IEnumerable<KeyValuePair<string, JsonNode?>> overrides, string defaultPreset = "cpu")
+    /// <param name="presetName">The --preset option, or null.</param>
+    /// <param name="configPath">The --config file, or null.</param>
+    /// <param name="overrides">Command-line overrides (dotted key, JSON value).</param>
+    /// <param name="defaultPreset">The preset when neither the option nor the config names one.</param>
+    /// <param name="commandDefaults">A command's own defaults for the chosen preset (a config object applied before the
+    /// config file, so the file and the command line still win); null for none.</param>
+    public static RunConfig Resolve(string? presetName, string? configPath, IEnumerable<KeyValuePair<string, JsonNode?>> overrides,
+        string defaultPreset = "cpu", Func<Preset, JsonObject?>? commandDefaults = null)
     {
         var file = configPath is null ? new JsonObject() : ReadFile(configPath);
         string where = configPath is null ? "command line" : $"config '{configPath}'";
@@ -58,10 +65,15 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         foreach (var (key, value) in overrides)
             SetDotted(merged, key, value);
 
-        string name = presetName ?? merged["preset"]?.GetValue<string>() ?? defaultPreset;
+        string name = presetName ?? (merged["preset"] is { } p ? Value<string>(p, "preset", where) : defaultPreset);
         Preset basePreset;
         try { basePreset = Preset.ByName(name); }
         catch (ArgumentException e) { throw new CliInputException($"{Cap(where)}: {e.Message}"); }
+        if (commandDefaults?.Invoke(basePreset) is { } defaults)
+        {
+            Merge(defaults, merged);
+            merged = defaults;
+        }
 
         var encoder = (EncoderConfig)Patch(basePreset.Encoder, basePreset.Encoder.GetType(), merged, "encoder", where);
         var prompts = (PromptConfig)Patch(basePreset.Prompts, typeof(PromptConfig), merged, "prompts", where);

@@ -46,6 +46,10 @@ public class RunSettings : CommandSettings
     [Description("Tiles per WSI at validation and test (training.inferenceTiles).")]
     public int? InferenceTiles { get; init; }
 
+    [CommandOption("--cache <DIR>")]
+    [Description("Folder of the content-keyed caches (tile pools, features); default <out>/cache. Share it between runs to reuse work.")]
+    public string? Cache { get; init; }
+
     [CommandOption("--force")]
     [Description("Replace result files that already exist in the output folder.")]
     public bool Force { get; init; }
@@ -63,5 +67,6 @@ public class RunSettings : CommandSettings
     }
 
     /// <summary>Resolves the preset, config file and overrides.</summary>
-    public RunConfig Resolve(string defaultPreset = "cpu") => RunConfig.Resolve(Preset, Config, Overrides(), defaultPreset);
+    public RunConfig Resolve(string defaultPreset = "cpu", Func<Training.Preset, JsonObject?>? commandDefaults = null) =>
+        RunConfig.Resolve(Preset, Config, Overrides(), defaultPreset, commandDefaults);
 }

@@ -12,10 +12,11 @@ public sealed class OutputFolder
     private readonly HashSet<string> _planned = new(StringComparer.Ordinal);
 
     /// <summary>The folder <paramref name="path"/>; <paramref name="force"/> allows replacing existing result files.</summary>
-    public OutputFolder(string path, bool force)
+    public OutputFolder(string path, bool force, string? cache = null)
     {
         Root = Path.GetFullPath(path);
         Force = force;
+        Cache = Path.GetFullPath(cache ?? Path.Combine(Root, "cache"));
         if (File.Exists(Root)) throw new CliInputException($"Output folder '{path}' is a file; give a folder with --out.");
     }
 
@@ -26,7 +27,7 @@ public sealed class OutputFolder
     public bool Force { get; }
 
     /// <summary>Folder for content-keyed caches (tile pools, features), reused across runs.</summary>
-    public string Cache => Path.Combine(Root, "cache");
+    public string Cache { get; }
 
     /// <summary>
     /// Declares the result files (relative names) and fails, before any work, when one exists and --force was not

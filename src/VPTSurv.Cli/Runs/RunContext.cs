@@ -26,9 +26,15 @@ public sealed class RunContext
     public torch.Device Device { get; }
 
     /// <summary>Resolves <paramref name="settings"/>, loads the native backend and chooses the device.</summary>
-    public static RunContext Create(RunSettings settings, IAnsiConsole console, string defaultPreset = "cpu")
+    public static RunContext Create(RunSettings settings, IAnsiConsole console, string defaultPreset = "cpu",
+        Func<Training.Preset, System.Text.Json.Nodes.JsonObject?>? commandDefaults = null)
     {
-        var config = settings.Resolve(defaultPreset);
+        return From(settings.Resolve(defaultPreset, commandDefaults), console);
+    }
+
+    /// <summary>Loads the native backend and chooses the device of a resolved <paramref name="config"/>.</summary>
+    public static RunContext From(RunConfig config, IAnsiConsole console)
+    {
         NativeBackend.EnsureLoaded();
         torch.Device device;
         try { device = Devices.Choose(config.Device, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]")); }
