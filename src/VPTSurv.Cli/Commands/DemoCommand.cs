@@ -99,7 +99,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
                     runs.Add(Runs.Methods.Train(label, cfg, cohort, output.Cache, view.For(label), run.Log, cancellationToken));
                 }
                 return 0;
-            });
+            }, cancellationToken);
 
             var rows = ComparisonTable.Rows(runs);
             string title = $"{cohort.Name}, test split, preset {cfg.Preset.Name}, seed {cfg.Preset.Training.Seed}";

@@ -60,7 +60,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             if (File.Exists(checkpoint)) return EndToEnd(cfg, cohort, checkpoint, split, output.Cache, view, run.Log, cancellationToken);
             if (File.Exists(weights)) return TwoStage(cfg, cohort, settings.Model, split, output.Cache, view, run.Log);
             throw new CliInputException($"Model folder '{settings.Model}' holds neither checkpoint.zip (end-to-end) nor {TwoStageModelFile.Weights} (two-stage).");
-        });
+        }, cancellationToken);
 
         var report = EvaluationReport.Compute(predictions, training, edges, cfg.Evaluation);
         var row = ComparisonTable.Row(label, report, 0, 0);

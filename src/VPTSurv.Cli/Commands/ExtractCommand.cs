@@ -34,7 +34,7 @@ public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComman
         var featureCache = new FeatureCache(Path.Combine(cache, "features"));
         using var set = ProgressView.Run(console, view =>
             new TwoStagePipeline(cfg.Preset, new TrainerOptions { WorkDirectory = cache, Log = run.Log })
-                .Extract(used, slides, featureCache, view.For("extract")));
+                .Extract(used, slides, featureCache, view.For("extract")), cancellationToken);
         console.MarkupLine($"{set.Extracted} slides extracted, {set.FromCache} already in the cache, {set.Failed.Count} failed" +
             (double.IsFinite(set.TilesPerSecond) ? $" ({set.TilesPerSecond:F1} tiles/s)." : "."));
         if (set.Failed.Count == 0) return ExitCodes.Success;

@@ -95,7 +95,7 @@ public sealed class TileCommand(IAnsiConsole console) : Command<TileCommand.Sett
                 task.Increment(1);
             }
             return 0;
-        });
+        }, cancellationToken);
         AtomicText.Write(output["tiles.csv"], summary.ToString(), output.Force);
         console.MarkupLine($"Tiled {slides.Count - failed.Count} of {slides.Count} slides at {config.TileSize} px, {config.TargetMpp} µm/px into {Markup.Escape(output.Root)}.");
         if (failed.Count == 0) return ExitCodes.Success;

@@ -74,7 +74,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
                     () => new EndToEndTrainer(cfg.Preset, new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, Log = run.Log })
                         .Resume(checkpoint, cohort, progress, cancellationToken), cfg.Evaluation);
             return Methods.Train(Methods.EndToEnd, cfg, cohort, output.Cache, progress, run.Log, cancellationToken, checkpoint);
-        });
+        }, cancellationToken);
 
         if (result.Result.Decoder is { } decoder)
             TwoStageModelFile.Save(decoder, result.Result.Bins, output[TwoStageModelFile.Weights], output[TwoStageModelFile.Bins], output.Force, cfg.BagDecoder);

@@ -30,7 +30,8 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
     /// <summary>The two-stage decoders <c>bagDecoder</c> accepts.</summary>
     public static IReadOnlyList<string> BagDecoders { get; } = ["vptsurv", "abmil", "transmil", "patchgcn", "deepattnmisl", "hvtsurv"];
 
-    internal static readonly JsonSerializerOptions Json = new()
+    /// <summary>How configs are read and written: camelCase keys, unknown keys rejected, enums as names.</summary>
+    public static JsonSerializerOptions Json { get; } = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
         IgnoreReadOnlyProperties = true,

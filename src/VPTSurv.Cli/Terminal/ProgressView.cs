@@ -10,30 +10,40 @@ namespace VPTSurv.Cli.Terminal;
 public sealed class ProgressView
 {
     private readonly ProgressContext _context;
+    private readonly CancellationToken _cancel;
 
-    private ProgressView(ProgressContext context) => _context = context;
+    private ProgressView(ProgressContext context, CancellationToken cancel)
+    {
+        _context = context;
+        _cancel = cancel;
+    }
 
     /// <summary>Runs <paramref name="work"/> with live progress bars on <paramref name="console"/>.</summary>
-    public static T Run<T>(IAnsiConsole console, Func<ProgressView, T> work) =>
+    /// <remarks>
+    /// Ctrl+C (<paramref name="cancel"/>) also ends the work at its next progress event, so phases of the library
+    /// that take no token (feature extraction) stop at the next slide rather than at their end.
+    /// </remarks>
+    public static T Run<T>(IAnsiConsole console, Func<ProgressView, T> work, CancellationToken cancel = default) =>
         console.Progress()
             .AutoClear(false)
             .HideCompleted(false)
             .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
                 new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .Start(ctx => work(new ProgressView(ctx)));
+            .Start(ctx => work(new ProgressView(ctx, cancel)));
 
     /// <summary>A progress sink for one run called <paramref name="run"/> (e.g. "end-to-end").</summary>
-    public IProgress<TrainingProgress> For(string run) => new Sink(_context, run);
+    public IProgress<TrainingProgress> For(string run) => new Sink(_context, run, _cancel);
 
     /// <summary>A plain bar for counted work (slides tiled, features written).</summary>
     public ProgressTask Task(string description, double total) => _context.AddTask(Markup.Escape(description), maxValue: Math.Max(1, total));
 
-    private sealed class Sink(ProgressContext context, string run) : IProgress<TrainingProgress>
+    private sealed class Sink(ProgressContext context, string run, CancellationToken cancel) : IProgress<TrainingProgress>
     {
         private readonly Dictionary<string, ProgressTask> _tasks = [];
 
         public void Report(TrainingProgress p)
         {
+            cancel.ThrowIfCancellationRequested();
             lock (_tasks)
             {
                 switch (p.Phase)

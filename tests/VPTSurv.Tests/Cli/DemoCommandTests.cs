@@ -27,7 +27,15 @@ public sealed class DemoSmokeRun : IDisposable
     }
 }
 
-public sealed class DemoCommandTests(DemoSmokeRun run) : IClassFixture<DemoSmokeRun>
+/// <summary>One smoke demo shared by every class that reads its outputs.</summary>
+[CollectionDefinition(Name)]
+public sealed class DemoCollection : ICollectionFixture<DemoSmokeRun>
+{
+    public const string Name = "vptsurv demo --preset smoke";
+}
+
+[Collection(DemoCollection.Name)]
+public sealed class DemoCommandTests(DemoSmokeRun run)
 {
     private string File(string name) => Path.Combine(run.Out, name);
 
@@ -116,5 +124,47 @@ public sealed class DemoCommandTests(DemoSmokeRun run) : IClassFixture<DemoSmoke
         Assert.Contains("--force", output);
         foreach (var (path, bytes) in before) Assert.Equal(bytes, System.IO.File.ReadAllBytes(path));
         Assert.Equal(before.Keys.Order(), Directory.GetFiles(run.Out).Order());
+    }
+}
+
+/// <summary>The other commands, on the smoke demo's outputs and caches (no second encoder run).</summary>
+[Collection(DemoCollection.Name)]
+public sealed class CommandsOnDemoOutputTests(DemoSmokeRun run)
+{
+    [Fact]
+    public void Km_of_the_demo_predictions_reproduces_the_reports_log_rank_test()
+    {
+        Assert.True(run.ExitCode == 0, run.Output);
+        var out_ = Path.Combine(run.Out, "km-cmd");
+        var (code, output) = CliRunner.Run("km", Path.Combine(run.Out, "predictions-end-to-end.csv"), "--out", out_);
+        Assert.True(code == 0, output);
+        var km = JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(out_, "km.json")))!;
+        var report = JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(run.Out, "report.json")))!;
+        var groups = report["models"]![1]!["test"]!["risk_groups"]!;
+        // Same rows, same cut (training median risk): the same groups and the same test.
+        Assert.Equal((double)groups["threshold_training_median_risk"]!, (double)km["threshold"]!, 12);
+        if (groups["logrank_p"] is { } p) Assert.Equal((double)p, (double)km["logrank"]!["p"]!, 9);
+        Assert.True(System.IO.File.Exists(Path.Combine(out_, "km.png")));
+        Assert.True(System.IO.File.Exists(Path.Combine(out_, "km.html")));
+    }
+
+    [Fact]
+    public void Two_stage_train_then_evaluate_reproduces_the_test_metrics_from_the_saved_model()
+    {
+        Assert.True(run.ExitCode == 0, run.Output);
+        var model = Path.Combine(run.Out, "train-two-stage");
+        // The demo's subset and tile pool, so the demo's cached tiles and features are reused.
+        string[] common = ["--preset", "smoke", "--set", "training.subset={\"train\":16,\"val\":8,\"test\":12,\"seed\":0}", "--set", "training.tilePool=16",
+            "--cache", Path.Combine(run.Out, "cache")];
+        var (code, output) = CliRunner.Run(["train", "--method", "two-stage", "--decoder", "abmil", "--out", model, .. common]);
+        Assert.True(code == 0, output);
+        Assert.True(System.IO.File.Exists(Path.Combine(model, "decoder.safetensors")));
+        var trained = JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(model, "report.json")))!["model"]!["test"]!;
+
+        var (code2, output2) = CliRunner.Run("evaluate", model, "--split", "test", "--cache", Path.Combine(run.Out, "cache"));
+        Assert.True(code2 == 0, output2);
+        var evaluated = JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(model, "eval-test", "report.json")))!;
+        Assert.Equal((int)trained["slides"]!, (int)evaluated["slides"]!);
+        Assert.Equal((double)trained["c_index_slide"]!["c_index"]!, (double)evaluated["c_index_slide"]!["c_index"]!, 9);
     }
 }
