@@ -81,6 +81,8 @@ internal static class EncoderBench
         {
             ["preset"] = preset.Name,
             ["tiles"] = Tiles,
+            // Other processes on the machine share the cores; the GEMM figure is measured under the same load.
+            ["load_average_1min"] = File.Exists("/proc/loadavg") ? File.ReadAllText("/proc/loadavg").Split(' ')[0] : "n/a",
             ["tile_size"] = t,
             ["encoder"] = $"SAM-style ViT d {config.Width}, {config.Depth} blocks, patch {config.PatchSize}, window {config.WindowSize}, global [{string.Join(", ", config.GlobalBlocks)}]",
             ["prompt_sources"] = preset.Prompts.Sources.ToString(),

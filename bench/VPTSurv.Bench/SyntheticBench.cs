@@ -13,7 +13,7 @@ internal static class SyntheticBench
         int lvl = slide.LevelDimensions.Count - 1;
         long ds = (long)slide.LevelDownsamples[lvl];
         var (w, h) = slide.LevelDimensions[lvl];
-        var mask = slide.TissueMask(0, 0, lvl, (int)w, (int)h);
+        var mask = slide.TrueTissueMask(0, 0, lvl, (int)w, (int)h);
         var found = new List<(long, long)>();
         int step = Math.Max(1, (int)(tile / ds));
         for (int j = 0; j + step <= h; j += step)

@@ -1,5 +1,6 @@
 using Microsoft.DotNet.Interactive.Formatting;
 using VPTSurv.Charts;
+using VPTSurv.Model;
 using VPTSurv.Runtime;
 using VPTSurv.Survival;
 
@@ -21,7 +22,9 @@ public static class NotebookFormatters
         Formatter.Register<CoxFit>(SurvivalHtml.Cox, Html);
         Formatter.Register<ConcordanceResult>(SurvivalHtml.Concordance, Html);
         Formatter.Register<RuntimeDiagnostics>(Diagnostics, Html);
-        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult), typeof(CoxFit), typeof(ConcordanceResult), typeof(RuntimeDiagnostics) })
+        Formatter.Register<ParameterReport>(ModelHtml.Parameters, Html);
+        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult),
+                     typeof(CoxFit), typeof(ConcordanceResult), typeof(RuntimeDiagnostics), typeof(ParameterReport) })
             Formatter.SetPreferredMimeTypesFor(type, Html);
     }
 

@@ -1,3 +1,4 @@
+using VPTSurv.Slides;
 using VPTSurv.Slides.Synthetic;
 
 namespace VPTSurv.Data;
@@ -69,6 +70,16 @@ public sealed class Cohort
         SyntheticSlideSpec.IsSpec(slide.Source) || Path.IsPathRooted(slide.Source) || BaseDirectory is null
             ? slide.Source
             : Path.GetFullPath(Path.Combine(BaseDirectory, slide.Source));
+
+    /// <summary>Opens a slide of this cohort: a synthetic spec renders on demand (<see cref="SyntheticSlide"/>, with the
+    /// slide's id), a file goes through <see cref="SlideSource.Open"/> after <see cref="ResolveSource"/>.</summary>
+    public ISlide OpenSlide(SlideRecord slide)
+    {
+        ArgumentNullException.ThrowIfNull(slide);
+        return SyntheticSlideSpec.IsSpec(slide.Source)
+            ? SyntheticSlide.FromSpec(slide.Source, slide.SlideId)
+            : SlideSource.Open(ResolveSource(slide));
+    }
 
     /// <summary>The same cohort with each patient's split replaced by <paramref name="splits"/> (every patient must be
     /// in it).</summary>

@@ -6,13 +6,12 @@ namespace VPTSurv.Model;
 
 /// <summary>
 /// Multi-head attention from one token set to another (query tokens attend to key/value tokens), with its own
-/// q/k/v/out projections. Used by the adaptors (width r) and by the survival decoder (width d_dec).
+/// q, kv and out projections. Used by the adaptors (width r) and by the survival decoder (width d_dec).
 /// </summary>
 public sealed class TokenAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Linear q_proj;
-    private readonly Linear k_proj;
-    private readonly Linear v_proj;
+    private readonly Linear kv_proj;
     private readonly Linear out_proj;
     private readonly int heads;
 
@@ -23,8 +22,8 @@ public sealed class TokenAttention : nn.Module<Tensor, Tensor, Tensor>
             throw new ArgumentException($"TokenAttention: width {width} must be a positive multiple of heads {heads}.");
         this.heads = heads;
         q_proj = nn.Linear(width, width);
-        k_proj = nn.Linear(width, width);
-        v_proj = nn.Linear(width, width);
+        // Keys and values in one projection: at adaptor widths (r = 12..24) each GEMM call costs more in overhead than in arithmetic.
+        kv_proj = nn.Linear(width, 2 * width);
         out_proj = nn.Linear(width, width);
         RegisterComponents();
     }
@@ -35,8 +34,9 @@ public sealed class TokenAttention : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         long b = query.shape[0], lq = query.shape[1], lk = keyValue.shape[1], c = query.shape[2], hs = c / heads;
         var q = q_proj.forward(query).view(b, lq, heads, hs).transpose(1, 2); // (B, nh, Lq, hs)
-        var k = k_proj.forward(keyValue).view(b, lk, heads, hs).transpose(1, 2); // (B, nh, Lk, hs)
-        var v = v_proj.forward(keyValue).view(b, lk, heads, hs).transpose(1, 2); // (B, nh, Lk, hs)
+        var kv = kv_proj.forward(keyValue).view(b, lk, 2, heads, hs).permute(2, 0, 3, 1, 4); // (2, B, nh, Lk, hs)
+        var k = kv[0];
+        var v = kv[1]; // (B, nh, Lk, hs)
         var y = nn.functional.scaled_dot_product_attention(q, k, v); // (B, nh, Lq, hs)
         return out_proj.forward(y.transpose(1, 2).reshape(b, lq, c)).MoveToOuterDisposeScope(); // (B, Lq, C)
     }

@@ -62,9 +62,13 @@ public sealed class OpenSlideFile : ISlide
         foreach (var name in OpenSlideNative.StringArray(OpenSlideNative.GetPropertyNames(_osr)))
             props[name] = System.Runtime.InteropServices.Marshal.PtrToStringUTF8(OpenSlideNative.GetPropertyValue(_osr, name)) ?? "";
         Properties = props;
-        MicronsPerPixel = ParsePositive(props, "openslide.mpp-x");
+        MicronsPerPixel = ParsePositive(props, "openslide.mpp-x") ?? TiffResolutionMpp(props);
         if (OpenSlideNative.Error(_osr) is { } err)
+        {
+            OpenSlideNative.Close(_osr);
+            _osr = IntPtr.Zero;
             throw new SlideFormatException(path, "OpenSlide: " + err);
+        }
     }
 
     /// <inheritdoc />
@@ -122,7 +126,7 @@ public sealed class OpenSlideFile : ISlide
     internal static RgbImage ToRgbOverWhite(uint[] argb, int width, int height)
     {
         int n = width * height;
-        var px = new byte[n * 3];
+        var px = GC.AllocateUninitializedArray<byte>(n * 3); // every byte is written below
         for (int i = 0, o = 0; i < n; i++, o += 3)
         {
             uint p = argb[i];
@@ -192,6 +196,20 @@ public sealed class OpenSlideFile : ISlide
     {
         if (OpenSlideNative.UnavailableReason is { } reason)
             throw new OpenSlideUnavailableException(path, reason);
+    }
+
+    // OpenSlide 3.4 reports no MPP for generic TIFF even when the file has resolution tags (4.0 does): read them.
+    private static double? TiffResolutionMpp(IReadOnlyDictionary<string, string> props)
+    {
+        if (ParsePositive(props, "tiff.XResolution") is not { } res) return null;
+        double micronsPerUnit = props.GetValueOrDefault("tiff.ResolutionUnit") switch
+        {
+            "centimeter" => 10_000,
+            "inch" => 25_400,
+            _ => double.NaN, // "none" or absent: no physical size
+        };
+        double mpp = micronsPerUnit / res;
+        return SlideRegions.IsPlausibleMpp(mpp) ? mpp : null;
     }
 
     private static double? ParsePositive(IReadOnlyDictionary<string, string> props, string key) =>

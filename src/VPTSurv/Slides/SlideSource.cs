@@ -8,7 +8,11 @@ namespace VPTSurv.Slides;
 /// </summary>
 public static class SlideSource
 {
-    private static readonly ConcurrentDictionary<string, Func<string, ISlide>> Schemes = new(StringComparer.OrdinalIgnoreCase);
+    private static readonly ConcurrentDictionary<string, Func<string, ISlide>> Schemes = new(StringComparer.OrdinalIgnoreCase)
+    {
+        // Built in: the project's procedural IHC slides (manifests name them by their spec string).
+        [Synthetic.SyntheticSlideSpec.Prefix.TrimEnd(':')] = spec => Synthetic.SyntheticSlide.FromSpec(spec),
+    };
 
     /// <summary>File extensions OpenSlide reads.</summary>
     public static readonly IReadOnlySet<string> OpenSlideExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)

@@ -137,10 +137,8 @@ public sealed partial class TiffSlide : ISlide
     private static double? ResolutionMpp(Image img)
     {
         if (!img.Contains("resolution-unit")) return null;
-        double xres = img.Xres;
-        if (!(xres > 0) || !double.IsFinite(xres) || Math.Abs(xres - 1.0) < 1e-12) return null;
-        double mpp = 1000.0 / xres;
-        return mpp is > 1e-3 and < 1e3 ? mpp : null;
+        double mpp = 1000.0 / img.Xres;
+        return SlideRegions.IsPlausibleMpp(mpp) ? mpp : null;
     }
 
     private static double? DescriptionMpp(Image img)

@@ -102,6 +102,9 @@ public static class TissueDetector
     /// <summary>Lowest glass level per channel: a field whose brightest pixels are darker is taken to have no glass.</summary>
     public const byte MinBackground = 220;
 
+    /// <summary>Largest level read whole to make the thumbnail (a pyramid always has a much smaller one).</summary>
+    public const long MaxThumbnailSourcePixels = 200_000_000;
+
     /// <summary>Detects tissue on <paramref name="slide"/>.</summary>
     /// <param name="slide">The slide.</param>
     /// <param name="config">Settings; <see cref="TissueDetectionConfig.Default"/> when null.</param>
@@ -117,6 +120,9 @@ public static class TissueDetector
         int tw = Math.Max(1, (int)Math.Round(w0 / factor)), th = Math.Max(1, (int)Math.Round(h0 / factor));
         int level = slide.BestLevelForDownsample(factor);
         var (lw, lh) = slide.LevelDimensions[level];
+        if (lw * lh > MaxThumbnailSourcePixels)
+            throw new SlideFormatException(slide.Source, $"slide '{slide.Id}': its coarsest usable level {level} is {lw}x{lh}, too large to read " +
+                $"whole for a {tw}x{th} thumbnail; the file needs a pyramid (e.g. rewrite it with PyramidalTiff.Write)");
         var levelImage = slide.ReadRegion(0, 0, level, (int)lw, (int)lh);
         var thumb = levelImage.Resize(tw, th);
         double areaPerPx = (w0 / (double)tw * mpp0) * (h0 / (double)th * mpp0);

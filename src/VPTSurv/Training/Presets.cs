@@ -45,7 +45,8 @@ public sealed record Preset(
     /// <summary>
     /// A small SAM-style ViT that trains on two CPU cores in minutes: T 64, patch 8 (8x8 grid), width 96, 4 blocks,
     /// 3 heads, window 4 with global blocks 1 and 3, r 12 (d / 32 would be 3, too narrow), decoder 2 x 96,
-    /// 16 training and 64 inference tiles, 10 epochs.
+    /// 16 training and 64 inference tiles, 10 epochs; tiles from a cached pool of 64 per slide, and a fixed subset of
+    /// the cohort (150 training, 40 validation, all test slides) so a full demo runs in minutes.
     /// </summary>
     public static Preset Cpu { get; } = new(
         "cpu",
@@ -59,7 +60,14 @@ public sealed record Preset(
         new PromptConfig(PromptSources.StructureScale, Width: 12, Heads: 2),
         new VPTSurvDecoderConfig(InputDim: 96, Width: 96, Layers: 2, Heads: 4, Bins: 4),
         new TrainingSettings(TilesPerStep: 16, InferenceTiles: 64, LearningRate: 2e-4, WeightDecay: 1e-2, Epochs: 10,
-            BagsPerStep: 1, Bins: 4, TileSize: 64, TargetMpp: 1.0, Seed: 0));
+            BagsPerStep: 1, Bins: 4, TileSize: 64, TargetMpp: 1.0, Seed: 0)
+        {
+            // 64 candidate tiles per slide rendered once (the inference bag), training draws its 16 from them.
+            TilePool = 64,
+            // All test slides, a fixed patient-grouped subset of training (150 of 449/509) and validation (40 of 71/83)
+            // slides, so that `vptsurv demo` (two-stage + end-to-end) fits in about ten minutes on two cores.
+            Subset = new CohortSubset(Train: 150, Val: 40, Test: null),
+        });
 
     /// <summary>Seconds, for tests and CI: T 32, patch 8, width 32, 2 blocks (window 2, block 1 global), r 8, 8 tiles.</summary>
     public static Preset Smoke { get; } = new(
@@ -74,7 +82,7 @@ public sealed record Preset(
         new PromptConfig(PromptSources.StructureScale, Width: 8),
         new VPTSurvDecoderConfig(InputDim: 32, Width: 32, Layers: 2, Heads: 2, Bins: 4),
         new TrainingSettings(TilesPerStep: 8, InferenceTiles: 16, LearningRate: 1e-3, WeightDecay: 1e-2, Epochs: 2,
-            BagsPerStep: 1, Bins: 4, TileSize: 32, TargetMpp: 1.0, Seed: 0));
+            BagsPerStep: 1, Bins: 4, TileSize: 32, TargetMpp: 1.0, Seed: 0) { TilePool = 16 });
 
     /// <summary>The names accepted by <see cref="ByName"/>.</summary>
     public static IReadOnlyList<string> Names { get; } = ["paper", "cpu", "smoke"];

@@ -49,3 +49,54 @@ public class StrictLoadingTests
         Assert.True(encoder.state_dict()["blocks.0.attn.qkv.weight"].allclose(expected, rtol: 0, atol: 0));
     }
 }
+
+public class NecklessLoadingTests
+{
+    [Fact]
+    public void SamCheckpointLoadsIntoANecklessEncoderWithTheNeckSetAside()
+    {
+        // The Paper preset has no neck but loads SAM's released file, which has one.
+        using var scope = NewDisposeScope();
+        var encoder = (ReferenceFixtures.Sam(64) with { NeckChannels = 0 }).Build();
+        var report = CheckpointLoader.Load(encoder, ReferenceFixtures.Path("sam_tiny.safetensors"));
+        Assert.Contains("neck.0.weight", report.Dropped);
+        Assert.Contains("neck.3.bias", report.Dropped);
+        var io = ReferenceFixtures.Io();
+        using var _ = no_grad();
+        var tokens = encoder.forward(io["sam_64.input"]).view(2, 8, 8, 64);
+        Assert.InRange(ReferenceFixtures.MaxError(tokens, io["sam_64.tokens"]), 0, 1e-4);
+    }
+}
+
+public class KeyMapTests
+{
+    [Fact]
+    public void HuggingFaceClassifierCheckpointIsUnwrapped()
+    {
+        using var scope = NewDisposeScope();
+        var state = SafeTensors.Read(ReferenceFixtures.Path("hf_vit_tiny.safetensors"))
+            .ToDictionary(kv => "vit." + kv.Key, kv => kv.Value);
+        state["classifier.weight"] = zeros(2, 64);
+        var report = CheckpointLoader.Load(ReferenceFixtures.HuggingFace(32).Build(), state);
+        Assert.Equal(CheckpointLayout.HuggingFace, report.Layout);
+        Assert.Contains("classifier.weight", report.Dropped);
+    }
+
+    [Fact]
+    public void IncompleteHuggingFaceAttentionIsReportedByName()
+    {
+        using var scope = NewDisposeScope();
+        var state = SafeTensors.Read(ReferenceFixtures.Path("hf_vit_tiny.safetensors"));
+        state.Remove("encoder.layer.1.attention.attention.value.weight");
+        var ex = Assert.Throws<CheckpointMismatchException>(() => CheckpointLoader.Load(ReferenceFixtures.HuggingFace(32).Build(), state));
+        Assert.Contains("blocks.1.attn.qkv.weight", ex.Missing);
+        Assert.Contains("encoder.layer.1.attention.attention.query.weight", ex.Unexpected);
+    }
+
+    [Theory]
+    [InlineData("image_encoder.blocks.0.attn.rel_pos_h", CheckpointLayout.Sam)]
+    [InlineData("encoder.layer.0.attention.attention.query.weight", CheckpointLayout.HuggingFace)]
+    [InlineData("blocks.0.attn.qkv.weight", CheckpointLayout.Timm)]
+    public void LayoutIsDetectedFromKeys(string key, CheckpointLayout expected) =>
+        Assert.Equal(expected, CheckpointKeyMap.Detect([key, "pos_embed"]));
+}

@@ -26,11 +26,4 @@ public class FSharpCoreBindingTests
         Assert.Null(FSharpCoreBinding.Resolve(AssemblyLoadContext.Default, new AssemblyName("Newtonsoft.Json, Version=13.0.0.0")));
         Assert.Null(FSharpCoreBinding.Resolve(AssemblyLoadContext.Default, new AssemblyName($"FSharp.Core, Version={v.Major + 1}.0.0.0")));
     }
-
-    [Fact]
-    public void Using_a_chart_installs_the_resolver()
-    {
-        _ = LungFixture.Chart().ToPlotlyJson();
-        Assert.True(FSharpCoreBinding.IsInstalled);
-    }
 }

@@ -125,6 +125,17 @@ public class NotebookFormatterTests
     }
 
     [Fact]
+    public void Parameter_report_formatter_shows_each_part_and_the_totals()
+    {
+        NotebookFormatters.Register();
+        var report = new VPTSurv.Model.ParameterReport([new("encoder", 0, 1_000_000), new("adaptors", 2_500, 0), new("decoder", 7_500, 0)]);
+        var html = report.ToDisplayString(HtmlFormatter.MimeType);
+        Assert.Contains("10,000 trainable of 1,010,000 (0.99%)", html);
+        Assert.Equal(["all", "10,000", "1,000,000", "1,010,000"], Rows(html)[^1]);
+        Assert.Equal(["encoder", "0", "1,000,000", "1,000,000"], Rows(html)[0]);
+    }
+
+    [Fact]
     public void Labels_are_html_encoded()
     {
         var curve = new KaplanMeierCurve("<script>x</script>", [new SurvivalStep(1, 2, 1, 0, 0.5, 0.2, 0.9), new SurvivalStep(2, 1, 0, 1, 0.5, 0.2, 0.9)]);

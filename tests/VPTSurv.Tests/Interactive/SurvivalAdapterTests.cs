@@ -56,3 +56,31 @@ public class SurvivalAdapterTests
             KaplanMeierChart.FromData(time, ev[1..], group)).Message);
     }
 }
+
+public class RiskGroupTests
+{
+    [Fact]
+    public void FromRisk_cuts_at_the_median_and_compares_high_with_low_risk()
+    {
+        var s = LungFixture.Subjects;
+        var time = s.Select(x => x.Time).ToArray();
+        var ev = s.Select(x => x.Event).ToArray();
+        var age = s.Select(x => x.Age).ToArray();
+        var chart = KaplanMeierChart.FromRisk(time, ev, age);
+        var median = age.Order().ToArray() is var sorted && sorted.Length % 2 == 0
+            ? (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2 : sorted[sorted.Length / 2];
+        Assert.Equal([KaplanMeierChart.LowRisk, KaplanMeierChart.HighRisk], chart.Groups.Select(g => g.Label));
+        Assert.Equal(age.Count(a => a <= median), chart.Groups[0].Count);
+        Assert.Equal(age.Count(a => a > median), chart.Groups[1].Count);
+        Assert.Equal("high risk vs low risk", chart.HazardRatio!.Comparison);
+    }
+
+    [Fact]
+    public void FromRisk_with_a_threshold_that_empties_a_group_names_the_group()
+    {
+        var s = LungFixture.Subjects;
+        var e = Assert.Throws<ArgumentException>(() => KaplanMeierChart.FromRisk(
+            s.Select(x => x.Time).ToArray(), s.Select(x => x.Event).ToArray(), s.Select(x => x.Age).ToArray(), threshold: 1000));
+        Assert.Contains("'high risk' has no subject", e.Message);
+    }
+}

@@ -97,4 +97,30 @@ public class SlideReaderTests
         var rgb = OpenSlideFile.ToRgbOverWhite(argb, 3, 1);
         Assert.Equal(new byte[] { 255, 0, 0, 255, 255, 255, 191, 127, 127 }, rgb.Pixels);
     }
+
+    [Fact]
+    public void Generic_tiff_mpp_comes_from_its_resolution_tags_in_both_readers()
+    {
+        // A pyramidal TIFF with resolution tags but no Aperio description: OpenSlide 3.4 calls it generic-tiff and
+        // reports no openslide.mpp-x, so both readers must read the tags themselves (4000 px/cm = 2.5 µm/px).
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("generic.tiff");
+        using (var img = TestImages.Mirrored(300, 200).ToVips())
+            img.Tiffsave(path, compression: NetVips.Enums.ForeignTiffCompression.Jpeg, tile: true, tileWidth: 64, tileHeight: 64,
+                pyramid: true, resunit: NetVips.Enums.ForeignTiffResunit.Cm, xres: 400, yres: 400);
+        using var osl = new OpenSlideFile(path);
+        using var vips = new TiffSlide(path);
+        Assert.Equal("generic-tiff", osl.Vendor);
+        Assert.Equal(2.5, osl.MicronsPerPixel!.Value, 9);
+        Assert.Equal(2.5, vips.MicronsPerPixel!.Value, 9);
+        // libvips' placeholder resolution (1 px/mm, written when nothing is known): no MPP, regions at an MPP need an override.
+        var bare = dir.File("bare.tiff");
+        using (var img = TestImages.Mirrored(300, 200).ToVips())
+            img.Tiffsave(bare, compression: NetVips.Enums.ForeignTiffCompression.Jpeg, tile: true, tileWidth: 64, tileHeight: 64, pyramid: true);
+        using var bareVips = new TiffSlide(bare);
+        using var bareOsl = new OpenSlideFile(bare);
+        Assert.Null(bareOsl.MicronsPerPixel);
+        Assert.Null(bareVips.MicronsPerPixel);
+        Assert.Throws<MissingMppException>(() => bareVips.ReadRegionAtMpp(0, 0, 16, 1.0));
+    }
 }

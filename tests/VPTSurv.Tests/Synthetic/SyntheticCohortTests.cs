@@ -113,6 +113,18 @@ public class SyntheticCohortTests
     }
 
     [Fact]
+    public void Cohort_opens_its_synthetic_slides_with_their_ids()
+    {
+        var cohort = ManifestReader.Read(Path.Combine(RepoPaths.DataManifests, "synthetic-cd8.csv"));
+        var record = cohort.SlidesIn(Split.Test).First();
+        using var slide = cohort.OpenSlide(record);
+        Assert.Equal(record.SlideId, slide.Id);
+        Assert.Equal(record.Source, slide.Source);
+        Assert.Equal(0.5, slide.MicronsPerPixel);
+        Assert.Equal(64 * 64 * 3, slide.ReadRegion(0, 0, 2, 64, 64).Pixels.Length);
+    }
+
+    [Fact]
     public void Slides_vary_around_their_patients_factors()
     {
         var g = Get("synthetic-cd8");

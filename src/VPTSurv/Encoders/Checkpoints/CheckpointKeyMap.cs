@@ -92,7 +92,8 @@ public static partial class CheckpointKeyMap
 
     private static Dictionary<string, Tensor> MapHuggingFace(Dictionary<string, Tensor> state, List<string> dropped)
     {
-        state = StripCommonPrefix(state, "vit.");
+        // ViTForImageClassification nests the trunk under "vit." next to an unprefixed classifier.
+        state = state.ToDictionary(kv => kv.Key.StartsWith("vit.", StringComparison.Ordinal) ? kv.Key[4..] : kv.Key, kv => kv.Value, StringComparer.Ordinal);
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var qkvParts = new Dictionary<(string Layer, string Kind), Dictionary<string, (string Key, Tensor Value)>>();
         foreach (var (key, value) in state)

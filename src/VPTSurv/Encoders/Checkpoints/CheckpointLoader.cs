@@ -50,6 +50,17 @@ public static class CheckpointLoader
     {
         var mapped = CheckpointKeyMap.Map(state, layout);
         var incoming = mapped.State;
+        var dropped = mapped.Dropped.ToList();
+        if (encoder is SamViT { Config.NeckChannels: 0 })
+        {
+            // SAM's neck feeds the mask decoder; a survival encoder built without it sets those weights aside.
+            foreach (var key in incoming.Keys.Where(k => k.StartsWith("neck.", StringComparison.Ordinal)).ToList())
+            {
+                dropped.Add(key);
+                incoming[key].Dispose();
+                incoming.Remove(key);
+            }
+        }
         try
         {
             var target = encoder.state_dict();
@@ -74,7 +85,7 @@ public static class CheckpointLoader
                     loaded++;
                 }
             }
-            return new LoadReport(source, mapped.Layout, loaded, resized, mapped.Dropped,
+            return new LoadReport(source, mapped.Layout, loaded, resized, dropped,
                 strict ? [] : missing, strict ? [] : unexpected);
         }
         finally

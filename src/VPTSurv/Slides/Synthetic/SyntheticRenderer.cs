@@ -9,7 +9,7 @@ namespace VPTSurv.Slides.Synthetic;
 /// </summary>
 internal sealed class SyntheticRenderer
 {
-    private const ulong SaltTumour = 11, SaltFibro = 12, SaltInflam = 13, SaltMarked = 14, SaltChromatin = 15, SaltNoise = 16, SaltEpi = 17;
+    private const ulong SaltTumour = 11, SaltFibro = 12, SaltInflam = 13, SaltMarked = 14, SaltChromatin = 15, SaltNoise = 16, SaltEpi = 17, SaltBatch = 18;
     private const int Margin = 1;          // padding consumed by the 3-tap blur
     private const double MaxCellRadius = 14; // level-0 px: no cell's stain reaches further than this (+ one pixel) from its centre
     private const float Ln10 = 2.30258509f;
@@ -25,6 +25,7 @@ internal sealed class SyntheticRenderer
     private readonly float _noiseSigma;
     private readonly ulong _kTumour, _kFibro, _kInflam, _kMarked, _kChromatin, _kEpi;
     private readonly OdVector _hv, _dv;
+    private readonly float _hemaScale, _dabScale;
 
     public SyntheticRenderer(SyntheticSlideSpec spec, long width, long height, SyntheticRenderConfig config)
     {
@@ -43,6 +44,11 @@ internal sealed class SyntheticRenderer
         _kEpi = PointHash.Key(_seed, SaltEpi);
         _hv = StainVectors.RuifrokJohnstonHDab.Hematoxylin;
         _dv = StainVectors.RuifrokJohnstonHDab.Dab;
+        // Staining batches differ: each slide's hematoxylin and DAB are 12% stronger or weaker at most (a nuisance
+        // that carries no survival signal).
+        var batch = PointHash.Of(PointHash.Key(_seed, SaltBatch), 0, 0);
+        _hemaScale = 0.88f + 0.24f * PointHash.Unit(batch);
+        _dabScale = 0.88f + 0.24f * PointHash.Unit2(batch);
     }
 
     public TissueModel Model => _model;
@@ -113,14 +119,14 @@ internal sealed class SyntheticRenderer
                         {
                             // IHC has no eosin: stroma is the counterstain's faint blue-grey, fibrous.
                             float fib = fine ? _model.Fibre(cx, cy, fields) : 0.5f;
-                            c.Hema[p] = 0.03f + 0.10f * fib * fib;
+                            c.Hema[p] = 0.02f + 0.08f * fib * fib;
                             c.Dab[p] = 0.008f + 0.012f * fib;
                             break;
                         }
                     case Compartment.Epithelium:
                         {
                             float t = fine ? ValueNoise.At(_kEpi, cx / 6, cy / 6) : 0.5f;
-                            c.Hema[p] = 0.045f + 0.03f * t;
+                            c.Hema[p] = 0.07f + 0.03f * t; // cytoplasm: denser than stroma, smooth
                             c.Dab[p] = 0.02f + 0.012f * t;
                             break;
                         }
@@ -304,7 +310,7 @@ internal sealed class SyntheticRenderer
         for (int p = 0; p < n; p++)
         {
             if (!c.Inside[p]) { r[p] = g[p] = b[p] = 255f; continue; }
-            float hh = c.Hema[p], dd = c.Dab[p];
+            float hh = c.Hema[p] * _hemaScale, dd = c.Dab[p] * _dabScale;
             r[p] = 255f * MathF.Exp(-Ln10 * (GlassR + hh * hr + dd * dr));
             g[p] = 255f * MathF.Exp(-Ln10 * (GlassG + hh * hg + dd * dg));
             b[p] = 255f * MathF.Exp(-Ln10 * (GlassB + hh * hb + dd * db));

@@ -5,6 +5,7 @@ namespace VPTSurv.Slides.Synthetic;
 /// determined by its <see cref="SyntheticSlideSpec"/>: any region at any level renders the same pixels whichever
 /// region or tiling asks for it. Level 0 is 0.5 µm per pixel, 4096–6144 x 3072–4608 pixels, tissue about half of it;
 /// the pyramid halves down to about 400 pixels. See docs/synthetic/README.md for what each latent factor looks like.
+/// Reads are thread-safe: the slide holds only immutable state, each read renders into its own buffers.
 /// </summary>
 public sealed class SyntheticSlide : ISlide
 {
@@ -73,8 +74,9 @@ public sealed class SyntheticSlide : ISlide
     public RgbImage ReadRegion(long x, long y, int level, int width, int height)
     {
         CheckLevel(level);
-        if (width <= 0 || height <= 0)
-            throw new ArgumentOutOfRangeException(nameof(width), $"Region of {width}x{height} pixels on slide '{Id}': both sides must be positive.");
+        if (width <= 0 || height <= 0 || (long)width * height > MaxRegionPixels)
+            throw new ArgumentOutOfRangeException(nameof(width),
+                $"Region of {width}x{height} pixels on slide '{Id}': both sides must be positive and the area at most {MaxRegionPixels} pixels.");
         return _renderer.Render(x, y, _downsamples[level], width, height);
     }
 
@@ -82,7 +84,7 @@ public sealed class SyntheticSlide : ISlide
     /// The ground-truth tissue mask of a region (true where the pixel centre lies on stroma or epithelium; glass, tears
     /// and gland lumens are false), in the same geometry as <see cref="ReadRegion"/>: for testing tissue detection.
     /// </summary>
-    public bool[] TissueMask(long x, long y, int level, int width, int height)
+    public bool[] TrueTissueMask(long x, long y, int level, int width, int height)
     {
         CheckLevel(level);
         return _renderer.TissueMask(x, y, _downsamples[level], width, height);
@@ -93,6 +95,9 @@ public sealed class SyntheticSlide : ISlide
         if (level < 0 || level >= _downsamples.Length)
             throw new ArgumentOutOfRangeException(nameof(level), $"Slide '{Id}' has levels 0..{_downsamples.Length - 1}, not {level}.");
     }
+
+    /// <summary>Largest region one read may ask for (64 Mpx, 192 MB of RGB).</summary>
+    public const long MaxRegionPixels = 1L << 26;
 
     /// <summary>Nothing to release: the slide holds no file or native resource.</summary>
     public void Dispose() { }

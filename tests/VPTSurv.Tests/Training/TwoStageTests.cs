@@ -1,0 +1,64 @@
+using VPTSurv.Data;
+using VPTSurv.Evaluation;
+using VPTSurv.Tests.Model;
+using VPTSurv.Training;
+using Xunit;
+
+namespace VPTSurv.Tests.Training;
+
+[Collection(nameof(GlobalTorchRng))]
+public class TwoStageTests
+{
+    [Fact]
+    public void ExtractionIsCachedByContentAndResumesWithoutReencoding()
+    {
+        using var threads = new SingleThread();
+        var cohort = PlantedCohort.Create(train: 4, val: 2, test: 2);
+        var slides = cohort.Slides.ToList();
+        var dir = Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
+        try
+        {
+            var pipeline = new TwoStagePipeline(Preset.Smoke, new TrainerOptions { Source = PlantedCohort.Source(12) });
+            var cache = new FeatureCache(dir);
+            using (var half = pipeline.Extract(cohort, slides.Take(3).ToList(), cache)) Assert.Equal(3, half.Extracted);
+            using var all = pipeline.Extract(cohort, slides, cache);
+            Assert.Equal(3, all.FromCache); // finished slides are skipped
+            Assert.Equal(slides.Count - 3, all.Extracted);
+            Assert.Equal([12, 32], all.Features[slides[0].SlideId].shape);
+            Assert.Empty(Directory.GetFiles(dir, ".*")); // no temporary file left behind
+
+            // Another encoder (different weights) gets other keys: nothing is read from the cache.
+            var other = new TwoStagePipeline(Preset.Smoke with { Training = Preset.Smoke.Training with { Seed = 5 } },
+                new TrainerOptions { Source = PlantedCohort.Source(12) });
+            using var fresh = other.Extract(cohort, slides.Take(2).ToList(), cache);
+            Assert.Equal(0, fresh.FromCache);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void TwoStageTrainsTheDecoderOnAllTilesAndEvaluates()
+    {
+        using var threads = new SingleThread();
+        var cohort = PlantedCohort.Create(train: 30, val: 8, test: 30, seed: 5);
+        var dir = Directory.CreateTempSubdirectory("vptsurv-twostage-").FullName;
+        try
+        {
+            var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Epochs = 4, LearningRate = 2e-3 } };
+            using var result = new TwoStagePipeline(preset, new TrainerOptions { Source = PlantedCohort.Source(16), WorkDirectory = dir }).Fit(cohort);
+            Assert.Equal("two-stage", result.Method);
+            Assert.InRange(result.BestEpoch, 1, 4);
+            Assert.Equal(4, result.History.Count);
+            var report = result.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 50));
+            Assert.Equal(30, report.Slides);
+            Assert.NotNull(report.SlideC);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+}
