@@ -46,10 +46,20 @@ public sealed class MaeModel : nn.Module<Tensor, Tensor, Tensor, Tensor>
         var latent = _visible.Forward(tiles, keep); // (B, v, d)
         var prediction = decoder.forward(latent, keep); // (B, n, P·P·3)
         var target = Patchify(encoder.Normalize(tiles), Config.Encoder.PatchSize); // (B, n, P·P·3)
+        return MaskedLoss(prediction, target, mask, _normEps).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// MAE's loss: each target patch normalised by its own mean and (unbiased) variance + <paramref name="eps"/>,
+    /// squared error averaged over a patch's pixels, then over the hidden patches (<paramref name="mask"/> = 1) only.
+    /// </summary>
+    public static Tensor MaskedLoss(Tensor prediction, Tensor target, Tensor mask, double eps)
+    {
+        using var scope = NewDisposeScope();
         var mean = target.mean([-1], keepdim: true);
         var variance = target.var(-1, unbiased: true, keepdim: true);
-        target = (target - mean) / (variance + _normEps).sqrt();
-        var perPatch = (prediction - target).square().mean([-1]); // (B, n)
+        var normalized = (target - mean) / (variance + eps).sqrt(); // (B, n, P·P·3)
+        var perPatch = (prediction - normalized).square().mean([-1]); // (B, n)
         return ((perPatch * mask).sum() / mask.sum()).MoveToOuterDisposeScope();
     }
 

@@ -59,15 +59,30 @@ public static class MaePretraining
                 foreach (var group in optimizer.ParamGroups)
                     group.LearningRate = lr;
                 double loss;
-                using (var scope = NewDisposeScope())
+                // TorchSharp's Scalar is a finalisable handle: a collection during a native call can free a temporary
+                // Scalar the call is still reading (seen as "Expected false to be true ... toFloat"). No collection runs
+                // inside the step (it allocates a few MB), and the finaliser thread only frees Scalars dead before it.
+                bool noGc = TryStartNoGcRegion(config);
+                try
                 {
-                    var tiles = pool.Batch(config.Seed, step, config.BatchSize); // (B, 3, T, T)
-                    var (keep, mask) = MaeMasking.Draw(config.Seed, step, config.BatchSize, tokens, visible);
-                    optimizer.zero_grad();
-                    var lossTensor = model.forward(tiles, keep, mask);
-                    lossTensor.backward();
-                    optimizer.step();
-                    loss = lossTensor.item<float>();
+                    using (var scope = NewDisposeScope())
+                    {
+                        var tiles = pool.Batch(config.Seed, step, config.BatchSize); // (B, 3, T, T)
+                        var (keep, mask) = MaeMasking.Draw(config.Seed, step, config.BatchSize, tokens, visible);
+                        optimizer.zero_grad();
+                        var lossTensor = model.forward(tiles, keep, mask);
+                        lossTensor.backward();
+                        optimizer.step();
+                        loss = lossTensor.item<float>();
+                    }
+                }
+                finally
+                {
+                    if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                    {
+                        try { GC.EndNoGCRegion(); }
+                        catch (InvalidOperationException) { } // the region already ended (the step allocated past it)
+                    }
                 }
                 if (!double.IsFinite(loss))
                     throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({lr:g3}).");
@@ -91,6 +106,20 @@ public static class MaePretraining
         {
             model.Dispose();
             throw;
+        }
+    }
+
+    private static bool TryStartNoGcRegion(MaeConfig config)
+    {
+        // The batch (B·3·T·T floats) plus headroom for the tensor wrappers and masks of one step.
+        long bytes = 4L * config.BatchSize * 3 * config.Encoder.ImageSize * config.Encoder.ImageSize + (32L << 20);
+        try
+        {
+            return GC.TryStartNoGCRegion(bytes);
+        }
+        catch (Exception e) when (e is ArgumentOutOfRangeException or InvalidOperationException)
+        {
+            return false; // larger than the runtime allows, or another run holds the region: collections as usual
         }
     }
 

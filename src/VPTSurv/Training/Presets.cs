@@ -3,6 +3,7 @@ using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Model;
+using VPTSurv.Pretraining;
 using VPTSurv.Prompts;
 
 namespace VPTSurv.Training;
@@ -46,7 +47,9 @@ public sealed record Preset(
     /// A small SAM-style ViT that trains on two CPU cores in minutes: T 64, patch 8 (8x8 grid), width 96, 4 blocks,
     /// 3 heads, window 4 with global blocks 1 and 3, r 12 (d / 32 would be 3, too narrow), decoder 2 x 96,
     /// 16 training and 64 inference tiles, 10 epochs; tiles from a cached pool of 64 per slide, and a fixed subset of
-    /// the cohort (150 training, 40 validation, all test slides) so a full demo runs in minutes.
+    /// the cohort (150 training, 40 validation, all test slides) so a full demo runs in minutes. The encoder loads the
+    /// shipped MAE-pretrained weights (<see cref="ShippedWeights.Cpu"/>, model card in src/VPTSurv/Weights); set
+    /// <see cref="EncoderWeights"/> to use others.
     /// </summary>
     public static Preset Cpu { get; } = new(
         "cpu",
@@ -55,7 +58,7 @@ public sealed record Preset(
             ImageSize = 64, PatchSize = 8, Width = 96, Depth = 4, Heads = 3, WindowSize = 4, GlobalBlocks = [1, 3],
             Normalization = PixelNormalization.Sam,
         },
-        EncoderWeights: null,
+        EncoderWeights: ShippedWeights.Cpu,
         CheckpointLayout.Sam,
         new PromptConfig(PromptSources.StructureScale, Width: 12, Heads: 2),
         new VPTSurvDecoderConfig(InputDim: 96, Width: 96, Layers: 2, Heads: 4, Bins: 4),
@@ -69,7 +72,10 @@ public sealed record Preset(
             Subset = new CohortSubset(Train: 150, Val: 40, Test: null),
         });
 
-    /// <summary>Seconds, for tests and CI: T 32, patch 8, width 32, 2 blocks (window 2, block 1 global), r 8, 8 tiles.</summary>
+    /// <summary>
+    /// Seconds, for tests and CI: T 32, patch 8, width 32, 2 blocks (window 2, block 1 global), r 8, 8 tiles; the
+    /// encoder loads the shipped MAE-pretrained weights (<see cref="ShippedWeights.Smoke"/>).
+    /// </summary>
     public static Preset Smoke { get; } = new(
         "smoke",
         new SamViTConfig
@@ -77,7 +83,7 @@ public sealed record Preset(
             ImageSize = 32, PatchSize = 8, Width = 32, Depth = 2, Heads = 2, WindowSize = 2, GlobalBlocks = [1],
             Normalization = PixelNormalization.Sam,
         },
-        EncoderWeights: null,
+        EncoderWeights: ShippedWeights.Smoke,
         CheckpointLayout.Sam,
         new PromptConfig(PromptSources.StructureScale, Width: 8),
         new VPTSurvDecoderConfig(InputDim: 32, Width: 32, Layers: 2, Heads: 2, Bins: 4),

@@ -9,7 +9,10 @@ namespace VPTSurv.Tests.Decoders;
 /// Synthetic survival bags whose risk is carried by a few tiles: every bag has 16–24 background tiles (features
 /// N(0, 1)) and 3 key tiles flagged by feature 1 (+6) whose feature 0 is 2 z + N(0, 0.1²), z ~ U(−1, 1) the bag's
 /// risk; log T = 2.5 − 1.2 z + 0.25 ε, and one bag in five is censored at a uniform fraction of its time. A decoder is
-/// trained on 64 bags and must rank 36 held-out bags (Harrell's C); z itself ranks them at C ≈ 0.9.
+/// trained on 192 bags for 4 epochs and must rank 36 held-out bags (Harrell's C); z itself ranks them at C ≈ 0.9.
+/// Why 192 bags and not fewer bags for more epochs: with 64 bags × 10 epochs the transformers memorise the background
+/// tiles instead of finding the marker (TransMIL: training loss 0.05, training C 0.91, held-out C 0.40), while the
+/// same number of optimiser steps over 3× more distinct bags lets every decoder generalise.
 /// </summary>
 internal static class PlantedSignal
 {
@@ -46,19 +49,25 @@ internal static class PlantedSignal
     }
 
     /// <summary>Trains <paramref name="model"/> on a fresh training set and returns Harrell's C on a held-out set.</summary>
-    public static double HeldOutC(BagDecoder model, int epochs = 10, double lr = 5e-3, int batch = 8, int seed = 5, Action<string>? log = null)
+    /// <remarks>
+    /// Adam at 5e-3, not the TransMIL/HVTSurv recipe (Lookahead-RAdam, lr 2e-4, weight decay 1e-5, up to 200 epochs):
+    /// at 2e-4 a Smoke-sized budget barely moves the loss (HVTSurv, 20 epochs: 1.66 -> 1.27, held-out C 0.61), and
+    /// TorchSharp 0.107's RAdam multiplies its rectified step by the learning rate twice (the loss stays flat).
+    /// </remarks>
+    public static double HeldOutC(BagDecoder model, int epochs = 4, double lr = 5e-3, int batch = 8, int seed = 5, Action<string>? log = null,
+        int trainCount = 192)
     {
         // Tiny tensors: one intra-op thread avoids thread hand-off costs (and spinning when the machine is shared).
         int threads = torch.get_num_threads();
         torch.set_num_threads(1);
-        try { return Train(model, epochs, lr, batch, seed, log); }
+        try { return Train(model, epochs, lr, batch, seed, log, trainCount); }
         finally { torch.set_num_threads(threads); }
     }
 
-    private static double Train(BagDecoder model, int epochs, double lr, int batch, int seed, Action<string>? log)
+    private static double Train(BagDecoder model, int epochs, double lr, int batch, int seed, Action<string>? log, int trainCount)
     {
         torch.manual_seed(seed);
-        var train = Make(64, seed);
+        var train = Make(trainCount, seed);
         var test = Make(36, seed + 100);
         var bins = TimeBins.Fit(SurvivalTargets.Create(train.Time, train.Event), model.Bins);
         var binIndex = bins.Transform(train.Time);
@@ -86,6 +95,17 @@ internal static class PlantedSignal
             log?.Invoke($"epoch {epoch}: loss {total / order.Length:F4}");
         }
         model.eval();
+        if (log is not null)
+        {
+            var trainRisk = new double[train.Bags.Length];
+            using (torch.no_grad())
+                for (int i = 0; i < trainRisk.Length; i++)
+                {
+                    using var scope = NewDisposeScope();
+                    trainRisk[i] = DiscreteTimeHead.Risk(model.forward(train.Bags[i])).item<float>();
+                }
+            log($"training C = {Concordance.Harrell(train.Time, train.Event, trainRisk).CIndex:F3}");
+        }
         var risk = new double[test.Bags.Length];
         using (torch.no_grad())
             for (int i = 0; i < risk.Length; i++)

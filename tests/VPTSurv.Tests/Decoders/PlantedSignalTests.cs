@@ -8,9 +8,7 @@ namespace VPTSurv.Tests.Decoders;
 /// <summary>Each baseline learns risk tied to a marker present in a few tiles: held-out C above 0.7 (Smoke sizes).</summary>
 public class PlantedSignalTests(ITestOutputHelper output)
 {
-    // TransMIL and HVTSurv do not yet reach the bar in this Smoke-sized setting (last runs: held-out C 0.56 and 0.64,
-    // with the training loss falling), so they are not listed; see the branch report. The others pass with a margin.
-    public static TheoryData<string> Names() => new("Abmil", "PatchGcn", "DeepAttnMisl");
+    public static TheoryData<string> Names() => new(DecoderZoo.Names);
 
     [Theory]
     [MemberData(nameof(Names))]
