@@ -54,28 +54,19 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
     /// <summary>
     /// The demo's own defaults for a preset that leaves them open: which part of the synthetic cohort it trains on
     /// (<see cref="TrainingSettings.Subset"/>, patient by patient, seeded) and the per-slide tile pool rendered once
-    /// (<see cref="TrainingSettings.TilePool"/>, as many tiles as inference reads). They are preset fields, so
-    /// config.json records them and <c>--set training.subset=null</c> runs the whole cohort. Smoke: seconds for the
-    /// test; Cpu: about ten minutes on two cores (measured, see the README).
+    /// (<see cref="TrainingSettings.TilePool"/>, as many tiles as inference reads). Only Smoke needs them (the Cpu
+    /// preset sets its own subset and pool): 16 training, 8 validation and 12 test slides keep the test's demo short.
+    /// They are preset fields, so config.json records them and <c>--set training.subset=null</c> runs the whole cohort.
     /// </summary>
     public static JsonObject? Defaults(Preset preset)
     {
         var training = new JsonObject();
         var s = preset.Training;
-        (int Train, int Val, int Test)? subset = preset.Name switch
-        {
-            "smoke" => (16, 8, 12),
-            "cpu" => (CpuSubset.Train, CpuSubset.Val, CpuSubset.Test),
-            _ => null,
-        };
-        if (s.Subset is null && subset is { } n)
-            training["subset"] = new JsonObject { ["train"] = n.Train, ["val"] = n.Val, ["test"] = n.Test, ["seed"] = 0 };
-        if (s.TilePool is null && preset.Name is "smoke" or "cpu") training["tilePool"] = s.InferenceTiles;
+        if (preset.Name == "smoke" && s.Subset is null)
+            training["subset"] = new JsonObject { ["train"] = 16, ["val"] = 8, ["test"] = 12, ["seed"] = 0 };
+        if (preset.Name is "smoke" or "cpu" && s.TilePool is null) training["tilePool"] = s.InferenceTiles;
         return training.Count == 0 ? null : new JsonObject { ["training"] = training };
     }
-
-    /// <summary>Slides per split the Cpu demo trains, validates and tests on.</summary>
-    public static (int Train, int Val, int Test) CpuSubset { get; } = (120, 40, 80);
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
