@@ -1,11 +1,14 @@
-using Spectre.Console.Cli;
-using VPTSurv.Cli.Commands;
+using Spectre.Console;
+using VPTSurv.Cli;
 
-var app = new CommandApp();
-app.Configure(config =>
+// Redirected output (a log file, CI) gets wide lines instead of an 80-column wrap of the tables.
+if (Console.IsOutputRedirected) AnsiConsole.Profile.Width = Math.Max(AnsiConsole.Profile.Width, 160);
+
+// Ctrl+C cancels the running command at its next step; files are written atomically, so none is left half-written.
+using var cancel = new CancellationTokenSource();
+Console.CancelKeyPress += (_, e) =>
 {
-    config.SetApplicationName("vptsurv");
-    config.AddCommand<PretrainEncoderCommand>("pretrain-encoder").WithDescription("MAE pretraining of a preset's encoder on synthetic (or your own unlabelled) tiles; writes safetensors weights.");
-    config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, devices and the native-backend compatibility step.");
-});
-return app.Run(args);
+    e.Cancel = !cancel.IsCancellationRequested; // a second Ctrl+C ends the process at once
+    cancel.Cancel();
+};
+return CliApp.Run(args, cancellationToken: cancel.Token);

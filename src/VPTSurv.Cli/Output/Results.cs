@@ -1,0 +1,36 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Spectre.Console;
+using Spectre.Console.Cli;
+using VPTSurv.Cli.Configuration;
+using VPTSurv.Cli.Runs;
+
+namespace VPTSurv.Cli.Output;
+
+/// <summary>The files of one trained model: config, test report with history, predictions of every split, KM chart.</summary>
+public static class Results
+{
+    /// <summary>Writes config.json, report.json, predictions.csv, km.png and km.html (declared in <paramref name="output"/>) and prints the table.</summary>
+    public static void Write(OutputFolder output, MethodRun run, RunConfig config, CommandContext context, string suffix, IAnsiConsole console)
+    {
+        var rows = ComparisonTable.Rows([run]);
+        console.Write(ComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
+        AtomicText.Write(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);
+        (run.Test with { Predictions = run.AllPredictions() }).SavePredictionsCsv(output["predictions.csv"], output.Force);
+        var chart = RiskGroupChart.Create(run.Test.Predictions, run.Threshold, $"{run.Label}: test risk groups (cut at the training median risk)");
+        chart.SavePng(output["km.png"], output.Force);
+        chart.SaveHtml(output["km.html"], offline: true, overwrite: output.Force);
+        var report = new JsonObject
+        {
+            ["format"] = "vptsurv-train/1",
+            ["command"] = "vptsurv " + string.Join(' ', context.Arguments),
+            ["cohort"] = run.Result.Cohort.Name,
+            ["preset"] = config.Preset.Name,
+            ["seed"] = config.Preset.Training.Seed,
+            ["bin_edges"] = new JsonArray([.. run.Result.Bins.Edges.Select(e => (JsonNode)e)]),
+            ["model"] = run.ToJson(),
+        };
+        AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+        console.MarkupLine($"Wrote {Markup.Escape(output.Root)}{Markup.Escape(suffix)}.");
+    }
+}

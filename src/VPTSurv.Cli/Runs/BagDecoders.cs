@@ -1,0 +1,43 @@
+using VPTSurv.Cli.Terminal;
+using VPTSurv.Decoders;
+using VPTSurv.Training;
+
+namespace VPTSurv.Cli.Runs;
+
+/// <summary>
+/// The two-stage decoders by name, sized by the preset: the baseline's own preset of the same name (Smoke, Cpu,
+/// Paper) with the input width set to the encoder's and the bins to the preset's.
+/// </summary>
+public static class BagDecoders
+{
+    /// <summary>A factory for decoder <paramref name="name"/> under <paramref name="preset"/> (null = the VPTSurv decoder).</summary>
+    public static Func<BagDecoder>? For(string name, Preset preset)
+    {
+        int d = preset.Encoder.Width, k = preset.Training.Bins;
+        string size = preset.Name;
+        T Pick<T>(T smoke, T cpu, T paper) => size switch { "smoke" => smoke, "cpu" => cpu, _ => paper };
+        Func<BagDecoder>? make = name switch
+        {
+            "vptsurv" => null,
+            "abmil" => () => new Abmil(Pick(AbmilConfig.Smoke, AbmilConfig.Cpu, AbmilConfig.Paper) with { InputDim = d, Bins = k }),
+            "transmil" => () => new TransMil(Pick(TransMilConfig.Smoke, TransMilConfig.Cpu, TransMilConfig.Paper) with { InputDim = d, Bins = k }),
+            "deepattnmisl" => () => new DeepAttnMisl(Pick(DeepAttnMislConfig.Smoke, DeepAttnMislConfig.Cpu, DeepAttnMislConfig.Paper) with { InputDim = d, Bins = k }),
+            "patchgcn" or "hvtsurv" => throw new CliInputException(
+                $"Decoder '{name}' needs tile coordinates, which the two-stage pipeline (TwoStagePipeline) does not pass to decoders yet; choose vptsurv, abmil, transmil or deepattnmisl."),
+            _ => throw new CliInputException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Configuration.RunConfig.BagDecoders)}."),
+        };
+        return make;
+    }
+
+    /// <summary>How tables name the two-stage model with decoder <paramref name="name"/>.</summary>
+    public static string Describe(string name) => name switch
+    {
+        "vptsurv" => "VPTSurv decoder",
+        "abmil" => "ABMIL",
+        "transmil" => "TransMIL",
+        "deepattnmisl" => "DeepAttnMISL",
+        "patchgcn" => "PatchGCN",
+        "hvtsurv" => "HVTSurv",
+        _ => name,
+    };
+}
