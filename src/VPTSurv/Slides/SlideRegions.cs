@@ -7,7 +7,7 @@ public static class SlideRegions
     public const double MppTolerance = 1e-3;
 
     /// <summary>Whether a resolution read from a file is a real scan resolution: in (0.001, 100) µm/px. Larger values are
-    /// writers' placeholders (libvips' default 1 px/mm = 1000 µm/px, 72 dpi = 353 µm/px), not microscopy.</summary>
+    /// writers' default values (libvips' default 1 px/mm = 1000 µm/px, 72 dpi = 353 µm/px), not microscopy.</summary>
     public static bool IsPlausibleMpp(double mpp) => double.IsFinite(mpp) && mpp is > 1e-3 and < 100;
 
     /// <summary>The level-0 MPP of <paramref name="slide"/>: <paramref name="overrideMpp"/> when given, else the file's;
