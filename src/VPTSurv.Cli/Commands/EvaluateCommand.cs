@@ -105,7 +105,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var logits = decoder.forward(new Decoders.Bag(features.Features[slide.SlideId])).to(ScalarType.Float64).data<double>().ToArray(); // (K)
+            var logits = decoder.forward(features.BagOf(slide.SlideId)).to(ScalarType.Float64).data<double>().ToArray(); // (K)
             return new SlidePrediction(slide.SlideId, slide.PatientId, s, slide.Time, slide.EventObserved, logits);
         })];
         return (Methods.TwoStage, Predict(split), Predict(Split.Train), bins.Edges);

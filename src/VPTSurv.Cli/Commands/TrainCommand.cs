@@ -25,7 +25,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public string Method { get; init; } = Methods.EndToEnd;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("Two-stage decoder: vptsurv, abmil, transmil, deepattnmisl (patchgcn, hvtsurv need coordinates; see configs/README.md).")]
+        [Description("Two-stage decoder: vptsurv, abmil, transmil, patchgcn, deepattnmisl, hvtsurv.")]
         public string? Decoder { get; init; }
 
         [CommandOption("--resume")]

@@ -6,7 +6,7 @@ namespace VPTSurv.Cli.Runs;
 
 /// <summary>
 /// The two-stage decoders by name, sized by the preset: the baseline's own preset of the same name (Smoke, Cpu,
-/// Paper) with the input width set to the encoder's and the bins to the preset's.
+/// Paper) with the input width set to the encoder's and the bins to the preset's (and HVTSurv's tile step to the preset's tile size).
 /// </summary>
 public static class BagDecoders
 {
@@ -22,8 +22,9 @@ public static class BagDecoders
             "abmil" => () => new Abmil(Pick(AbmilConfig.Smoke, AbmilConfig.Cpu, AbmilConfig.Paper) with { InputDim = d, Bins = k }),
             "transmil" => () => new TransMil(Pick(TransMilConfig.Smoke, TransMilConfig.Cpu, TransMilConfig.Paper) with { InputDim = d, Bins = k }),
             "deepattnmisl" => () => new DeepAttnMisl(Pick(DeepAttnMislConfig.Smoke, DeepAttnMislConfig.Cpu, DeepAttnMislConfig.Paper) with { InputDim = d, Bins = k }),
-            "patchgcn" or "hvtsurv" => throw new CliInputException(
-                $"Decoder '{name}' needs tile coordinates, which the two-stage pipeline (TwoStagePipeline) does not pass to decoders yet; choose vptsurv, abmil, transmil or deepattnmisl."),
+            "patchgcn" => () => new PatchGcn(Pick(PatchGcnConfig.Smoke, PatchGcnConfig.Cpu, PatchGcnConfig.Paper) with { InputDim = d, Bins = k }),
+            // Positions reach the decoder in pixels at the target MPP, one tile = the preset's tile size apart.
+            "hvtsurv" => () => new HvtSurv(Pick(HvtSurvConfig.Smoke, HvtSurvConfig.Cpu, HvtSurvConfig.Paper) with { InputDim = d, Bins = k, TileSize = preset.Training.TileSize }),
             _ => throw new CliInputException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Configuration.RunConfig.BagDecoders)}."),
         };
         return make;

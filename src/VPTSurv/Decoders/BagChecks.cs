@@ -25,7 +25,7 @@ internal static class BagChecks
             if (c.dim() != 2 || c.shape[0] != n || c.shape[1] != 2)
                 throw new ArgumentException($"{name}: Bag.Coordinates must be (N, 2) = ({n}, 2); got ({string.Join(", ", c.shape)}).", nameof(bag));
             if (!c.is_floating_point())
-                throw new ArgumentException($"{name}: Bag.Coordinates must be float32 level-0 pixels; got {c.dtype}.", nameof(bag));
+                throw new ArgumentException($"{name}: Bag.Coordinates must be float32 pixels at the target MPP; got {c.dtype}.", nameof(bag));
         }
         else if (decoder.NeedsCoordinates)
             throw new ArgumentException($"{name}: this decoder is spatial and needs Bag.Coordinates (N, 2).", nameof(bag));

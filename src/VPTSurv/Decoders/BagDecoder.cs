@@ -7,7 +7,9 @@ namespace VPTSurv.Decoders;
 /// One bag for a multiple-instance decoder: the tiles of one WSI, or of all WSIs of one patient.
 /// </summary>
 /// <param name="Features">Tile features (N, D).</param>
-/// <param name="Coordinates">Tile positions (N, 2) in level-0 pixels (x, y), float32; needed by spatial decoders (PatchGCN, HVTSurv).</param>
+/// <param name="Coordinates">Tile positions (N, 2) as (x, y) float32 of each tile's top-left corner, in pixels at the tiles' resolution (the
+/// target MPP: neighbouring tiles are one tile size apart on every slide; what the training engine carries, see
+/// <see cref="Training.TilePositions"/>); needed by spatial decoders (PatchGCN, HVTSurv).</param>
 /// <param name="SlideIndex">Which of the patient's slides each tile comes from (N), int64; null when the bag is one slide.</param>
 public sealed record Bag(Tensor Features, Tensor? Coordinates = null, Tensor? SlideIndex = null)
 {

@@ -22,24 +22,12 @@ namespace VPTSurv.Training;
 /// using var result = new EndToEndTrainer(Preset.Cpu).Fit(cohort, progress);
 /// result.Evaluate(Split.Test).SaveJson("test.json");
 /// </code></example>
-public sealed class EndToEndTrainer
+public sealed class EndToEndTrainer : TrainerBase
 {
+    private const string Method = "end-to-end";
+
     /// <summary>A trainer for <paramref name="preset"/>.</summary>
-    public EndToEndTrainer(Preset preset, TrainerOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(preset);
-        preset.Validate();
-        Preset = preset;
-        Options = options ?? TrainerOptions.Default;
-    }
-
-    /// <summary>The preset.</summary>
-    public Preset Preset { get; }
-
-    /// <summary>Files, tile source and log.</summary>
-    public TrainerOptions Options { get; }
-
-    private TrainingSettings S => Preset.Training;
+    public EndToEndTrainer(Preset preset, TrainerOptions? options = null) : base(preset, options) { }
 
     /// <summary>Trains on <paramref name="cohort"/>'s training split, selects on validation, and returns the result.</summary>
     public TrainingResult Fit(Cohort cohort, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
@@ -48,8 +36,7 @@ public sealed class EndToEndTrainer
         var bins = TimeBins.Fit(new SurvivalTargets(data.Train.Select(s => s.Time).ToArray(), data.Train.Select(s => s.EventObserved).ToArray()), S.Bins);
         var model = Preset.BuildModel(Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        var state = new RunState(bins, 0, 0, [], 0, double.NaN, 0, new Dictionary<string, Tensor>());
-        return Run(data, model, optimizer, state, progress, cancellationToken);
+        return Run(data, model, optimizer, EpochLoop.Start(Method, bins), progress, cancellationToken);
     }
 
     /// <summary>
@@ -58,37 +45,17 @@ public sealed class EndToEndTrainer
     /// </summary>
     public TrainingResult Resume(string checkpoint, Cohort cohort, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
-        var meta = TrainingCheckpoint.ReadMeta(checkpoint);
-        var expected = PresetJson.Of(Preset);
-        if (meta.PresetJson != expected)
-            throw new ArgumentException($"Checkpoint '{checkpoint}' was written with a different preset:\n  checkpoint: {meta.PresetJson}\n  this run:   {expected}", nameof(checkpoint));
+        var meta = EpochLoop.Check(checkpoint, Method, Preset);
         var data = RunData.Create(Preset, cohort);
         var model = Preset.BuildModel(Options.Log);
-        var hash = PresetJson.WeightsHash(model.Backbone);
-        if (hash != meta.EncoderHash)
-            throw new ArgumentException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..12]}…, this run {hash[..12]}…).", nameof(checkpoint));
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
-        Options.Log?.Invoke($"resumed '{checkpoint}' after epoch {meta.Epoch} (step {meta.Step})");
-        var state = new RunState(TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best);
-        return Run(data, model, optimizer, state, progress, cancellationToken);
+        var loop = EpochLoop.Resume(checkpoint, meta, Method, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log);
+        return Run(data, model, optimizer, loop, progress, cancellationToken);
     }
 
-    private sealed class RunState(TimeBins bins, int epoch, int step, List<EpochRecord> history, int bestEpoch, double bestC, int stale, Dictionary<string, Tensor> best)
+    private TrainingResult Run(RunData data, VPTSurvModel model, AdamW optimizer, EpochLoop st, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        public TimeBins Bins { get; } = bins;
-        public int Epoch { get; set; } = epoch;
-        public int Step { get; set; } = step;
-        public List<EpochRecord> History { get; } = history;
-        public int BestEpoch { get; set; } = bestEpoch;
-        public double BestC { get; set; } = bestC;
-        public int Stale { get; set; } = stale;
-        public Dictionary<string, Tensor> Best { get; set; } = best;
-    }
-
-    private TrainingResult Run(RunData data, VPTSurvModel model, AdamW optimizer, RunState st, IProgress<TrainingProgress>? progress, CancellationToken ct)
-    {
-        var source = (Options.Source ?? DefaultSource)(data.Cohort, data.All, Preset);
+        var source = MakeSource(data.Cohort, data.All, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
         try
         {
             int stepsPerEpoch = (data.Train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
@@ -103,37 +70,23 @@ public sealed class EndToEndTrainer
                 var epochClock = Stopwatch.StartNew();
                 double loss = TrainEpoch(data, model, optimizer, source, schedule, st, epoch, stepsPerEpoch, progress, clock, ref stepsThisRun, ct);
                 double valC = ValidationC(data, model, source);
-                st.Epoch = epoch;
-                st.History.Add(new EpochRecord(epoch, loss, valC, schedule.At(st.Step - 1), epochClock.Elapsed.TotalSeconds));
-                if (st.BestEpoch == 0 || (double.IsFinite(valC) && !(valC <= st.BestC)))
-                {
-                    foreach (var t in st.Best.Values) t.Dispose();
-                    st.Best = TrainingCheckpoint.Trainable(model).ToDictionary(p => p.Key, p => p.Value.detach().clone());
-                    st.BestEpoch = epoch;
-                    st.BestC = valC;
-                    st.Stale = 0;
-                }
-                else st.Stale++;
+                var outcome = st.End(epoch, loss, valC, schedule.At(st.Step - 1), epochClock.Elapsed.TotalSeconds, model, optimizer, Preset, encoderHash, Options);
                 Options.Log?.Invoke($"epoch {epoch}/{S.Epochs}: loss {loss:F4}, validation C {valC:F4}, best epoch {st.BestEpoch}");
                 progress?.Report(new TrainingProgress("validate", epoch, S.Epochs, stepsPerEpoch, stepsPerEpoch, loss, valC,
                     stepsThisRun * S.BagsPerStep * (double)S.TilesPerStep / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
                     Eta(clock, stepsThisRun, (S.Epochs - epoch) * stepsPerEpoch)));
-                if (Options.CheckpointPath is { } path)
-                    TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(Preset), encoderHash, st.Bins.Edges, st.Epoch, st.Step,
-                        st.History, st.BestEpoch, st.BestC, st.Stale), model, optimizer, st.Best);
-                if (Options.StopAfterEpoch is { } stop && epoch >= stop && epoch < S.Epochs)
+                if (outcome == EpochOutcome.Paused)
                 {
                     completed = false;
                     break;
                 }
-                if (S.Patience is { } patience && st.Stale >= patience)
+                if (outcome == EpochOutcome.EarlyStop)
                 {
                     Options.Log?.Invoke($"early stop after epoch {epoch}: {st.Stale} epochs without a better validation C");
                     break;
                 }
             }
-            if (completed && st.Best.Count > 0) TrainingCheckpoint.LoadTrainable("best epoch", model, st.Best);
-            foreach (var t in st.Best.Values) t.Dispose();
+            st.Finish(model, completed);
             optimizer.Dispose();
             model.eval();
             progress?.Report(new TrainingProgress("done", st.Epoch, S.Epochs, 0, 0, double.NaN, st.BestC, 0, TimeSpan.Zero));
@@ -143,12 +96,13 @@ public sealed class EndToEndTrainer
         }
         catch
         {
+            st.Release();
             source.Dispose();
             throw;
         }
     }
 
-    private double TrainEpoch(RunData data, VPTSurvModel model, AdamW optimizer, TileSource source, CosineSchedule schedule, RunState st,
+    private double TrainEpoch(RunData data, VPTSurvModel model, AdamW optimizer, TileSource source, CosineSchedule schedule, EpochLoop st,
         int epoch, int stepsPerEpoch, IProgress<TrainingProgress>? progress, Stopwatch clock, ref int stepsThisRun, CancellationToken ct)
     {
         model.train();
@@ -190,7 +144,7 @@ public sealed class EndToEndTrainer
     {
         if (data.Val.Count == 0) return double.NaN;
         var logits = PredictLogits(model, source, data.Val, S.InferenceTiles, S.MicroBatch, data.Covariates);
-        var risk = logits.Select(l => -DiscreteSurvivalSum(l)).ToArray();
+        var risk = logits.Select(l => -SurvivalSum(l)).ToArray();
         try
         {
             return Concordance.Harrell(data.Val.Select(s => s.Time).ToArray(), data.Val.Select(s => s.EventObserved).ToArray(), risk).CIndex;
@@ -199,13 +153,6 @@ public sealed class EndToEndTrainer
         {
             return double.NaN;
         }
-    }
-
-    private static double DiscreteSurvivalSum(double[] logits)
-    {
-        double acc = 1, sum = 0;
-        foreach (var l in logits) { acc *= 1 - 1 / (1 + Math.Exp(-l)); sum += acc; }
-        return sum;
     }
 
     /// <summary>K logits per slide from up to <paramref name="inferenceTiles"/> tiles each (no graph, in micro-batches).</summary>
@@ -232,15 +179,4 @@ public sealed class EndToEndTrainer
 
     private static TimeSpan Eta(Stopwatch clock, int stepsDone, int stepsLeft) =>
         stepsDone == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsDone * stepsLeft);
-
-    private TileSource DefaultSource(Cohort cohort, IReadOnlyList<SlideRecord> slides, Preset preset)
-    {
-        bool context = preset.Prompts.Sources.HasFlag(PromptSources.Scale);
-        var s = preset.Training;
-        if (s.TilePool is { } pool)
-            return TilePoolSource.Build(cohort, slides, pool, s.TileSize, s.TargetMpp, context,
-                Options.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null);
-        return new LiveTileSource(cohort, slides, s.TileSize, s.TargetMpp,
-            new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: context));
-    }
 }

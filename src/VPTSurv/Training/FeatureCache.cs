@@ -10,10 +10,13 @@ namespace VPTSurv.Training;
 /// determines the features — the tiles' identity (slide source, reader, slide MPP, target MPP, tile size, which tiles)
 /// and the SHA-256 of the frozen encoder's weights. Files are written under a temporary name and renamed, so an
 /// interrupted extraction leaves only whole files and resumes where it stopped; failures go to <c>failures.log</c>.
+/// Each file holds <c>features</c> (N, d) and, when the tile source gives them, <c>positions</c> (N, 2) float32
+/// (<see cref="TilePositions"/>: pixels at the target MPP). The format's version is part of the key, so files of an
+/// older format (version 1 had no positions) are never read: their slides are extracted again.
 /// </summary>
 public sealed class FeatureCache
 {
-    private const string Format = "vptsurv-features/1";
+    private const string Format = "vptsurv-features/2";
 
     /// <summary>A cache in <paramref name="directory"/> (created when missing).</summary>
     public FeatureCache(string directory)
@@ -38,23 +41,35 @@ public sealed class FeatureCache
     /// <summary>Whether the features are cached.</summary>
     public bool Contains(string slideId, string key) => File.Exists(PathFor(slideId, key));
 
-    /// <summary>Stores (N, d) features (atomic; replaces a file of the same key).</summary>
-    public void Write(string slideId, string key, Tensor features) =>
-        SafeTensors.Write(PathFor(slideId, key), new Dictionary<string, Tensor> { ["features"] = features }, overwrite: true,
+    /// <summary>Stores (N, d) features and their (N, 2) positions when known (atomic; replaces a file of the same key).</summary>
+    public void Write(string slideId, string key, Tensor features, Tensor? positions = null)
+    {
+        if (positions is not null && (positions.dim() != 2 || positions.shape[0] != features.shape[0] || positions.shape[1] != 2 || positions.dtype != ScalarType.Float32))
+            throw new ArgumentException($"slide '{slideId}': positions must be float32 (N, 2) = ({features.shape[0]}, 2); got {positions.dtype} ({string.Join(", ", positions.shape)}).", nameof(positions));
+        var tensors = new Dictionary<string, Tensor> { ["features"] = features };
+        if (positions is not null) tensors["positions"] = positions;
+        SafeTensors.Write(PathFor(slideId, key), tensors, overwrite: true,
             metadata: new Dictionary<string, string> { ["format"] = Format, ["slide_id"] = slideId, ["key"] = key });
+    }
 
-    /// <summary>Reads (N, d) features; the message names the file when it is not a feature file.</summary>
-    public Tensor Read(string slideId, string key)
+    /// <summary>Reads a slide's features (N, d) and positions (N, 2) or null; the message names the file when it is not a feature file.</summary>
+    public SlideFeatures Read(string slideId, string key)
     {
         var path = PathFor(slideId, key);
         var tensors = SafeTensors.Read(path);
-        if (!tensors.TryGetValue("features", out var f) || f.dim() != 2)
+        tensors.TryGetValue("features", out var f);
+        tensors.TryGetValue("positions", out var p);
+        string? problem = f is null || f.dim() != 2 ? "expected a tensor 'features' of shape (N, d)"
+            : p is not null && (p.dim() != 2 || p.shape[0] != f.shape[0] || p.shape[1] != 2 || p.dtype != ScalarType.Float32)
+                ? $"'positions' must be float32 (N, 2) = ({f.shape[0]}, 2); got {p.dtype} ({string.Join(", ", p.shape)})"
+            : tensors.Keys.FirstOrDefault(k => k is not ("features" or "positions")) is { } extra ? $"unexpected tensor '{extra}'"
+            : null;
+        if (problem is not null)
         {
             foreach (var t in tensors.Values) t.Dispose();
-            throw new InvalidDataException($"feature file '{path}': expected one tensor 'features' of shape (N, d).");
+            throw new InvalidDataException($"feature file '{path}': {problem}.");
         }
-        foreach (var (k, t) in tensors) if (k != "features") t.Dispose();
-        return f;
+        return new SlideFeatures(f!, p);
     }
 
     /// <summary>Appends a failure line for <paramref name="slideId"/>.</summary>
@@ -62,5 +77,18 @@ public sealed class FeatureCache
     {
         lock (this)
             File.AppendAllText(FailureLog, $"{DateTime.UtcNow:O}\t{slideId}\t{error.Message.ReplaceLineEndings(" ")}\n");
+    }
+}
+
+/// <summary>One slide's cached features and tile positions.</summary>
+/// <param name="Features">(N, d) pooled frozen-encoder features.</param>
+/// <param name="Positions">(N, 2) float32 (x, y) in pixels at the target MPP (<see cref="TilePositions"/>), or null when the tile source gave none.</param>
+public sealed record SlideFeatures(Tensor Features, Tensor? Positions) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Features.Dispose();
+        Positions?.Dispose();
     }
 }

@@ -5,7 +5,8 @@ namespace VPTSurv.Training;
 
 /// <summary>
 /// Bags read from the slides at every request (the paper's setting for real WSIs): tissue detection and tiling once
-/// per slide, then the parallel <see cref="BagLoader"/> with prefetch, so reading overlaps the model's work.
+/// per slide, then the parallel <see cref="BagLoader"/> with prefetch, so reading overlaps the model's work. Each
+/// batch carries its tiles' positions (<see cref="TilePositions"/>).
 /// </summary>
 public sealed class LiveTileSource : TileSource
 {
@@ -64,8 +65,9 @@ public sealed class LiveTileSource : TileSource
                      return new BagRequest(slide, grid, r.Indices);
                  })))
         {
-            bag.Coordinates.Dispose();
-            yield return new TileBatch(bag.SlideId, bag.Tiles, bag.Context);
+            bag.Coordinates.Dispose(); // level-0; the engine carries target-MPP positions (TilePositions)
+            var xy = TilePositions.Of(Get(bag.SlideId).Grid, bag.TileIndices);
+            yield return new TileBatch(bag.SlideId, bag.Tiles, bag.Context, TorchSharp.torch.tensor(xy, [xy.Length / 2, 2], TorchSharp.torch.ScalarType.Float32)); // (N, 2)
         }
     }
 

@@ -2,11 +2,15 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Training;
 
-/// <summary>The tiles of one bag as the model takes them: (N, 3, T, T) uint8, and the scale context when asked for.</summary>
+/// <summary>
+/// The tiles of one bag as the model takes them: (N, 3, T, T) uint8, the scale context when asked for, and each tile's
+/// position (see <see cref="TilePositions"/>: top-left corner in pixels at the target MPP) for spatial decoders.
+/// </summary>
 /// <param name="SlideId">The slide.</param>
 /// <param name="Tiles">(N, 3, T, T) uint8 RGB.</param>
 /// <param name="Context">(N, 3, T, T) uint8 RGB scale context, or null.</param>
-public sealed record TileBatch(string SlideId, Tensor Tiles, Tensor? Context) : IDisposable
+/// <param name="Positions">(N, 2) float32 (x, y) in pixels at the target MPP (<see cref="TilePositions"/>), or null when the source has none.</param>
+public sealed record TileBatch(string SlideId, Tensor Tiles, Tensor? Context, Tensor? Positions = null) : IDisposable
 {
     /// <summary>Number of tiles N.</summary>
     public long Count => Tiles.shape[0];
@@ -16,6 +20,7 @@ public sealed record TileBatch(string SlideId, Tensor Tiles, Tensor? Context) : 
     {
         Tiles.Dispose();
         Context?.Dispose();
+        Positions?.Dispose();
     }
 }
 

@@ -11,14 +11,16 @@ namespace VPTSurv.Training;
 /// A fixed pool of candidate tiles per slide, read once (tissue detection, tiling, then up to
 /// <see cref="TrainingSettings.TilePool"/> tiles spread evenly over the tissue) and cached on disk under a content
 /// key (source, reader, slide MPP, target MPP, tile size, tissue threshold, pool size, context), then kept in memory
-/// as bytes. Training samples from the pool, so a CPU run renders each tile once instead of once per epoch.
+/// as bytes, with each tile's position (<see cref="TilePositions"/>: pixels at the target MPP). Training samples from
+/// the pool, so a CPU run renders each tile once instead of once per epoch. The file format's version is part of the
+/// key, so a cache written by an older format (version 1 had no positions) is never read: its slides are rendered again.
 /// </summary>
 public sealed class TilePoolSource : TileSource
 {
-    private const string Format = "vptsurv-tilepool/1";
+    private const string Format = "vptsurv-tilepool/2";
     private readonly Dictionary<string, SlidePool> _pools = new(StringComparer.Ordinal);
 
-    private sealed record SlidePool(int Count, int TileSize, byte[] Tiles, byte[]? Context)
+    private sealed record SlidePool(int Count, int TileSize, byte[] Tiles, byte[]? Context, float[] Positions)
     {
         public string Identity { get; set; } = "";
     }
@@ -55,8 +57,14 @@ public sealed class TilePoolSource : TileSource
                 double slideMpp = slide.ResolveMpp();
                 string key = Key(cohort.ResolveSource(record), SlideOpener.ReaderName(slide), slideMpp, targetMpp, tileSize, minTissueFraction, poolSize, withContext);
                 string? path = cacheDirectory is null ? null : Path.Combine(cacheDirectory, $"{Sanitize(record.SlideId)}-{key[..16]}.tiles");
+                SlidePool? cached = null;
                 if (path is not null && File.Exists(path))
-                    pool = Read(path, key);
+                    try { cached = Read(path, key); }
+                    catch (Exception e) when (e is IOException or InvalidDataException or JsonException or KeyNotFoundException or InvalidOperationException)
+                    {
+                        cached = null; // a damaged or foreign file under our name: render again and replace it
+                    }
+                if (cached is not null) pool = cached;
                 else
                 {
                     pool = Render(slide, record, loader, tileSize, targetMpp, minTissueFraction, poolSize, withContext);
@@ -104,6 +112,7 @@ public sealed class TilePoolSource : TileSource
             int t = pool.TileSize, plane = 3 * t * t, n = r.Indices.Length;
             var tiles = new byte[(long)n * plane];
             var context = pool.Context is null ? null : new byte[(long)n * plane];
+            var positions = new float[2 * n];
             for (int k = 0; k < n; k++)
             {
                 int i = r.Indices[k];
@@ -111,10 +120,13 @@ public sealed class TilePoolSource : TileSource
                     throw new ArgumentOutOfRangeException(nameof(requests), $"slide '{r.SlideId}': tile {i} outside its pool of {pool.Count}");
                 Array.Copy(pool.Tiles, (long)i * plane, tiles, (long)k * plane, plane);
                 if (context is not null) Array.Copy(pool.Context!, (long)i * plane, context, (long)k * plane, plane);
+                positions[2 * k] = pool.Positions[2 * i];
+                positions[2 * k + 1] = pool.Positions[2 * i + 1];
             }
             yield return new TileBatch(r.SlideId,
                 tensor(tiles, [n, 3, t, t], ScalarType.Byte), // (N, 3, T, T)
-                context is null ? null : tensor(context, [n, 3, t, t], ScalarType.Byte)); // (N, 3, T, T)
+                context is null ? null : tensor(context, [n, 3, t, t], ScalarType.Byte), // (N, 3, T, T)
+                tensor(positions, [n, 2], ScalarType.Float32)); // (N, 2) target-MPP pixels
         }
     }
 
@@ -129,7 +141,8 @@ public sealed class TilePoolSource : TileSource
         using var bag = loader.LoadOne(new BagRequest(slide, grid, TileSampling.Inference(grid.Count, poolSize)));
         if (bag.Tiles.shape[0] == 0)
             throw new InvalidDataException($"all {bag.Skipped.Count} pool tiles were unreadable (first: {bag.Skipped[0].Error.Message})");
-        return new SlidePool((int)bag.Tiles.shape[0], tileSize, bag.Tiles.data<byte>().ToArray(), bag.Context?.data<byte>().ToArray());
+        return new SlidePool((int)bag.Tiles.shape[0], tileSize, bag.Tiles.data<byte>().ToArray(), bag.Context?.data<byte>().ToArray(),
+            TilePositions.Of(grid, bag.TileIndices));
     }
 
     private static void Write(string path, string key, SlidePool pool)
@@ -137,6 +150,7 @@ public sealed class TilePoolSource : TileSource
         var header = JsonSerializer.SerializeToUtf8Bytes(new Dictionary<string, object>
         {
             ["format"] = Format, ["key"] = key, ["count"] = pool.Count, ["tile_size"] = pool.TileSize, ["context"] = pool.Context is not null,
+            ["positions"] = "float32 (x, y) per tile after the tiles (and context): top-left corner in pixels at the target MPP",
         });
         AtomicFile.Write(path, tmp =>
         {
@@ -145,6 +159,7 @@ public sealed class TilePoolSource : TileSource
             w.Write(header);
             w.Write(pool.Tiles);
             if (pool.Context is not null) w.Write(pool.Context);
+            foreach (var v in pool.Positions) w.Write(v);
         }, overwrite: true);
     }
 
@@ -162,9 +177,11 @@ public sealed class TilePoolSource : TileSource
         long bytes = (long)count * 3 * t * t;
         var tiles = r.ReadBytes(checked((int)bytes));
         var ctx = context ? r.ReadBytes(checked((int)bytes)) : null;
-        if (tiles.Length != bytes || (ctx is not null && ctx.Length != bytes))
-            throw new InvalidDataException($"tile pool '{path}': truncated (expected {count} tiles of {t} px{(context ? " with context" : "")})");
-        return new SlidePool(count, t, tiles, ctx);
+        if (tiles.Length != bytes || (ctx is not null && ctx.Length != bytes) || r.BaseStream.Length - r.BaseStream.Position != 8L * count)
+            throw new InvalidDataException($"tile pool '{path}': truncated or oversized (expected {count} tiles of {t} px{(context ? " with context" : "")} and {count} positions)");
+        var positions = new float[2 * count];
+        for (int i = 0; i < positions.Length; i++) positions[i] = r.ReadSingle();
+        return new SlidePool(count, t, tiles, ctx, positions);
     }
 
     internal static string Sanitize(string id) => string.Concat(id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' or '.' ? c : '_'));

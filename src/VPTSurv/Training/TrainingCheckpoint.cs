@@ -11,8 +11,8 @@ using static TorchSharp.torch;
 namespace VPTSurv.Training;
 
 /// <summary>
-/// A training checkpoint: one zip file written under a temporary name and renamed, holding <c>meta.json</c> (format,
-/// preset JSON, frozen-encoder hash, time-bin edges, epoch, optimiser step, history, best epoch and its C,
+/// A training checkpoint of either trainer (end-to-end, or a two-stage decoder): one zip file written under a
+/// temporary name and renamed, holding <c>meta.json</c> (format, method, preset JSON, frozen-encoder hash, time-bin edges, epoch, optimiser step, history, best epoch and its C,
 /// epochs without improvement), <c>weights.safetensors</c> (the trainable weights), <c>best.safetensors</c> (the
 /// best epoch's trainable weights), <c>optimizer.bin</c> (AdamW moments and step counts, TorchSharp's format) and
 /// <c>rng.bin</c> (torch's generator state). The schedule's state is the optimiser step. Tile sampling and data order
@@ -33,8 +33,9 @@ public static class TrainingCheckpoint
     /// <param name="BestEpoch">Best epoch so far (0 = none).</param>
     /// <param name="BestC">Its validation C.</param>
     /// <param name="Stale">Epochs since the best.</param>
+    /// <param name="Method">"end-to-end", or "two-stage/" and the decoder's type name (e.g. "two-stage/PatchGcn"); a file without it is end-to-end.</param>
     public sealed record Meta(string PresetJson, string EncoderHash, double[] BinEdges, int Epoch, int Step,
-        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale);
+        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end");
 
     internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
     {
@@ -51,6 +52,7 @@ public static class TrainingCheckpoint
                 var json = new JsonObject
                 {
                     ["format"] = Format,
+                    ["method"] = meta.Method,
                     ["preset"] = meta.PresetJson,
                     ["encoder_hash"] = meta.EncoderHash,
                     ["bin_edges"] = new JsonArray([.. meta.BinEdges.Select(e => (JsonNode)e)]),
@@ -172,7 +174,8 @@ public static class TrainingCheckpoint
         var edges = (o["bin_edges"] as JsonArray ?? throw new CheckpointFormatException(path, $"meta.json has no \"bin_edges\".")).Select(n => n!.GetValue<double>()).ToArray();
         var history = o["history"].Deserialize<EpochRecord[]>(HistoryOptions) ?? [];
         return new Meta(Get<string>("preset"), Get<string>("encoder_hash"), edges, Get<int>("epoch"), Get<int>("step"), history,
-            Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"));
+            Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"),
+            o["method"] is { } m ? m.GetValue<string>() : "end-to-end");
     }
 
     internal static TimeBins Bins(Meta meta) => new(meta.BinEdges);

@@ -1,15 +1,17 @@
 using System.Diagnostics;
 using TorchSharp;
+using TorchSharp.Modules;
 using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Prompts;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
+using Bag = VPTSurv.Decoders.Bag;
 
 namespace VPTSurv.Training;
 
-/// <summary>Features of the slides that could be extracted, and those that could not.</summary>
+/// <summary>Features (and tile positions) of the slides that could be extracted, and those that could not.</summary>
 /// <param name="Features">(N, d) per slide id.</param>
 /// <param name="Extracted">Slides encoded in this call.</param>
 /// <param name="FromCache">Slides read from the cache.</param>
@@ -18,36 +20,46 @@ namespace VPTSurv.Training;
 public sealed record FeatureSet(IReadOnlyDictionary<string, Tensor> Features, int Extracted, int FromCache,
     IReadOnlyList<(string SlideId, string Error)> Failed, double TilesPerSecond) : IDisposable
 {
+    /// <summary>
+    /// (N, 2) float32 tile positions per slide id, row i the position of feature row i (<see cref="TilePositions"/>:
+    /// pixels at the target MPP); a slide whose tile source gave no positions is absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, Tensor> Positions { get; init; } = new Dictionary<string, Tensor>();
+
+    /// <summary>SHA-256 of the frozen encoder's weights that made the features.</summary>
+    public string EncoderHash { get; init; } = "";
+
+    /// <summary>The bag of a slide for a decoder: its features and, when known, its positions as <see cref="Bag.Coordinates"/>.</summary>
+    public Bag BagOf(string slideId) =>
+        Features.TryGetValue(slideId, out var f) ? new Bag(f, Positions.GetValueOrDefault(slideId))
+        : throw new KeyNotFoundException($"two-stage: no features for slide '{slideId}' (its extraction failed or it was not asked for).");
+
     /// <inheritdoc />
     public void Dispose()
     {
         foreach (var t in Features.Values) t.Dispose();
+        foreach (var t in Positions.Values) t.Dispose();
     }
 }
 
 /// <summary>
 /// The two-stage baseline: the frozen encoder (no prompts) turns every candidate tile into a pooled feature once
-/// (<see cref="Extract"/>, cached by content), then a bag decoder — the VPTSurv decoder or any baseline — is
-/// trained on the bags of all tiles' features with the preset's optimiser, schedule, epochs and model selection.
+/// (<see cref="Extract"/>, cached by content, with each tile's position), then a bag decoder — the VPTSurv decoder or
+/// any baseline, the spatial ones (PatchGCN, HVTSurv) included — is trained on the bags of all tiles' features with the
+/// preset's optimiser, schedule, epochs and model selection. With <see cref="TrainerOptions.CheckpointPath"/> the
+/// decoder training is checkpointed after every epoch (<see cref="TrainingCheckpoint"/>, as end-to-end) and
+/// <see cref="Resume"/> continues it exactly.
 /// </summary>
-public sealed class TwoStagePipeline
+/// <example><code>
+/// var pipeline = new TwoStagePipeline(Preset.Cpu, new TrainerOptions { WorkDirectory = "work" });
+/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu with { InputDim = Preset.Cpu.Encoder.Width }));
+/// </code></example>
+public sealed class TwoStagePipeline : TrainerBase
 {
+    private const string Family = "two-stage";
+
     /// <summary>A pipeline for <paramref name="preset"/> (its encoder, tiles and training settings).</summary>
-    public TwoStagePipeline(Preset preset, TrainerOptions? options = null)
-    {
-        ArgumentNullException.ThrowIfNull(preset);
-        preset.Validate();
-        Preset = preset;
-        Options = options ?? TrainerOptions.Default;
-    }
-
-    /// <summary>The preset.</summary>
-    public Preset Preset { get; }
-
-    /// <summary>Files, tile source and log.</summary>
-    public TrainerOptions Options { get; }
-
-    private TrainingSettings S => Preset.Training;
+    public TwoStagePipeline(Preset preset, TrainerOptions? options = null) : base(preset, options) { }
 
     /// <summary>
     /// Extracts the features of <paramref name="slides"/> into <paramref name="cache"/>, skipping slides already
@@ -61,10 +73,11 @@ public sealed class TwoStagePipeline
             cache.LogFailure(s.SlideId, e);
             failed.Add((s.SlideId, e.Message));
         }
-        using var source = MakeSource(cohort, slides, Fail);
+        using var source = MakeSource(cohort, slides, liveContext: false, Fail);
         using var model = Preset.BuildModel(Options.Log);
         var hash = PresetJson.WeightsHash(model.Backbone);
         var features = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        var positions = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var todo = new List<(SlideRecord Slide, string Key)>();
         int fromCache = 0;
         foreach (var s in slides)
@@ -75,7 +88,9 @@ public sealed class TwoStagePipeline
             {
                 try
                 {
-                    features[s.SlideId] = cache.Read(s.SlideId, key);
+                    var cached = cache.Read(s.SlideId, key);
+                    features[s.SlideId] = cached.Features;
+                    if (cached.Positions is { } p) positions[s.SlideId] = p;
                     fromCache++;
                     continue;
                 }
@@ -102,8 +117,10 @@ public sealed class TwoStagePipeline
                     for (long start = 0; start < batch.Count; start += S.MicroBatch)
                         parts.Add(model.FrozenFeatures(batch.Tiles.narrow(0, start, Math.Min(S.MicroBatch, batch.Count - start))));
                     var f = cat(parts, 0); // (N, d)
-                    cache.Write(slide.SlideId, key, f);
+                    var xy = batch.Positions?.clone(); // (N, 2)
+                    cache.Write(slide.SlideId, key, f, xy);
                     features[slide.SlideId] = f.MoveToOuterDisposeScope();
+                    if (xy is not null) positions[slide.SlideId] = xy.MoveToOuterDisposeScope();
                     tiles += batch.Count;
                 }
                 catch (Exception e) when (e is IOException or InvalidDataException or SlideRegionException or InvalidOperationException)
@@ -115,16 +132,38 @@ public sealed class TwoStagePipeline
                     TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / done * (todo.Count - done))));
             }
         Options.Log?.Invoke($"features: {todo.Count - failed.Count} slides extracted ({tiles} tiles), {fromCache} from the cache, {failed.Count} failed");
-        return new FeatureSet(features, done, fromCache, failed, tiles == 0 ? double.NaN : tiles / clock.Elapsed.TotalSeconds);
+        return new FeatureSet(features, done, fromCache, failed, tiles == 0 ? double.NaN : tiles / clock.Elapsed.TotalSeconds)
+        {
+            Positions = positions,
+            EncoderHash = hash,
+        };
     }
 
     /// <summary>
     /// Extracts (or reads cached) features of the run's slides into <c>WorkDirectory/features</c> (a temporary folder
     /// when none is set) and trains the decoder <paramref name="makeDecoder"/> builds (seeded before the call) on them.
-    /// Null builds the preset's VPTSurv decoder ("only VPTSurv decoder").
+    /// Null builds the preset's VPTSurv decoder ("only VPTSurv decoder"). Spatial decoders
+    /// (<see cref="BagDecoder.NeedsCoordinates"/>) get each bag's tile positions (<see cref="TilePositions"/>); an
+    /// <see cref="HvtSurv"/> must have <see cref="HvtSurvConfig.TileSize"/> equal to the preset's tile size.
     /// </summary>
     public TrainingResult Fit(Cohort cohort, Func<BagDecoder>? makeDecoder = null, IProgress<TrainingProgress>? progress = null,
+        CancellationToken cancellationToken = default) =>
+        Run(cohort, makeDecoder, null, progress, cancellationToken);
+
+    /// <summary>
+    /// Continues the decoder training saved in <paramref name="checkpoint"/> (written by a pipeline with the same preset
+    /// and a decoder of the same type, on the same cohort) from the epoch after the last one it holds; the features come
+    /// from the cache as in <see cref="Fit"/>. Training 2 epochs in one go equals 1 epoch, stop, and resume for 1.
+    /// </summary>
+    public TrainingResult Resume(string checkpoint, Cohort cohort, Func<BagDecoder>? makeDecoder = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(checkpoint);
+        return Run(cohort, makeDecoder, (checkpoint, EpochLoop.Check(checkpoint, Family, Preset)), progress, cancellationToken);
+    }
+
+    private TrainingResult Run(Cohort cohort, Func<BagDecoder>? makeDecoder, (string Path, TrainingCheckpoint.Meta Meta)? checkpoint,
+        IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var data = RunData.Create(Preset, cohort);
         var cacheDir = Options.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
@@ -137,18 +176,26 @@ public sealed class TwoStagePipeline
             var bins = TimeBins.Fit(new SurvivalTargets(train.Select(s => s.Time).ToArray(), train.Select(s => s.EventObserved).ToArray()), S.Bins);
             torch.random.manual_seed(S.Seed);
             var decoder = makeDecoder?.Invoke() ?? new VPTSurvDecoder(Preset.Decoder);
-            if (decoder.InputDim != Preset.Encoder.Width)
-                throw new ArgumentException($"two-stage: the decoder reads {decoder.InputDim}-wide features, the encoder gives {Preset.Encoder.Width}.");
-            if (decoder.Bins != S.Bins)
-                throw new ArgumentException($"two-stage: the decoder has {decoder.Bins} bins, the preset {S.Bins}.");
-            var (history, bestEpoch, bestC) = TrainDecoder(decoder, set, train, val, bins, progress, cancellationToken);
-            var features = set.Features;
-            var result = new TrainingResult("two-stage", Preset, data.Cohort, bins, history, bestEpoch, bestC, true,
-                slides => slides.Select(s => features.TryGetValue(s.SlideId, out var f)
-                    ? DecodeLogits(decoder, f)
+            CheckDecoder(decoder, set, [.. train, .. val]);
+            var method = $"{Family}/{decoder.GetType().Name}";
+            int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
+            using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
+            var loop = checkpoint is { } c
+                ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
+                : EpochLoop.Start(method, bins);
+            bool completed;
+            try { completed = TrainDecoder(decoder, optimizer, loop, set, train, val, steps, progress, cancellationToken); }
+            catch
+            {
+                loop.Release();
+                throw;
+            }
+            var features = set;
+            return new TrainingResult(Family, Preset, data.Cohort, loop.Bins, loop.History, loop.BestEpoch, loop.BestC, completed,
+                slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
+                    ? DecodeLogits(decoder, features.BagOf(s.SlideId))
                     : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
                 null, decoder, set);
-            return result;
         }
         catch
         {
@@ -157,101 +204,92 @@ public sealed class TwoStagePipeline
         }
     }
 
-    private (List<EpochRecord>, int, double) TrainDecoder(BagDecoder decoder, FeatureSet set, List<SlideRecord> train, List<SlideRecord> val,
-        TimeBins bins, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    private void CheckDecoder(BagDecoder decoder, FeatureSet set, IEnumerable<SlideRecord> used)
     {
-        int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
-        var schedule = new CosineSchedule(S.LearningRate, S.Epochs * steps);
-        using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
-        var history = new List<EpochRecord>();
-        Dictionary<string, Tensor> best = [];
-        int bestEpoch = 0, stale = 0, step = 0;
-        double bestC = double.NaN;
-        var clock = Stopwatch.StartNew();
-        try
-        {
-            for (int epoch = 1; epoch <= S.Epochs; epoch++)
-            {
-                var epochClock = Stopwatch.StartNew();
-                decoder.train();
-                var order = train.ToArray();
-                new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
-                double lossSum = 0;
-                for (int k = 0; k < steps; k++)
-                {
-                    ct.ThrowIfCancellationRequested();
-                    using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
-                    int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
-                    for (int b = 0; b < count; b++)
-                    {
-                        var s = order[first + b];
-                        var logits = decoder.forward(new Decoders.Bag(set.Features[s.SlideId])).view(1, -1); // (1, K)
-                        var loss = SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }));
-                        (loss / count).backward();
-                        lossSum += loss.item<float>();
-                    }
-                    OptimizerFactory.SetLearningRate(optimizer, schedule.At(step++));
-                    optimizer.step();
-                    progress?.Report(new TrainingProgress("train", epoch, S.Epochs, k + 1, steps, lossSum / Math.Min(order.Length, first + count), null,
-                        double.NaN, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / step * (S.Epochs * steps - step))));
-                }
-                double valC = double.NaN;
-                if (val.Count > 0)
-                {
-                    var risk = val.Select(s => -SurvivalSum(DecodeLogits(decoder, set.Features[s.SlideId]))).ToArray();
-                    try { valC = Concordance.Harrell(val.Select(s => s.Time).ToArray(), val.Select(s => s.EventObserved).ToArray(), risk).CIndex; }
-                    catch (NoComparablePairsException) { }
-                }
-                history.Add(new EpochRecord(epoch, lossSum / train.Count, valC, schedule.At(step - 1), epochClock.Elapsed.TotalSeconds));
-                if (bestEpoch == 0 || (double.IsFinite(valC) && !(valC <= bestC)))
-                {
-                    foreach (var t in best.Values) t.Dispose();
-                    best = TrainingCheckpoint.Trainable(decoder).ToDictionary(p => p.Key, p => p.Value.detach().clone());
-                    (bestEpoch, bestC, stale) = (epoch, valC, 0);
-                }
-                else stale++;
-                progress?.Report(new TrainingProgress("validate", epoch, S.Epochs, steps, steps, lossSum / train.Count, valC, double.NaN,
-                    TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / epoch * (S.Epochs - epoch))));
-                Options.Log?.Invoke($"two-stage epoch {epoch}/{S.Epochs}: loss {lossSum / train.Count:F4}, validation C {valC:F4}");
-                if (S.Patience is { } p && stale >= p) break;
-            }
-            TrainingCheckpoint.LoadTrainable("best epoch", decoder, best);
-            decoder.eval();
-            return (history, bestEpoch, bestC);
-        }
-        finally
-        {
-            foreach (var t in best.Values) t.Dispose();
-        }
+        if (decoder.InputDim != Preset.Encoder.Width)
+            throw new ArgumentException($"two-stage: the decoder reads {decoder.InputDim}-wide features, the encoder gives {Preset.Encoder.Width}.");
+        if (decoder.Bins != S.Bins)
+            throw new ArgumentException($"two-stage: the decoder has {decoder.Bins} bins, the preset {S.Bins}.");
+        if (decoder is HvtSurv h && h.Config.TileSize != S.TileSize)
+            throw new ArgumentException($"two-stage: HvtSurvConfig.TileSize is {h.Config.TileSize}, but tile positions are in pixels at the target MPP, " +
+                $"one tile = the preset's TileSize {S.TileSize} apart; build it with TileSize = {S.TileSize}.");
+        if (decoder.NeedsCoordinates && used.FirstOrDefault(s => !set.Positions.ContainsKey(s.SlideId)) is { } missing)
+            throw new ArgumentException($"two-stage: {decoder.GetName()} is spatial and needs tile positions, but the tile source gave none for slide " +
+                $"'{missing.SlideId}' (TileBatch.Positions is null; the built-in sources give them).");
     }
 
-    private static double[] DecodeLogits(BagDecoder decoder, Tensor features)
+    private bool TrainDecoder(BagDecoder decoder, OptimizerHelper optimizer, EpochLoop loop, FeatureSet set, List<SlideRecord> train,
+        List<SlideRecord> val, int steps, IProgress<TrainingProgress>? progress, CancellationToken ct)
+    {
+        var schedule = new CosineSchedule(S.LearningRate, S.Epochs * steps);
+        var clock = Stopwatch.StartNew();
+        int stepsThisRun = 0;
+        bool completed = true;
+        while (loop.Epoch < S.Epochs)
+        {
+            int epoch = loop.Epoch + 1;
+            var epochClock = Stopwatch.StartNew();
+            decoder.train();
+            var order = train.ToArray();
+            new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
+            double lossSum = 0;
+            for (int k = 0; k < steps; k++)
+            {
+                ct.ThrowIfCancellationRequested();
+                using var scope = NewDisposeScope();
+                optimizer.zero_grad();
+                int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
+                for (int b = 0; b < count; b++)
+                {
+                    var s = order[first + b];
+                    var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
+                    var loss = SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }));
+                    (loss / count).backward();
+                    lossSum += loss.item<float>();
+                }
+                OptimizerFactory.SetLearningRate(optimizer, schedule.At(loop.Step++));
+                optimizer.step();
+                stepsThisRun++;
+                progress?.Report(new TrainingProgress("train", epoch, S.Epochs, k + 1, steps, lossSum / Math.Min(order.Length, first + count), null,
+                    double.NaN, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * (S.Epochs * steps - loop.Step))));
+            }
+            double valC = double.NaN;
+            if (val.Count > 0)
+            {
+                var risk = val.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId)))).ToArray();
+                try { valC = Concordance.Harrell(val.Select(s => s.Time).ToArray(), val.Select(s => s.EventObserved).ToArray(), risk).CIndex; }
+                catch (NoComparablePairsException) { }
+            }
+            double meanLoss = lossSum / train.Count;
+            var outcome = loop.End(epoch, meanLoss, valC, schedule.At(loop.Step - 1), epochClock.Elapsed.TotalSeconds, decoder, optimizer, Preset,
+                set.EncoderHash, Options);
+            progress?.Report(new TrainingProgress("validate", epoch, S.Epochs, steps, steps, meanLoss, valC, double.NaN,
+                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * steps * (S.Epochs - epoch))));
+            Options.Log?.Invoke($"two-stage epoch {epoch}/{S.Epochs}: loss {meanLoss:F4}, validation C {valC:F4}, best epoch {loop.BestEpoch}");
+            if (outcome == EpochOutcome.Paused)
+            {
+                completed = false;
+                break;
+            }
+            if (outcome == EpochOutcome.EarlyStop)
+            {
+                Options.Log?.Invoke($"early stop after epoch {epoch}: {loop.Stale} epochs without a better validation C");
+                break;
+            }
+        }
+        loop.Finish(decoder, completed);
+        decoder.eval();
+        return completed;
+    }
+
+    private static double[] DecodeLogits(BagDecoder decoder, Bag bag)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
         bool training = decoder.training;
         decoder.eval();
-        var logits = decoder.forward(new Decoders.Bag(features)).to(ScalarType.Float64).data<double>().ToArray();
+        var logits = decoder.forward(bag).to(ScalarType.Float64).data<double>().ToArray();
         if (training) decoder.train();
         return logits;
-    }
-
-    private static double SurvivalSum(double[] logits)
-    {
-        double acc = 1, sum = 0;
-        foreach (var l in logits) { acc *= 1 - 1 / (1 + Math.Exp(-l)); sum += acc; }
-        return sum;
-    }
-
-    private TileSource MakeSource(Cohort cohort, IReadOnlyList<SlideRecord> slides, Action<SlideRecord, Exception> fail)
-    {
-        if (Options.Source is { } make) return make(cohort, slides, Preset);
-        if (S.TilePool is { } pool)
-            // With the end-to-end run's context setting, so both pipelines share one tile cache.
-            return TilePoolSource.Build(cohort, slides, pool, S.TileSize, S.TargetMpp, Preset.Prompts.Sources.HasFlag(PromptSources.Scale),
-                Options.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null, onFailure: fail);
-        return new LiveTileSource(cohort, slides, S.TileSize, S.TargetMpp,
-            new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: false), onFailure: fail);
     }
 }

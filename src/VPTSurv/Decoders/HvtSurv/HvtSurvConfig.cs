@@ -11,7 +11,8 @@ namespace VPTSurv.Decoders;
 /// <param name="WindowSize">Tiles per window W (49).</param>
 /// <param name="PoolDim">Hidden width of the patient-level attention pooling (256).</param>
 /// <param name="Dropout">Dropout of the attentions, the local layer and the MLP (0.1).</param>
-/// <param name="TileSize">Level-0 pixels per tile step: coordinates are divided by it (and floored) to get grid positions (256).</param>
+/// <param name="TileSize">Pixels per tile step in <see cref="Bag.Coordinates"/>: coordinates are divided by it (and floored) to get grid
+/// positions (256). With the training engine's positions (pixels at the target MPP) it is the preset's tile size.</param>
 /// <param name="Bins">Number of time bins K.</param>
 public sealed record HvtSurvConfig(int InputDim = 1024, int Dim = 512, int Heads = 8, int WindowSize = 49, int PoolDim = 256,
     double Dropout = 0.1, float TileSize = 256, int Bins = 4)

@@ -1,0 +1,50 @@
+using VPTSurv.Data;
+using VPTSurv.Prompts;
+
+namespace VPTSurv.Training;
+
+/// <summary>
+/// What <see cref="EndToEndTrainer"/> and <see cref="TwoStagePipeline"/> share: the validated preset, the options, the
+/// default tile source and the risk read from K logits.
+/// </summary>
+public abstract class TrainerBase
+{
+    private protected TrainerBase(Preset preset, TrainerOptions? options)
+    {
+        ArgumentNullException.ThrowIfNull(preset);
+        preset.Validate();
+        Preset = preset;
+        Options = options ?? TrainerOptions.Default;
+    }
+
+    /// <summary>The preset.</summary>
+    public Preset Preset { get; }
+
+    /// <summary>Files, tile source, checkpoint and log.</summary>
+    public TrainerOptions Options { get; }
+
+    private protected TrainingSettings S => Preset.Training;
+
+    /// <summary>
+    /// <see cref="TrainerOptions.Source"/> when set; else a <see cref="TilePoolSource"/> when the preset sets a pool (with
+    /// the scale context whenever the preset's prompts use it, so that both pipelines share one tile cache), else a
+    /// <see cref="LiveTileSource"/> (with the context only when <paramref name="liveContext"/>).
+    /// </summary>
+    private protected TileSource MakeSource(Cohort cohort, IReadOnlyList<SlideRecord> slides, bool liveContext, Action<SlideRecord, Exception>? onFailure = null)
+    {
+        if (Options.Source is { } make) return make(cohort, slides, Preset);
+        if (S.TilePool is { } pool)
+            return TilePoolSource.Build(cohort, slides, pool, S.TileSize, S.TargetMpp, Preset.Prompts.Sources.HasFlag(PromptSources.Scale),
+                Options.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null, onFailure: onFailure);
+        return new LiveTileSource(cohort, slides, S.TileSize, S.TargetMpp,
+            new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: liveContext), onFailure: onFailure);
+    }
+
+    /// <summary>Σ_k S_k of the discrete-time head for K logits (risk = minus this).</summary>
+    private protected static double SurvivalSum(IEnumerable<double> logits)
+    {
+        double acc = 1, sum = 0;
+        foreach (var l in logits) { acc *= 1 - 1 / (1 + Math.Exp(-l)); sum += acc; }
+        return sum;
+    }
+}
