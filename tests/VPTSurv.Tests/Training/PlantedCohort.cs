@@ -40,7 +40,10 @@ internal static class PlantedCohort
         (_, slides, preset) => new PlantedTileSource(slides, preset.Training.TileSize, candidates);
 }
 
-/// <summary>Deterministic in-memory tiles of a planted cohort (see <see cref="PlantedCohort"/>); context = a blurrier copy.</summary>
+/// <summary>
+/// Deterministic in-memory tiles of a planted cohort (see <see cref="PlantedCohort"/>); context = a mirrored copy;
+/// positions = the candidates laid row by row on a square grid.
+/// </summary>
 internal sealed class PlantedTileSource(IReadOnlyList<SlideRecord> slides, int tileSize, int candidates) : TileSource
 {
     private readonly Dictionary<string, SlideRecord> _slides = slides.ToDictionary(s => s.SlideId);
@@ -59,7 +62,11 @@ internal sealed class PlantedTileSource(IReadOnlyList<SlideRecord> slides, int t
             for (int k = 0; k < r.Indices.Length; k++)
                 Draw(tiles.AsSpan(k * plane, plane), t, s, Fnv(r.SlideId) * 31 + r.Indices[k]);
             var tt = tensor(tiles, [r.Indices.Length, 3, t, t], ScalarType.Byte); // (N, 3, T, T)
-            yield return new TileBatch(r.SlideId, tt, tt.flip(2)); // context: the mirrored tile (same content, another view)
+            // Candidate i sits at column i % w, row i / w of a w-wide square of tiles (pixels at the target MPP).
+            int w = (int)Math.Ceiling(Math.Sqrt(candidates));
+            var xy = r.Indices.SelectMany(i => new[] { (float)(i % w * t), (float)(i / w * t) }).ToArray();
+            yield return new TileBatch(r.SlideId, tt, tt.flip(2), // context: the mirrored tile (same content, another view)
+                tensor(xy, [r.Indices.Length, 2], ScalarType.Float32)); // (N, 2)
         }
     }
 
