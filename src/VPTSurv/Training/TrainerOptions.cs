@@ -8,7 +8,10 @@ public sealed record TrainerOptions
     /// <summary>Folder for caches (tile pools under <c>tiles/</c>, features under <c>features/</c>); null = no disk cache.</summary>
     public string? WorkDirectory { get; init; }
 
-    /// <summary>Checkpoint written (atomically) after every epoch; null = none.</summary>
+    /// <summary>
+    /// Checkpoint written (atomically) after every epoch — of the end-to-end model, or of the two-stage decoder
+    /// (<see cref="TrainingCheckpoint"/>); null = none.
+    /// </summary>
     public string? CheckpointPath { get; init; }
 
     /// <summary>Stop after this epoch as if the process ended there (the checkpoint allows <c>Resume</c>); null = run to the end.</summary>
