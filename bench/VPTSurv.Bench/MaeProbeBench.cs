@@ -15,7 +15,8 @@ namespace VPTSurv.Bench;
 /// cross-validation over slides (mean ± SD over folds) for every <see cref="ProbeTarget"/>. Side by side in one run:
 /// the shipped weights; the same encoder at MAE's random initialisation with the run's seed 0 (its starting point) and
 /// with seed 1 (the spread of "random"); 10 colour statistics per tile (what needs no encoder at all); and any further
-/// weights named in <c>VPTSURV_PROBE_WEIGHTS</c> (<c>cpu:name=path.safetensors,…</c>) to compare candidates.
+/// weights named in <c>VPTSURV_PROBE_WEIGHTS</c> (<c>cpu:name=path.safetensors,…</c>) to compare candidates;
+/// <c>VPTSURV_PROBE_PRESETS=cpu</c> limits the run to some presets.
 /// </summary>
 internal static class MaeProbeBench
 {
@@ -30,8 +31,11 @@ internal static class MaeProbeBench
             ["probe"] = "ridge on standardised features, 5 folds over 20 probe slides (4 held out per fold), mean and SD over folds",
             ["targets"] = new JsonObject(ProbeTarget.All.Select(t => KeyValuePair.Create(t.Name, (JsonNode?)t.Description))),
         };
+        var presets = (Environment.GetEnvironmentVariable("VPTSURV_PROBE_PRESETS") ?? "cpu,smoke")
+            .Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
         foreach (var (name, preset, mae) in new[] { ("cpu", Preset.Cpu, MaeConfig.Cpu), ("smoke", Preset.Smoke, MaeConfig.Smoke) })
         {
+            if (!presets.Contains(name, StringComparer.OrdinalIgnoreCase)) continue;
             var clock = Stopwatch.StartNew();
             var data = ProbeTiles.Draw(slides: 20, tilesPerSlide: 60, tileSize: preset.Encoder.ImageSize, micronsPerPixel: 1.0, seed: 1001);
             double drawSeconds = clock.Elapsed.TotalSeconds;

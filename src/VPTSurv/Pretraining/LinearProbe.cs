@@ -202,19 +202,15 @@ public static class LinearProbe
     {
         int d = x[0].Length;
         // Standardise with the fitting tiles' statistics; the intercept is the mean target (not penalised).
-        var mean = new double[d];
-        var std = new double[d];
-        for (int j = 0; j < d; j++)
-        {
-            mean[j] = fit.Average(i => x[i][j]);
-            double m = mean[j];
-            std[j] = Math.Sqrt(fit.Average(i => (x[i][j] - m) * (x[i][j] - m))) + 1e-12;
-        }
+        var raw = Matrix<double>.Build.Dense(fit.Count, d, (r, c) => x[fit[r]][c]);
+        var mean = raw.ColumnSums() / fit.Count;
+        var std = Vector<double>.Build.Dense(d, c => Math.Sqrt(raw.Column(c).Subtract(mean[c]).PointwisePower(2).Sum() / fit.Count) + 1e-12);
+        var a = Matrix<double>.Build.Dense(fit.Count, d, (r, c) => (raw[r, c] - mean[c]) / std[c]);
         double yMean = fit.Average(i => y[i]);
-        var a = Matrix<double>.Build.Dense(fit.Count, d, (r, c) => (x[fit[r]][c] - mean[c]) / std[c]);
         var b = Vector<double>.Build.Dense(fit.Count, r => y[fit[r]] - yMean);
         var gram = a.TransposeThisAndMultiply(a) + lambda * Matrix<double>.Build.DenseIdentity(d);
         var w = gram.Cholesky().Solve(a.TransposeThisAndMultiply(b));
-        return [.. predict.Select(i => yMean + Enumerable.Range(0, d).Sum(c => (x[i][c] - mean[c]) / std[c] * w[c]))];
+        var p = Matrix<double>.Build.Dense(predict.Count, d, (r, c) => (x[predict[r]][c] - mean[c]) / std[c]);
+        return [.. (p * w).Add(yMean)];
     }
 }
