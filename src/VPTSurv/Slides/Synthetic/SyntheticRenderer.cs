@@ -7,7 +7,7 @@ namespace VPTSurv.Slides.Synthetic;
 /// focus blur and hashed camera noise finish. Every input to a pixel is a function of its level-0 coordinates, so a
 /// pixel reads the same whichever region contains it.
 /// </summary>
-internal sealed class SyntheticRenderer
+internal sealed partial class SyntheticRenderer
 {
     private const ulong SaltTumour = 11, SaltFibro = 12, SaltInflam = 13, SaltMarked = 14, SaltChromatin = 15, SaltNoise = 16, SaltEpi = 17, SaltBatch = 18;
     private const int Margin = 1;          // padding consumed by the 3-tap blur
