@@ -4,12 +4,7 @@
 # folder whose path is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-command -v chromium >/dev/null || { echo "needs Debian's chromium (apt-get install chromium)" >&2; exit 1; }
 out=$(mktemp -d -t vptsurv-km-XXXXXX)
 dotnet run docs/km-chart.cs -- "$out"
-# --virtual-time-budget lets plotly.js finish drawing before the screenshot is taken.
-chromium --headless --no-sandbox --disable-gpu --disable-background-networking --hide-scrollbars \
-  --window-size=1000,700 --virtual-time-budget=5000 --screenshot="$out/km-chart.png" "file://$out/km-chart.html" 2>/dev/null
-test -s "$out/km-chart.png"
-mv "$out/km-chart.png" docs/.km-chart.png.tmp && mv docs/.km-chart.png.tmp docs/km-chart.png
-echo "docs/km-chart.png written (HTML and ScottPlot PNG in $out)"
+bash docs/screenshot-km.sh "$out/km-chart.html" docs/km-chart.png
+echo "HTML and ScottPlot PNG in $out"

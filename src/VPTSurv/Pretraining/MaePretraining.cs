@@ -25,7 +25,8 @@ public static class MaePretraining
         if (config.OutputPath is { } output && File.Exists(output) && !config.Overwrite)
             throw new IOException($"{output} already exists; set Overwrite to replace it.");
 
-        if (config.Threads is int threads)
+        // Only when it changes: resetting libtorch's thread pool while other threads run ops is unsafe.
+        if (config.Threads is int threads && torch.get_num_threads() != threads)
             torch.set_num_threads(threads);
         var poolClock = Stopwatch.StartNew();
         var pool = MaeTilePool.Draw(config.Tiles, config.Seed, cancel);

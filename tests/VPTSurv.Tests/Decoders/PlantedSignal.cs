@@ -57,11 +57,8 @@ internal static class PlantedSignal
     public static double HeldOutC(BagDecoder model, int epochs = 4, double lr = 5e-3, int batch = 8, int seed = 5, Action<string>? log = null,
         int trainCount = 192)
     {
-        // Tiny tensors: one intra-op thread avoids thread hand-off costs (and spinning when the machine is shared).
-        int threads = torch.get_num_threads();
-        torch.set_num_threads(1);
-        try { return Train(model, epochs, lr, batch, seed, log, trainCount); }
-        finally { torch.set_num_threads(threads); }
+        // One intra-op thread, as the whole test run sets it (TestSetup): tiny tensors, no thread hand-off costs.
+        return Train(model, epochs, lr, batch, seed, log, trainCount);
     }
 
     private static double Train(BagDecoder model, int epochs, double lr, int batch, int seed, Action<string>? log, int trainCount)

@@ -76,7 +76,6 @@ public class EngineUnitTests
     [Fact]
     public void CheckpointWritesLeaveNoTemporaryFileAndRoundTripTheMeta()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 4, val: 4, test: 2);
         var dir = Directory.CreateTempSubdirectory("vptsurv-ckpt-").FullName;
         try

@@ -33,7 +33,6 @@ public class GradientCachingTests
     [Fact]
     public void GradientCachingGivesThePlainStepsAdaptorAndDecoderGradients()
     {
-        using var threads = new SingleThread();
         var plain = Gradients(caching: false, microBatch: 64);
         var cached = Gradients(caching: true, microBatch: 3); // uneven chunks: 3 + 3 + 2 and 3 + 2
         Assert.Equal(plain.Keys.Order(), cached.Keys.Order());

@@ -13,7 +13,6 @@ public class HonestyTests
     [Fact]
     public void OnSyntheticNullTheTestCStaysNearChance()
     {
-        using var threads = new SingleThread();
         // The real synthetic-null cohort (rendered slides, tissue detection, tile pools): a small training subset and
         // its whole test split (135 slides). A first version with 40 test slides gave C = 0.66: with clustered slides
         // the spread of C at n = 40 is too wide for [0.4, 0.6], so the test needs the full split.
@@ -32,7 +31,6 @@ public class HonestyTests
     [Fact]
     public void OnAPlantedNullCohortTheTestCStaysNearChance()
     {
-        using var threads = new SingleThread();
         // Same tiles as the planted-signal cohort, outcomes drawn independently of them; 200 test slides.
         var cohort = PlantedCohort.Create(train: 30, val: 10, test: 200, seed: 9, nullOutcome: true);
         var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Epochs = 2, LearningRate = 2e-3 } };
@@ -44,7 +42,6 @@ public class HonestyTests
     [Fact]
     public void OnAPlantedSignalCohortEndToEndTrainingIsClearlyAboveChance()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 40, val: 10, test: 40, seed: 5);
         var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Epochs = 3, LearningRate = 2e-3 } };
         using var result = new EndToEndTrainer(preset, new TrainerOptions { Source = PlantedCohort.Source(16) }).Fit(cohort);

@@ -19,7 +19,6 @@ public class ResumeTests
     [Fact]
     public void TwoEpochsInOneGoEqualOneEpochStopAndResumeForOne()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 10, val: 6, test: 6);
         var dir = Directory.CreateTempSubdirectory("vptsurv-resume-").FullName;
         try
@@ -54,7 +53,6 @@ public class ResumeTests
     [Fact]
     public void ResumeRefusesACheckpointOfAnotherPreset()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 4, val: 4, test: 4);
         var dir = Directory.CreateTempSubdirectory("vptsurv-resume-").FullName;
         try

@@ -32,7 +32,6 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
     [MemberData(nameof(Spatial))]
     public void SpatialDecoderTrainsTwoStageAndFindsThePlantedSignal(string name)
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 40, val: 10, test: 40, seed: 5);
         var clock = System.Diagnostics.Stopwatch.StartNew();
         using var result = new TwoStagePipeline(Planted, new TrainerOptions { Source = PlantedCohort.Source(16) }).Fit(cohort, () => Make(name));
@@ -47,7 +46,6 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
     [Fact]
     public void SpatialDecoderWithoutPositionsIsRefusedNamingTheSlide()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 3, val: 1, test: 1);
         // A source that drops the positions.
         Func<Cohort, IReadOnlyList<SlideRecord>, Preset, TileSource> noPositions = (c, s, p) =>
@@ -64,7 +62,6 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
     [Fact]
     public void TwoEpochsInOneGoEqualOneEpochStopAndResumeForOneInANewPipeline()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 10, val: 6, test: 6);
         // Dropout on, two bags per step: the resumed run must restore torch's RNG and AdamW's moments to match.
         var preset = Planted with { Training = Planted.Training with { Epochs = 2, BagsPerStep = 2 } };

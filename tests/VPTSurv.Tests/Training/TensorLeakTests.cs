@@ -13,7 +13,6 @@ public class TensorLeakTests
     [InlineData(true)]
     public void LiveTensorCountIsFlatOverFiftyTrainingSteps(bool gradientCaching)
     {
-        using var threads = new SingleThread();
         var preset = Preset.Smoke with
         {
             Training = Preset.Smoke.Training with { Epochs = 1, GradientCaching = gradientCaching, MicroBatch = 3 },

@@ -34,7 +34,6 @@ public class TilePositionTests
     [Fact]
     public void PositionsSurviveThePoolCacheAndTheFeatureCacheAndEqualTheTilersCorners()
     {
-        using var threads = new SingleThread();
         var cohort = OneSlide();
         var record = cohort.Slides.Single();
         var s = Preset.Smoke.Training;

@@ -12,7 +12,6 @@ public class TwoStageTests
     [Fact]
     public void ExtractionIsCachedByContentAndResumesWithoutReencoding()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 4, val: 2, test: 2);
         var slides = cohort.Slides.ToList();
         var dir = Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
@@ -43,7 +42,6 @@ public class TwoStageTests
     [Fact]
     public void TwoStageTrainsTheDecoderOnAllTilesAndEvaluates()
     {
-        using var threads = new SingleThread();
         var cohort = PlantedCohort.Create(train: 30, val: 8, test: 30, seed: 5);
         var dir = Directory.CreateTempSubdirectory("vptsurv-twostage-").FullName;
         try
