@@ -39,7 +39,12 @@ internal sealed class CheckpointedBlock : autograd.SingleTensorFunction<Checkpoi
         ctx.save_data("index", index);
         ctx.save_data("needs", new[] { state.requires_grad, a.requires_grad, w.requires_grad, b.requires_grad });
         using var scope = NewDisposeScope();
-        return vit.RunBlock(index, state, Prompt(a, w, b, state.dtype)).MoveToOuterDisposeScope();
+        // Run as the plain graph and the recomputation do (inputs requiring grad, autograd on), because libtorch picks
+        // some kernels (attention) by that: the output is then bit-identical to the plain step's. The block's graph is
+        // dropped right away, so only one block's activations are ever held.
+        var leaves = new[] { state, a, w, b }.Select(t => t.detach().requires_grad_(t.requires_grad)).ToList();
+        using (enable_grad())
+            return vit.RunBlock(index, leaves[0], Prompt(leaves[1], leaves[2], leaves[3], state.dtype)).detach().MoveToOuterDisposeScope();
     }
 
     /// <inheritdoc />
@@ -77,8 +82,12 @@ internal sealed class CheckpointedBlock : autograd.SingleTensorFunction<Checkpoi
         returned.Clear();
     }
 
-    private static Tensor Prompt(Tensor a, Tensor w, Tensor b, ScalarType type) =>
-        nn.functional.linear(a, w, b).to(type); // P_i (N, n, d), computed in fp32 and cast to the encoder's type
+    /// <summary>
+    /// P_i = Up(a_i) in fp32, cast to the encoder's type: (N, n, r) -> (N, n, d). The plain path uses it too, so both
+    /// paths round alike (a one-ulp fp32 difference can flip a bf16 rounding).
+    /// </summary>
+    internal static Tensor Prompt(Tensor a, Tensor w, Tensor b, ScalarType type) =>
+        nn.functional.linear(a, w, b).to(type);
 
     private static (ViTEncoder Vit, int Index, Tensor State, Tensor A, Tensor W, Tensor B) Unpack(object[] vars)
     {

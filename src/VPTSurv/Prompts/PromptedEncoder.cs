@@ -131,7 +131,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
             var a = adaptors[i].forward(e, all); // (N, n, r)
             state = checkpoint
                 ? CheckpointedBlock.Run(vit, i, state, a, up)
-                : vit.RunBlock(i, state, up.forward(a).to(FrozenType)); // P_i (N, n, d)
+                : vit.RunBlock(i, state, CheckpointedBlock.Prompt(a, up.weight!, up.bias!, FrozenType)); // P_i (N, n, d)
         }
         return vit.Finish(state).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }

@@ -91,8 +91,7 @@ public class MemoryOptionsTests(ITestOutputHelper output)
         using var a = plain.EncodeTiles(tiles, context, covariates);
         using var b = checkpointed.EncodeTiles(tiles, context, covariates);
         Assert.True(b.requires_grad); // the checkpointed blocks are part of the graph
-        // The same computation without storing the blocks' activations (Up applied as functional.linear: last-bit rounding only).
-        Assert.True((a - b).abs().max().item<float>() <= 1e-6);
+        Assert.Equal(0f, (a - b).abs().max().item<float>()); // the same computation, without storing the blocks' activations
     }
 
     [Fact]
@@ -101,21 +100,26 @@ public class MemoryOptionsTests(ITestOutputHelper output)
         using var threads = new SingleThread();
         var fp32 = Gradients(With(false, Precision.Float32), caching: false);
         var bf16 = Gradients(With(false, Precision.BFloat16), caching: false);
-        var bf16Ckpt = Gradients(With(true, Precision.BFloat16), caching: true);
-        double worst = 1;
+        var bf16Checkpointed = Gradients(With(true, Precision.BFloat16), caching: false);
+        var bf16Cached = Gradients(With(true, Precision.BFloat16), caching: true); // other micro-batch shapes: other bf16 roundings
+        double worst = 1, worstCached = 1, worstCheckpointDiff = 0;
         foreach (var (key, g) in fp32)
         {
             Assert.Equal(ScalarType.Float32, bf16[key].dtype); // gradients (and so AdamW's moments) in fp32
-            double norm = g.norm().item<float>();
-            if (norm < 1e-8) continue; // e.g. a bias that gets no gradient in either
+            if (g.norm().item<float>() < 1e-8) continue; // a parameter without gradient in fp32 has no direction to compare
             double cos = nn.functional.cosine_similarity(g.flatten(), bf16[key].flatten(), dim: 0).item<float>();
+            double cosCached = nn.functional.cosine_similarity(g.flatten(), bf16Cached[key].flatten(), dim: 0).item<float>();
             worst = Math.Min(worst, cos);
+            worstCached = Math.Min(worstCached, cosCached);
             Assert.True(cos > 0.99, $"{key}: cosine(fp32, bf16) = {cos:F5}");
-            // Checkpointing recomputes the same bf16 block, so it agrees with the bf16 plain step as closely as fp32 does.
-            double diff = (bf16[key] - bf16Ckpt[key]).abs().max().item<float>();
-            Assert.True(diff <= 1e-5 + 1e-3 * bf16[key].abs().max().item<float>(), $"{key}: bf16 plain vs bf16 checkpointed+cached differ by {diff:E2}");
+            Assert.True(cosCached > 0.99, $"{key}: cosine(fp32, bf16 checkpointed + cached) = {cosCached:F5}");
+            // Checkpointing recomputes the same bf16 block on the same batch: the plain bf16 step's gradients, to fp32 rounding.
+            double diff = (bf16[key] - bf16Checkpointed[key]).abs().max().item<float>() / Math.Max(1e-6, bf16[key].abs().max().item<float>());
+            worstCheckpointDiff = Math.Max(worstCheckpointDiff, diff);
+            Assert.True(diff <= 1e-5, $"{key}: bf16 plain vs bf16 checkpointed differ by {diff:E2} (relative to the largest entry)");
         }
-        output.WriteLine($"worst per-parameter cosine(fp32, bf16) = {worst:F5}");
+        output.WriteLine($"worst per-parameter cosine(fp32, bf16) = {worst:F5}; with checkpointing + gradient caching = {worstCached:F5}; "
+            + $"bf16 checkpointed vs plain: max relative difference {worstCheckpointDiff:E2}");
 
         using var model = With(false, Precision.BFloat16).BuildModel();
         Assert.Equal(ScalarType.BFloat16, model.Encoder.FrozenType);
@@ -124,7 +128,7 @@ public class MemoryOptionsTests(ITestOutputHelper output)
         Assert.Contains(model.Backbone.named_parameters(), p => p.name.StartsWith("blocks.1.mlp.", StringComparison.Ordinal));
         Assert.All(model.TrainableParameters(), p => Assert.Equal(ScalarType.Float32, p.dtype));
         Assert.DoesNotContain(model.Backbone.parameters(), p => p.requires_grad);
-        Dispose(fp32, bf16, bf16Ckpt);
+        Dispose(fp32, bf16, bf16Checkpointed, bf16Cached);
     }
 
     [Fact]
