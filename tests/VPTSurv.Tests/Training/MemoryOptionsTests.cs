@@ -132,6 +132,45 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void TimmStyleEncoderWithPrefixTokensRunsCheckpointedAndInBf16()
+    {
+        // A timm ViT (cls + register tokens, LayerScale, final norm): prefix tokens and its own parameters stay fp32
+        // while the blocks run in bf16; checkpointing must handle its (N, prefix + n, d) state the same way.
+        using var threads = new SingleThread();
+        var timm = new VPTSurv.Encoders.TimmViTConfig
+        {
+            ImageSize = 32, PatchSize = 8, Width = 32, Depth = 2, Heads = 2, RegisterTokens = 2, LayerScaleInit = 0.1,
+            Normalization = VPTSurv.Encoders.PixelNormalization.Sam,
+        };
+        var config = new VPTSurv.Model.VPTSurvModelConfig(timm, new PromptConfig(PromptSources.Structure, Width: 8), Preset.Smoke.Decoder);
+        var gen = new Generator(9);
+        using var tiles = randint(0, 256, [3, 3, 32, 32], dtype: ScalarType.Byte, generator: gen);
+        Tensor Run(bool checkpointing, bool bf16, out Tensor upGrad)
+        {
+            random.manual_seed(4);
+            using var model = new VPTSurv.Model.VPTSurvModel(config);
+            using (no_grad()) model.Encoder.Up.weight.copy_(randn(model.Encoder.Up.weight.shape, generator: new Generator(2)) * 0.1);
+            if (bf16) model.Encoder.SetFrozenPrecision(ScalarType.BFloat16);
+            model.Encoder.GradCheckpointing = checkpointing;
+            var tokens = model.EncodeTiles(tiles); // (3, d)
+            tokens.square().sum().backward();
+            upGrad = model.Encoder.Up.weight.grad!.detach().clone();
+            return tokens.detach();
+        }
+        using var plain = Run(false, false, out var g0);
+        using var checkpointed = Run(true, false, out var g1);
+        using var bf16 = Run(true, true, out var g2);
+        Assert.Equal(ScalarType.Float32, bf16.dtype);
+        Assert.True((plain - checkpointed).abs().max().item<float>() <= 1e-6);
+        Assert.True((g0 - g1).abs().max().item<float>() <= 1e-5, "checkpointed Up gradient differs");
+        Assert.True(g0.abs().max().item<float>() > 1e-6, "Up got no gradient");
+        double cos = nn.functional.cosine_similarity(g0.flatten(), g2.flatten(), dim: 0).item<float>();
+        output.WriteLine($"timm: cosine(fp32, bf16) of Up's gradient = {cos:F5}");
+        Assert.True(cos > 0.99, $"cosine(fp32, bf16) of Up's gradient = {cos:F5}");
+        foreach (var g in new[] { g0, g1, g2 }) g.Dispose();
+    }
+
+    [Fact]
     public void ShortBf16CheckpointedTrainingRunHasFiniteLossesAndFlatTensorCount()
     {
         using var threads = new SingleThread();
