@@ -80,7 +80,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return Pool(encoder.Vit.forward(tiles)).MoveToOuterDisposeScope();
+        return Pool(encoder.ForwardFrozen(tiles)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Risk score from logits (higher = worse), see <see cref="DiscreteTimeHead.Risk"/>.</summary>

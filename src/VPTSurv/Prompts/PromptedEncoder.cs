@@ -52,6 +52,35 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
     /// <summary>The shared Up projection r -> d (zero at construction).</summary>
     public Linear Up => up;
 
+    /// <summary>
+    /// Activation checkpointing (timm's <c>grad_checkpointing</c>): when a graph is being built, each block keeps only
+    /// its input state and its adaptor's output and is recomputed during backward (<see cref="CheckpointedBlock"/>).
+    /// Same outputs and gradients; no effect without autograd (inference, the graph-free pass of gradient caching).
+    /// </summary>
+    public bool GradCheckpointing { get; set; }
+
+    /// <summary>Element type of the frozen ViT's weights and activations (float32 unless <see cref="SetFrozenPrecision"/> changed it).</summary>
+    public ScalarType FrozenType { get; private set; } = ScalarType.Float32;
+
+    /// <summary>
+    /// Casts the frozen ViT's computing weights (patch embedding, blocks, norms, neck; not the position table and
+    /// prefix tokens, added once) to <paramref name="type"/> (float32, bfloat16 or float16). Its input is cast to that type
+    /// and its tokens back to float32 where they meet the trainable parts (tile source, adaptor prompts, pooling), so
+    /// prompt sources, adaptors, Up and the decoder keep float32 weights and gradients.
+    /// </summary>
+    public void SetFrozenPrecision(ScalarType type)
+    {
+        if (type is not (ScalarType.Float32 or ScalarType.BFloat16 or ScalarType.Float16))
+            throw new ArgumentException($"The frozen encoder can run in Float32, BFloat16 or Float16, not {type}.", nameof(type));
+        // The ViT's submodules (patch embedding, blocks, norms, neck: all the weights that compute) are cast; its own
+        // direct parameters (position table, prefix tokens) stay float32 and the token state is cast after Start.
+        // (TorchSharp 0.107's Module.to fails on a module that redeclares a property with `new`, as SamViT.Config.)
+        foreach (var (_, child) in vit.named_children())
+            child.to(type);
+        vit.Freeze();
+        FrozenType = type;
+    }
+
     /// <summary>Keeps the frozen ViT in eval mode whatever mode the rest is switched to.</summary>
     public override void train(bool on = true)
     {
@@ -69,9 +98,9 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
     public Tensor Forward(Tensor tiles, Tensor? context, Tensor? covariates)
     {
         using var scope = NewDisposeScope();
-        var x = vit.Normalize(tiles);
-        var t0 = vit.EmbedPatches(x); // (N, n, d), frozen
-        var e = tile.forward(t0); // (N, n, r)
+        var x = vit.Normalize(tiles); // (N, 3, T, T) float32
+        var t0 = vit.EmbedPatches(x.to(FrozenType)); // (N, n, d), frozen, in the encoder's type
+        var e = tile.forward(t0.to(ScalarType.Float32)); // (N, n, r)
         var prompts = new List<Tensor> { e };
         if (structure is not null)
             prompts.Add(structure.forward(x)); // (N, n, r)
@@ -95,12 +124,28 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         }
         var all = prompts.Count == 1 ? e : cat(prompts, 1); // (N, L, r)
 
-        var state = vit.Start(t0);
+        bool checkpoint = GradCheckpointing && is_grad_enabled();
+        var state = vit.Start(t0).to(FrozenType); // the position table stays fp32
         for (int i = 0; i < vit.Depth; i++)
         {
-            var prompt = up.forward(adaptors[i].forward(e, all)); // P_i (N, n, d)
-            state = vit.RunBlock(i, state, prompt);
+            var a = adaptors[i].forward(e, all); // (N, n, r)
+            state = checkpoint
+                ? CheckpointedBlock.Run(vit, i, state, a, up)
+                : vit.RunBlock(i, state, CheckpointedBlock.Prompt(a, up.weight!, up.bias!, FrozenType)); // P_i (N, n, d)
         }
-        return vit.Finish(state).MoveToOuterDisposeScope();
+        return vit.Finish(state).to(ScalarType.Float32).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The frozen ViT without prompts, in <see cref="FrozenType"/>: tiles (N, 3, T, T) 0..255 -> last block's patch
+    /// tokens (N, n, d) in float32. Equals <see cref="Forward"/> while Up is zero.
+    /// </summary>
+    public Tensor ForwardFrozen(Tensor tiles)
+    {
+        using var scope = NewDisposeScope();
+        var state = vit.Start(vit.EmbedPatches(vit.Normalize(tiles).to(FrozenType))).to(FrozenType); // the encoder's layout
+        for (int i = 0; i < vit.Depth; i++)
+            state = vit.RunBlock(i, state, null);
+        return vit.Finish(state).to(ScalarType.Float32).MoveToOuterDisposeScope();
     }
 }

@@ -118,7 +118,8 @@ public sealed record Preset(
 
     /// <summary>
     /// Builds the model, initialised from <see cref="TrainingSettings.Seed"/>, and loads <see cref="EncoderWeights"/>
-    /// (strictly) when set. The encoder is frozen; <paramref name="log"/> receives what was loaded.
+    /// (strictly) when set. The encoder is frozen, cast to <see cref="TrainingSettings.Precision"/> and set to
+    /// <see cref="TrainingSettings.ActivationCheckpointing"/>; <paramref name="log"/> receives what was loaded.
     /// </summary>
     public VPTSurvModel BuildModel(Action<string>? log = null)
     {
@@ -135,6 +136,12 @@ public sealed record Preset(
         {
             log?.Invoke($"encoder weights: none (preset '{Name}' uses random initialisation)");
         }
+        if (Training.Precision != Precision.Float32)
+        {
+            model.Encoder.SetFrozenPrecision(Training.Precision.ToScalarType());
+            log?.Invoke($"frozen encoder in {Training.Precision.ShortName()} (prompt sources, adaptors, decoder and loss in fp32)");
+        }
+        model.Encoder.GradCheckpointing = Training.ActivationCheckpointing;
         return model;
     }
 }

@@ -1,3 +1,5 @@
+using System.Text.Json.Serialization;
+
 namespace VPTSurv.Training;
 
 /// <summary>How a preset trains and evaluates.</summary>
@@ -40,6 +42,21 @@ public sealed record TrainingSettings(
     /// </summary>
     public bool GradientCaching { get; init; }
 
+    /// <summary>
+    /// Activation checkpointing: while a graph is built (the plain step, the gradient-caching re-run), each block of
+    /// the frozen ViT keeps only its input and its adaptor's output (width r) and is recomputed during backward, so the
+    /// encoder's activation memory is about one token state per block plus one block's activations, instead of every
+    /// block's. Same gradients; about one more encoder forward per step.
+    /// </summary>
+    public bool ActivationCheckpointing { get; init; }
+
+    /// <summary>
+    /// Number format of the frozen encoder's weights and activations (config: <c>"fp32"</c> or <c>"bf16"</c>); the
+    /// trainable parts, the loss and the optimiser state stay float32.
+    /// </summary>
+    [JsonConverter(typeof(PrecisionJsonConverter))]
+    public Precision Precision { get; init; } = Precision.Float32;
+
     /// <summary>Early stopping: stop after this many epochs without a better validation C-index; null = run every epoch.</summary>
     public int? Patience { get; init; }
 
@@ -61,6 +78,7 @@ public sealed record TrainingSettings(
         if (TilePool is <= 0) throw new ArgumentException($"TrainingSettings: TilePool must be positive or null, got {TilePool}.");
         if (MicroBatch <= 0) throw new ArgumentException($"TrainingSettings: MicroBatch must be positive, got {MicroBatch}.");
         if (Patience is <= 0) throw new ArgumentException($"TrainingSettings: Patience must be positive or null, got {Patience}.");
+        if (!Enum.IsDefined(Precision)) throw new ArgumentException($"TrainingSettings: Precision must be Float32 or BFloat16, got {(int)Precision}.");
         Subset?.Validate();
     }
 }
