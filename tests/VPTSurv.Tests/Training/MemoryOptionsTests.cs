@@ -57,7 +57,6 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     [InlineData(true)]
     public void CheckpointingGivesThePlainStepsGradients(bool gradientCaching)
     {
-        using var threads = new SingleThread();
         var plain = Gradients(With(false, Precision.Float32), caching: false);
         var checkpointed = Gradients(With(true, Precision.Float32), gradientCaching);
         Assert.Equal(plain.Keys.Order(), checkpointed.Keys.Order());
@@ -79,7 +78,6 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     [Fact]
     public void CheckpointingIsOnlyActiveWhileAGraphIsBuiltAndLeavesOutputsUnchanged()
     {
-        using var threads = new SingleThread();
         using var plain = With(false, Precision.Float32).BuildModel();
         using var checkpointed = With(true, Precision.Float32).BuildModel();
         Assert.True(checkpointed.Encoder.GradCheckpointing);
@@ -97,7 +95,6 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     [Fact]
     public void Bf16GradientsAgreeWithFp32AndTrainableParametersStayFp32()
     {
-        using var threads = new SingleThread();
         var fp32 = Gradients(With(false, Precision.Float32), caching: false);
         var bf16 = Gradients(With(false, Precision.BFloat16), caching: false);
         var bf16Checkpointed = Gradients(With(true, Precision.BFloat16), caching: false);
@@ -136,7 +133,6 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     {
         // A timm ViT (cls + register tokens, LayerScale, final norm): prefix tokens and its own parameters stay fp32
         // while the blocks run in bf16; checkpointing must handle its (N, prefix + n, d) state the same way.
-        using var threads = new SingleThread();
         var timm = new VPTSurv.Encoders.TimmViTConfig
         {
             ImageSize = 32, PatchSize = 8, Width = 32, Depth = 2, Heads = 2, RegisterTokens = 2, LayerScaleInit = 0.1,
@@ -173,7 +169,6 @@ public class MemoryOptionsTests(ITestOutputHelper output)
     [Fact]
     public void ShortBf16CheckpointedTrainingRunHasFiniteLossesAndFlatTensorCount()
     {
-        using var threads = new SingleThread();
         var preset = Preset.Smoke with
         {
             Training = Preset.Smoke.Training with
