@@ -20,7 +20,6 @@ public class EndToEndTwoStageEquivalenceTests
     [InlineData(true)]
     public void AtZeroUpTheEndToEndStepGivesTheTwoStageDecoderGradient(bool gradientCaching)
     {
-        using var threads = new SingleThread();
         using var model = Preset.Smoke.BuildModel();
         var gen = new Generator(5);
         using var tiles = randint(0, 256, [6, 3, 32, 32], dtype: ScalarType.Byte, generator: gen);
