@@ -44,22 +44,10 @@ internal static class MemoryOptionsBench
         };
     }
 
-    private static JsonNode Child(int n, string configuration)
-    {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        var dll = typeof(MemoryOptionsBench).Assembly.Location;
-        if (!Environment.ProcessPath!.EndsWith(Path.GetFileNameWithoutExtension(dll), StringComparison.Ordinal)) psi.ArgumentList.Add(dll);
-        psi.ArgumentList.Add("memory-options-child");
-        psi.Environment["VPTSURV_BENCH_N"] = n.ToString();
-        psi.Environment["VPTSURV_BENCH_CONFIGURATION"] = configuration;
-        using var p = Process.Start(psi)!;
-        var stderr = p.StandardError.ReadToEndAsync();
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0)
-            return new JsonObject { ["n"] = n, ["configuration"] = configuration, ["error"] = $"child exited {p.ExitCode}: {stderr.Result.Split('\n').LastOrDefault(l => l.Length > 0)}" };
-        return JsonNode.Parse(stdout)!["memory-options-child"]!.DeepClone();
-    }
+    private static JsonNode Child(int n, string configuration) =>
+        ChildBenchmark.Run("memory-options-child",
+            new Dictionary<string, string> { ["VPTSURV_BENCH_N"] = n.ToString(), ["VPTSURV_BENCH_CONFIGURATION"] = configuration },
+            new JsonObject { ["n"] = n, ["configuration"] = configuration });
 
     [Benchmark("memory-options-child")]
     public static JsonNode StepChild()

@@ -37,21 +37,10 @@ internal static class TrainingBench
 
     // ---- (1) one configuration per child process ----
 
-    private static JsonNode Child(int n, bool caching)
-    {
-        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, RedirectStandardError = true };
-        var dll = typeof(TrainingBench).Assembly.Location;
-        if (!Environment.ProcessPath!.EndsWith(Path.GetFileNameWithoutExtension(dll), StringComparison.Ordinal)) psi.ArgumentList.Add(dll);
-        psi.ArgumentList.Add("training-step-child");
-        psi.Environment["VPTSURV_BENCH_N"] = n.ToString();
-        psi.Environment["VPTSURV_BENCH_CACHING"] = caching ? "1" : "0";
-        using var p = Process.Start(psi)!;
-        var stdout = p.StandardOutput.ReadToEnd();
-        p.StandardError.ReadToEnd();
-        p.WaitForExit();
-        if (p.ExitCode != 0) return new JsonObject { ["n"] = n, ["gradient_caching"] = caching, ["error"] = $"child exited {p.ExitCode}" };
-        return JsonNode.Parse(stdout)!["training-step-child"]!.DeepClone();
-    }
+    private static JsonNode Child(int n, bool caching) =>
+        ChildBenchmark.Run("training-step-child",
+            new Dictionary<string, string> { ["VPTSURV_BENCH_N"] = n.ToString(), ["VPTSURV_BENCH_CACHING"] = caching ? "1" : "0" },
+            new JsonObject { ["n"] = n, ["gradient_caching"] = caching });
 
     [Benchmark("training-step-child")]
     public static JsonNode StepChild()
