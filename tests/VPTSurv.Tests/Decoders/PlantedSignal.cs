@@ -57,12 +57,6 @@ internal static class PlantedSignal
     public static double HeldOutC(BagDecoder model, int epochs = 4, double lr = 5e-3, int batch = 8, int seed = 5, Action<string>? log = null,
         int trainCount = 192)
     {
-        // One intra-op thread, as the whole test run sets it (TestSetup): tiny tensors, no thread hand-off costs.
-        return Train(model, epochs, lr, batch, seed, log, trainCount);
-    }
-
-    private static double Train(BagDecoder model, int epochs, double lr, int batch, int seed, Action<string>? log, int trainCount)
-    {
         torch.manual_seed(seed);
         var train = Make(trainCount, seed);
         var test = Make(36, seed + 100);

@@ -11,7 +11,7 @@ namespace VPTSurv.Decoders;
 /// The pooling is a weighted sum, so the output does not depend on tile order. Parameter counts: see <see cref="AbmilConfig"/>.
 /// State-dict keys match MCAT's (<c>attention_net.0</c>, <c>attention_net.3.attention_a.0</c>, <c>rho.0</c>, <c>classifier</c>).
 /// </summary>
-public sealed class Abmil : BagDecoder
+public sealed class Abmil : AttentionBagDecoder
 {
     private readonly ModuleList<nn.Module<Tensor, Tensor>> attention_net;
     private readonly Sequential rho;
@@ -39,7 +39,7 @@ public sealed class Abmil : BagDecoder
     }
 
     /// <summary>Logits (K) and the attention weights over tiles (N), which sum to one.</summary>
-    public AttentionPooled ForwardWithAttention(Bag bag)
+    public override AttentionPooled ForwardWithAttention(Bag bag)
     {
         BagChecks.Validate(bag, this);
         using var scope = NewDisposeScope();
@@ -50,13 +50,5 @@ public sealed class Abmil : BagDecoder
         var z = rho.forward(a.mm(h));                                    // (1, attn)
         var logits = classifier.forward(z).squeeze(0);                   // (K)
         return new AttentionPooled(logits.MoveToOuterDisposeScope(), a.squeeze(0).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Bag -> survival logits (K).</summary>
-    public override Tensor forward(Bag bag)
-    {
-        var r = ForwardWithAttention(bag);
-        r.Weights.Dispose();
-        return r.Logits;
     }
 }

@@ -13,7 +13,7 @@ namespace VPTSurv.Decoders;
 /// All steps are symmetric in the tiles, so the output does not depend on tile order. Tiles of all of a patient's
 /// slides are clustered together. Parameter counts: see <see cref="DeepAttnMislConfig"/>.
 /// </summary>
-public sealed class DeepAttnMisl : BagDecoder
+public sealed class DeepAttnMisl : AttentionBagDecoder
 {
     private readonly Sequential embedding_net;
     private readonly Sequential attention;
@@ -44,7 +44,7 @@ public sealed class DeepAttnMisl : BagDecoder
     public Tensor Clusters(Bag bag) => KMeans.Fit(bag.Features, Config.Clusters, Config.Seed);
 
     /// <summary>Logits (K) and the attention weights over the clusters (C); empty clusters get 0 and the weights sum to one.</summary>
-    public AttentionPooled ForwardWithAttention(Bag bag)
+    public override AttentionPooled ForwardWithAttention(Bag bag)
     {
         BagChecks.Validate(bag, this);
         using var scope = NewDisposeScope();
@@ -59,13 +59,5 @@ public sealed class DeepAttnMisl : BagDecoder
         var m = a.unsqueeze(0).mm(h);                                                           // (1, E)
         var logits = fc6.forward(m).squeeze(0);                                                 // (K)
         return new AttentionPooled(logits.MoveToOuterDisposeScope(), a.MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Bag -> survival logits (K).</summary>
-    public override Tensor forward(Bag bag)
-    {
-        var r = ForwardWithAttention(bag);
-        r.Weights.Dispose();
-        return r.Logits;
     }
 }

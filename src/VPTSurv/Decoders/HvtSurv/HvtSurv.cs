@@ -12,7 +12,7 @@ namespace VPTSurv.Decoders;
 /// head gives K logits. Window padding repeats tiles, and those copies take part in attention and pooling as in the
 /// original. Parameter counts: see <see cref="HvtSurvConfig"/>.
 /// </summary>
-public sealed class HvtSurv : BagDecoder
+public sealed class HvtSurv : AttentionBagDecoder
 {
     private readonly Sequential _fc1;
     private readonly LocalLayer layer1;
@@ -75,7 +75,7 @@ public sealed class HvtSurv : BagDecoder
     }
 
     /// <summary>Logits (K) and the patient-level pooling weights over all window tokens (Σ M_s), which sum to one.</summary>
-    public AttentionPooled ForwardWithAttention(Bag bag)
+    public override AttentionPooled ForwardWithAttention(Bag bag)
     {
         BagChecks.Validate(bag, this);
         using var scope = NewDisposeScope();
@@ -94,13 +94,5 @@ public sealed class HvtSurv : BagDecoder
         var a = nn.functional.softmax(attnpool.forward(tokens).transpose(0, 1), 1);  // (1, Σ M)
         var logits = _fc2.forward(a.mm(tokens)).squeeze(0);                          // (K)
         return new AttentionPooled(logits.MoveToOuterDisposeScope(), a.squeeze(0).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Bag with coordinates -> survival logits (K).</summary>
-    public override Tensor forward(Bag bag)
-    {
-        var r = ForwardWithAttention(bag);
-        r.Weights.Dispose();
-        return r.Logits;
     }
 }

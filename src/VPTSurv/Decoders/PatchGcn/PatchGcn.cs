@@ -12,7 +12,7 @@ namespace VPTSurv.Decoders;
 /// The graph is built in forward from <see cref="Bag.Coordinates"/> (per slide when <see cref="Bag.SlideIndex"/> is set).
 /// Parameter counts: see <see cref="PatchGcnConfig"/>.
 /// </summary>
-public sealed class PatchGcn : BagDecoder
+public sealed class PatchGcn : AttentionBagDecoder
 {
     private readonly Sequential fc;
     private readonly ModuleList<DeepGcnLayer> layers;
@@ -53,7 +53,7 @@ public sealed class PatchGcn : BagDecoder
     public Tensor BuildGraph(Bag bag) => KnnGraph.Build(bag.Coordinates!, Config.Neighbours, bag.SlideIndex);
 
     /// <summary>Logits (K) and the attention weights over tiles (N), which sum to one.</summary>
-    public AttentionPooled ForwardWithAttention(Bag bag)
+    public override AttentionPooled ForwardWithAttention(Bag bag)
     {
         BagChecks.Validate(bag, this);
         using var scope = NewDisposeScope();
@@ -71,13 +71,5 @@ public sealed class PatchGcn : BagDecoder
         var z = path_rho.forward(a.mm(h));                                            // (1, H L)
         var logits = classifier.forward(z).squeeze(0);                                // (K)
         return new AttentionPooled(logits.MoveToOuterDisposeScope(), a.squeeze(0).MoveToOuterDisposeScope());
-    }
-
-    /// <summary>Bag with coordinates -> survival logits (K).</summary>
-    public override Tensor forward(Bag bag)
-    {
-        var r = ForwardWithAttention(bag);
-        r.Weights.Dispose();
-        return r.Logits;
     }
 }
