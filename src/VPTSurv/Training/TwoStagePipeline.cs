@@ -156,7 +156,9 @@ public sealed class TwoStagePipeline : TrainerBase
 
     /// <summary>
     /// Extracts (or reads cached) features of the run's slides into <c>WorkDirectory/features</c> (a temporary folder
-    /// when none is set) and trains the decoder <paramref name="makeDecoder"/> builds (seeded before the call) on them.
+    /// when none is set) and trains the decoder <paramref name="makeDecoder"/> builds on them (built from the seed's "decoder" stream,
+    /// <see cref="RandomStreams"/>: the same initial VPTSurv decoder as end to end; features standardised with the
+    /// training split's statistics, <see cref="FeatureStandardization"/>).
     /// Null builds the preset's VPTSurv decoder ("only VPTSurv decoder"). Spatial decoders
     /// (<see cref="BagDecoder.NeedsCoordinates"/>) get each bag's tile positions (<see cref="TilePositions"/>); an
     /// <see cref="HvtSurv"/> must have <see cref="HvtSurvConfig.TileSize"/> equal to the preset's tile size.
