@@ -52,6 +52,34 @@ public class ReferenceRowsTests
         Assert.Contains(first.Slides[0].SlideId, ex.Message);
     }
 
+    [Fact]
+    public void Tile_based_rows_use_the_presets_subset_and_score_every_test_slide()
+    {
+        // The hand-feature and probe rows read the preset's tiles (tile pool) and encoder on the preset's subset: they
+        // must be fitted on its training slides and scored on all of its test slides, as the trained models are.
+        var cohort = ManifestReader.Read(Path.Combine(RepoPaths.DataManifests, "synthetic-cd4.csv"));
+        var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Subset = new CohortSubset(Train: 16, Val: 10, Test: 12, Seed: 0) } };
+        var work = Directory.CreateTempSubdirectory("vptsurv-refs-test-").FullName;
+        try
+        {
+            var options = new TrainerOptions { WorkDirectory = work };
+            var used = preset.Training.Subset!.Apply(cohort);
+            var testIds = used.SlidesIn(Split.Test).Select(s => s.SlideId).Order().ToArray();
+            foreach (var row in new[] { ReferenceRows.HandFeatures(preset, cohort, options), ReferenceRows.LinearProbe(preset, cohort, options) })
+            {
+                Assert.Equal(used.SlidesIn(Split.Train).Count(), row.TrainSlides);
+                Assert.Equal(testIds, row.Test.Select(s => s.SlideId).Order().ToArray());
+                Assert.Equal(0, row.Details["left_out_slides"]);
+                Assert.InRange(row.SlideC.Estimate, 0, 1);
+                Assert.Equal(row.Features.Count, row.Coefficients.Count);
+            }
+        }
+        finally
+        {
+            Directory.Delete(work, recursive: true);
+        }
+    }
+
     /// <summary>
     /// Pooled features as the issue found them: a large first principal direction without signal, the survival signal in
     /// a weaker direction, the rest noise. Times from a Cox model (exponential baseline) on the signal direction.
