@@ -18,7 +18,8 @@ namespace VPTSurv.Evaluation;
 /// <param name="TestC">Test C per slide of each run.</param>
 /// <param name="PatientC">Test C per patient of each run (NaN where not computable).</param>
 /// <param name="DidNotLearn">Each run's did-not-learn mark.</param>
-/// <param name="Mean">Mean test C over the runs.</param>
+/// <param name="Mean">Mean test C over all the runs, those marked "did not learn" included (the marks say how many; dropping them
+/// would hide the failures and flatter the row).</param>
 /// <param name="Sd">Sample standard deviation over the runs (NaN with one run).</param>
 /// <param name="Min">Lowest run.</param>
 /// <param name="Max">Highest run.</param>
@@ -160,7 +161,7 @@ public sealed class ResultTable
                 : r.Name == ComparisonRow ? "(comparison row)" : "";
             string marks = r.DidNotLearnCount > 0 ? $" ({r.DidNotLearnCount}/{r.Seeds.Length} did not learn †)" : "";
             sb.AppendLine($"| {r.Cohort} | {r.Name} | {r.Category} | {r.Seeds.Length} | {(100 * r.Mean).ToString("F1", ci)}{sd}{marks} | " +
-                $"{(100 * r.Min).ToString("F1", ci)}–{(100 * r.Max).ToString("F1", ci)} | {perSeed} | {versus} |");
+                $"{(r.Seeds.Length > 1 ? $"{(100 * r.Min).ToString("F1", ci)}–{(100 * r.Max).ToString("F1", ci)}" : "")} | {perSeed} | {versus} |");
         }
         sb.AppendLine();
         sb.AppendLine($"† the run's best validation C did not beat its untrained (epoch 0) validation C. Δ: paired bootstrap of the " +
