@@ -95,6 +95,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             var rows = ComparisonTable.Rows(runs);
             string title = $"{cohort.Name}, test split, preset {cfg.Preset.Name}, seed {cfg.Preset.Training.Seed}";
             console.Write(ComparisonTable.ToTable(rows, title));
+            foreach (var r in runs) Results.WarnIfNotLearned(r, console);
             foreach (var r in runs)
             {
                 // The CSV holds every split, so that `vptsurv km` can recompute the training-median cut from it.

@@ -94,6 +94,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         RunConfig cfg, Cohort cohort, string model, Split split, string cache, ProgressView view, Action<string> log)
     {
         var bins = TimeBins.Load(Path.Combine(model, TwoStageModelFile.Bins));
+        var standardization = TwoStageModelFile.LoadStandardization(Path.Combine(model, TwoStageModelFile.Standardization));
         using var decoder = TwoStageModelFile.Load(Path.Combine(model, TwoStageModelFile.Weights), cfg.BagDecoder, cfg.Preset);
         var used = cfg.Preset.Training.Subset?.Apply(cohort) ?? cohort;
         var slides = used.SlidesIn(Split.Train).Concat(split == Split.Train ? [] : used.SlidesIn(split)).ToList();
@@ -105,7 +106,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            var logits = decoder.forward(features.BagOf(slide.SlideId)).to(ScalarType.Float64).data<double>().ToArray(); // (K)
+            var bag = features.BagOf(slide.SlideId);
+            var logits = decoder.forward(bag with { Features = standardization.Apply(bag.Features) }).to(ScalarType.Float64).data<double>().ToArray(); // (K)
             return new SlidePrediction(slide.SlideId, slide.PatientId, s, slide.Time, slide.EventObserved, logits);
         })];
         return (Methods.TwoStage, Predict(split), Predict(Split.Train), bins.Edges);

@@ -41,7 +41,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     public static IReadOnlyList<string> Files(string method) =>
     [
         "config.json", "report.json", "predictions.csv", "km.png", "km.html",
-        .. method == Methods.EndToEnd ? new[] { "checkpoint.zip" } : [TwoStageModelFile.Weights, TwoStageModelFile.Bins],
+        .. method == Methods.EndToEnd ? new[] { "checkpoint.zip" } : [TwoStageModelFile.Weights, TwoStageModelFile.Bins, TwoStageModelFile.Standardization],
     ];
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -77,7 +77,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         }, cancellationToken);
 
         if (result.Result.Decoder is { } decoder)
-            TwoStageModelFile.Save(decoder, result.Result.Bins, output[TwoStageModelFile.Weights], output[TwoStageModelFile.Bins], output.Force, cfg.BagDecoder);
+            TwoStageModelFile.Save(decoder, result.Result.Bins,
+                result.Result.Standardization ?? throw new InvalidOperationException("two-stage run without a feature standardisation"),
+                output[TwoStageModelFile.Weights], output[TwoStageModelFile.Bins], output[TwoStageModelFile.Standardization], output.Force, cfg.BagDecoder);
         Results.Write(output, result, cfg, context, "", console);
         return ExitCodes.Success;
     }

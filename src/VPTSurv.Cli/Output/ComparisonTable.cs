@@ -14,15 +14,19 @@ namespace VPTSurv.Cli.Output;
 public static class ComparisonTable
 {
     private static readonly string[] Headers =
-        ["model", "test slides (patients, events)", "C per slide [95% CI]", "C per patient [95% CI]", "Uno's C", "IBS", "log-rank p", "HR high/low", "best epoch", "time"];
+        ["model", "test slides (patients, events)", "C per slide [95% CI]", "C per patient [95% CI]", "Uno's C", "IBS", "log-rank p", "HR high/low",
+            "train C untrained→best", "val C untrained→best", "learned", "best epoch", "time"];
 
     /// <summary>One row of cells per run.</summary>
     public static IReadOnlyList<string[]> Rows(IEnumerable<MethodRun> runs) => [.. runs.Select(r => Row(r.Label, r.Test, r.Result.BestEpoch, r.Seconds))];
 
-    /// <summary>The cells of one model's row.</summary>
+    /// <summary>
+    /// The cells of one model's row. A run that did not learn (<see cref="EvaluationReport.Training"/>) is labelled
+    /// so in its name and in the "learned" column; a report without a training run shows "-" there.
+    /// </summary>
     public static string[] Row(string label, EvaluationReport t, int bestEpoch, double seconds) =>
     [
-        label,
+        t.DidNotLearn ? $"{label} (DID NOT LEARN)" : label,
         $"{t.Slides} ({t.Patients}, {t.Events})",
         Interval(t.SlideC),
         Interval(t.PatientC),
@@ -30,6 +34,9 @@ public static class ComparisonTable
         t.Brier is { } b ? F(b.Integrated) : "n/a",
         t.Groups is { } g && double.IsFinite(g.LogRankP) ? P(g.LogRankP) : "n/a",
         t.Groups is { } h && double.IsFinite(h.HazardRatio) ? $"{h.HazardRatio.ToString("F2", CultureInfo.InvariantCulture)} [{h.HazardRatioLower.ToString("F2", CultureInfo.InvariantCulture)}, {h.HazardRatioUpper.ToString("F2", CultureInfo.InvariantCulture)}]" : "n/a",
+        t.Training is { } c ? $"{F(c.Untrained.TrainC)}→{F(double.IsFinite(c.SelectedTrainC) ? c.SelectedTrainC : c.BestTrainC)}" : "-",
+        t.Training is { } v ? $"{F(v.Untrained.ValidationC)}→{F(v.BestValidationC)}" : "-",
+        t.Training is { } l ? (l.DidNotLearn ? $"NO (margin {F(l.Learning.Margin)})" : "yes") : "-",
         bestEpoch.ToString(CultureInfo.InvariantCulture),
         TimeSpan.FromSeconds(seconds).ToString(@"m\:ss", CultureInfo.InvariantCulture),
     ];

@@ -15,6 +15,7 @@ public static class Results
     {
         var rows = ComparisonTable.Rows([run]);
         console.Write(ComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
+        WarnIfNotLearned(run, console);
         AtomicText.Write(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);
         (run.Test with { Predictions = run.AllPredictions() }).SavePredictionsCsv(output["predictions.csv"], output.Force);
         var chart = RiskGroupChart.Create(run.Test.Predictions, run.Threshold, $"{run.Label}: test risk groups (cut at the training median risk)");
@@ -32,5 +33,12 @@ public static class Results
         };
         AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
         console.MarkupLine($"Wrote {Markup.Escape(output.Root)}{Markup.Escape(suffix)}.");
+    }
+
+    /// <summary>Prints the did-not-learn verdict with its numbers when the run did not learn (its C-index is then not a result).</summary>
+    public static void WarnIfNotLearned(MethodRun run, IAnsiConsole console)
+    {
+        if (run.Result.DidNotLearn)
+            console.MarkupLine($"[yellow]{Markup.Escape(run.Label)}: DID NOT LEARN — {Markup.Escape(run.Result.Learning.Reason)}; its test C is not a result.[/]");
     }
 }

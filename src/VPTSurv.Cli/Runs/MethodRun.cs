@@ -47,12 +47,17 @@ public sealed record MethodRun(string Label, string Description, TrainingResult 
         ["description"] = Description,
         ["best_epoch"] = Result.BestEpoch,
         ["best_validation_c"] = double.IsFinite(Result.BestValidationC) ? Result.BestValidationC : null,
+        ["did_not_learn"] = Result.DidNotLearn,
+        ["did_not_learn_reason"] = Result.Learning.Reason,
+        ["untrained_train_c"] = double.IsFinite(Result.Untrained.TrainC) ? Result.Untrained.TrainC : null,
+        ["untrained_validation_c"] = double.IsFinite(Result.Untrained.ValidationC) ? Result.Untrained.ValidationC : null,
         ["completed"] = Result.Completed,
         ["seconds"] = Math.Round(Seconds, 2),
         ["history"] = new JsonArray([.. Result.History.Select(h => (JsonNode)new JsonObject
         {
             ["epoch"] = h.Epoch,
             ["train_loss"] = double.IsFinite(h.TrainLoss) ? h.TrainLoss : null,
+            ["train_c"] = double.IsFinite(h.TrainC) ? h.TrainC : null,
             ["validation_c"] = double.IsFinite(h.ValidationC) ? h.ValidationC : null,
             ["learning_rate"] = h.LearningRate,
             ["seconds"] = Math.Round(h.Seconds, 3),

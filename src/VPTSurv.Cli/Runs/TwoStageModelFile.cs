@@ -10,7 +10,8 @@ namespace VPTSurv.Cli.Runs;
 
 /// <summary>
 /// A trained two-stage decoder on disk: <c>decoder.safetensors</c> (its trainable weights; the frozen encoder is the
-/// preset's, recorded in <c>config.json</c>) and <c>bins.json</c> (the time-bin edges fitted on the training split).
+/// preset's, recorded in <c>config.json</c>), <c>bins.json</c> (the time-bin edges fitted on the training split) and
+/// <c>standardization.json</c> (the decoder-input feature standardisation fitted on the training split).
 /// </summary>
 public static class TwoStageModelFile
 {
@@ -20,14 +21,24 @@ public static class TwoStageModelFile
     /// <summary>File name of the time bins.</summary>
     public const string Bins = "bins.json";
 
-    /// <summary>Writes the decoder's trainable weights and the bins (atomically).</summary>
-    public static void Save(BagDecoder decoder, TimeBins bins, string weightsPath, string binsPath, bool overwrite, string decoderName)
+    /// <summary>File name of the feature standardisation.</summary>
+    public const string Standardization = "standardization.json";
+
+    /// <summary>Writes the decoder's trainable weights, the bins and the feature standardisation (atomically).</summary>
+    public static void Save(BagDecoder decoder, TimeBins bins, Model.FeatureStandardization standardization, string weightsPath, string binsPath,
+        string standardizationPath, bool overwrite, string decoderName)
     {
+        standardization.Save(standardizationPath, overwrite);
         SafeTensors.Write(weightsPath, TrainingCheckpoint.Trainable(decoder).ToDictionary(p => p.Key, p => (Tensor)p.Value), overwrite,
             new Dictionary<string, string> { ["format"] = "vptsurv-two-stage/1", ["decoder"] = decoderName });
         if (overwrite && File.Exists(binsPath)) File.Delete(binsPath);
         bins.Save(binsPath);
     }
+
+    /// <summary>Reads the feature standardisation next to the weights; a model folder without it names the file.</summary>
+    public static Model.FeatureStandardization LoadStandardization(string path) =>
+        File.Exists(path) ? Model.FeatureStandardization.Load(path)
+        : throw new CliInputException($"Two-stage model file '{path}' is missing (a model trained before the decoder-input standardisation; train it again).");
 
     /// <summary>Builds decoder <paramref name="decoderName"/> for <paramref name="preset"/> and loads its weights (strict).</summary>
     public static BagDecoder Load(string weightsPath, string decoderName, Preset preset)

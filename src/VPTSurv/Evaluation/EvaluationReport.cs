@@ -24,6 +24,16 @@ public sealed record EvaluationReport(
     IReadOnlyList<SlidePrediction> Predictions, IReadOnlyList<string> Notes)
 {
     /// <summary>
+    /// The training run behind the predictions, when the report comes from one (<see cref="Training.TrainingResult.Evaluate"/>):
+    /// untrained (epoch 0) and per-epoch training and validation C and the did-not-learn verdict; written to JSON as
+    /// <c>training</c> and <c>did_not_learn</c>.
+    /// </summary>
+    public Training.TrainingCurve? Training { get; init; }
+
+    /// <summary>True when the run behind the report did not learn (then its C-index is not a result); false without a run.</summary>
+    public bool DidNotLearn => Training?.DidNotLearn ?? false;
+
+    /// <summary>
     /// Computes the report of <paramref name="predictions"/> (one split). <paramref name="training"/> are the training
     /// split's predictions (their median risk is the group cut; their outcomes give the censoring distribution);
     /// <paramref name="edges"/> are the time-bin edges that turn logits into survival curves.
@@ -138,6 +148,8 @@ public sealed record EvaluationReport(
                 ["km_high"] = Km(Groups.High), ["km_low"] = Km(Groups.Low),
             },
             ["notes"] = new JsonArray([.. Notes.Select(n => (JsonNode)n)]),
+            ["did_not_learn"] = Training is null ? null : Training.DidNotLearn,
+            ["training"] = Training?.ToJson(),
         };
     }
 

@@ -18,15 +18,23 @@ namespace VPTSurv.Model;
 public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
 {
     private readonly PromptedEncoder encoder;
+    private readonly FeatureStandardizer standardizer;
     private readonly VPTSurvDecoder decoder;
 
-    /// <summary>Builds the model with random weights (the encoder frozen; load encoder weights into <see cref="Backbone"/>).</summary>
-    public VPTSurvModel(VPTSurvModelConfig config) : base("VPTSurv")
+    /// <summary>
+    /// Builds the model with random weights (the encoder frozen; load encoder weights into <see cref="Backbone"/>).
+    /// With <paramref name="seed"/>, every component is initialised from its own stream of (seed, component name)
+    /// (<see cref="RandomStreams"/>): two models with the same seed and decoder share the decoder's and the adaptors'
+    /// initial weights whatever prompt sources they use. Without it, the parts draw in turn from torch's generator.
+    /// </summary>
+    public VPTSurvModel(VPTSurvModelConfig config, long? seed = null) : base("VPTSurv")
     {
         config.Validate();
         Config = config;
-        encoder = new PromptedEncoder(config.Encoder.Build(), config.Prompts);
-        decoder = new VPTSurvDecoder(config.Decoder);
+        var vit = RandomStreams.Build(seed, RandomStreams.Names.Encoder, () => config.Encoder.Build());
+        encoder = new PromptedEncoder(vit, config.Prompts, seed);
+        standardizer = new FeatureStandardizer(config.Decoder.InputDim);
+        decoder = RandomStreams.Build(seed, RandomStreams.Names.Decoder, () => new VPTSurvDecoder(config.Decoder));
         RegisterComponents();
     }
 
@@ -41,6 +49,12 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
 
     /// <summary>The survival decoder.</summary>
     public VPTSurvDecoder Decoder => decoder;
+
+    /// <summary>
+    /// The standardisation of the pooled tokens before the decoder (<see cref="FeatureStandardization"/>): identity
+    /// until the trainer fits it on the training split's frozen features.
+    /// </summary>
+    public FeatureStandardizer Standardizer => standardizer;
 
     /// <summary>Prompted last-block patch tokens: tiles (N, 3, T, T) 0..255 -> (N, n, d).</summary>
     public Tensor ForwardFeatures(Tensor tiles, Tensor? context = null, Tensor? covariates = null) =>
@@ -59,8 +73,12 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Pool(ForwardFeatures(tiles, context, covariates)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Pooled tile tokens (N, d) -> K logits (K).</summary>
-    public Tensor Decode(Tensor pooled) => decoder.Decode(pooled);
+    /// <summary>Pooled tile tokens (N, d) -> standardised -> K logits (K).</summary>
+    public Tensor Decode(Tensor pooled)
+    {
+        using var scope = NewDisposeScope();
+        return decoder.Decode(standardizer.forward(pooled)).MoveToOuterDisposeScope();
+    }
 
     /// <summary>Tiles of one WSI -> K logits (K).</summary>
     public Tensor Forward(Tensor tiles, Tensor? context = null, Tensor? covariates = null)

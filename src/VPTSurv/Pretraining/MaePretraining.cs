@@ -3,6 +3,7 @@ using System.Globalization;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Training;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Pretraining;
@@ -10,7 +11,8 @@ namespace VPTSurv.Pretraining;
 /// <summary>
 /// Masked-autoencoder pretraining of a ViT encoder on unlabelled tiles (He et al. 2022): draw the tile pool, then for
 /// each step draw a batch and masks from (seed, step), encode the visible tokens, decode all, and take an AdamW step on
-/// the masked-patch loss under warm-up and cosine decay. Writes resumable checkpoints and, at the end, the encoder's
+/// the masked-patch loss under warm-up and cosine decay; the steps run through the library's one training loop
+/// (<see cref="StepLoop"/>), as the survival trainers' do. Writes resumable checkpoints and, at the end, the encoder's
 /// weights as safetensors with the encoder's own state keys (what <see cref="CheckpointLoader"/> and the presets load).
 /// </summary>
 public static class MaePretraining
@@ -18,8 +20,12 @@ public static class MaePretraining
     /// <summary>Format tag written into the weights' safetensors metadata.</summary>
     public const string WeightsFormat = "vptsurv-mae-encoder/1";
 
-    /// <summary>Runs pretraining as <paramref name="config"/> says; <paramref name="progress"/> receives every step.</summary>
-    public static MaeResult Run(MaeConfig config, IProgress<MaeProgress>? progress = null, CancellationToken cancel = default)
+    /// <summary>
+    /// Runs pretraining as <paramref name="config"/> says; <paramref name="progress"/> receives every step, and so does
+    /// <paramref name="observer"/> as the shared training loop reports it (<see cref="LoopProgress"/>, trainer "mae").
+    /// </summary>
+    public static MaeResult Run(MaeConfig config, IProgress<MaeProgress>? progress = null, CancellationToken cancel = default,
+        IProgress<LoopProgress>? observer = null)
     {
         config.Validate();
         if (config.OutputPath is { } output && File.Exists(output) && !config.Overwrite)
@@ -52,22 +58,26 @@ public static class MaePretraining
 
             int visible = config.VisibleTokens, tokens = config.Encoder.TokensPerTile;
             int end = config.StopAfter ?? config.Steps;
-            for (int step = start; step < end; step++)
+            int done = start;
+            // The library's one training loop (Training.StepLoop): an "epoch" is the checkpoint interval, so the
+            // end-of-epoch work is the checkpoint (also written after the run's last step).
+            var loop = new StepLoop
             {
-                cancel.ThrowIfCancellationRequested();
-                var clock = Stopwatch.StartNew();
-                double lr = MaeSchedule.At(config, step);
-                foreach (var group in optimizer.ParamGroups)
-                    group.LearningRate = lr;
-                double loss;
-                // TorchSharp's Scalar is a finalisable handle: a collection during a native call can free a temporary
-                // Scalar the call is still reading (seen as "Expected false to be true ... toFloat"). No collection runs
-                // inside the step (it allocates a few MB), and the finaliser thread only frees Scalars dead before it.
-                bool noGc = TryStartNoGcRegion(config);
-                try
+                Trainer = "mae",
+                StepsPerEpoch = config.CheckpointEvery > 0 ? config.CheckpointEvery : config.Steps,
+                Schedule = step => MaeSchedule.At(config, step),
+                Optimizer = optimizer,
+                Observer = observer,
+                Step = (step, _) =>
                 {
-                    using (var scope = NewDisposeScope())
+                    double loss;
+                    // TorchSharp's Scalar is a finalisable handle: a collection during a native call can free a temporary
+                    // Scalar the call is still reading (seen as "Expected false to be true ... toFloat"). No collection runs
+                    // inside the step (it allocates a few MB), and the finaliser thread only frees Scalars dead before it.
+                    bool noGc = TryStartNoGcRegion(config);
+                    try
                     {
+                        using var scope = NewDisposeScope();
                         var tiles = pool.Batch(config.Seed, step, config.BatchSize); // (B, 3, T, T)
                         var (keep, mask) = MaeMasking.Draw(config.Seed, step, config.BatchSize, tokens, visible);
                         optimizer.zero_grad();
@@ -76,25 +86,33 @@ public static class MaePretraining
                         optimizer.step();
                         loss = lossTensor.item<float>();
                     }
-                }
-                finally
-                {
-                    if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                    finally
                     {
-                        try { GC.EndNoGCRegion(); }
-                        catch (InvalidOperationException) { } // the region already ended (the step allocated past it)
+                        if (noGc && System.Runtime.GCSettings.LatencyMode == System.Runtime.GCLatencyMode.NoGCRegion)
+                        {
+                            try { GC.EndNoGCRegion(); }
+                            catch (InvalidOperationException) { } // the region already ended (the step allocated past it)
+                        }
                     }
-                }
-                if (!double.IsFinite(loss))
-                    throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({lr:g3}).");
-                losses.Add(loss);
-                double seconds = clock.Elapsed.TotalSeconds;
-                trainSeconds += seconds;
-                progress?.Report(new MaeProgress(step + 1, config.Steps, loss, lr, TimeSpan.FromSeconds(trainSeconds), config.BatchSize / seconds));
-                bool last = step + 1 == end;
-                if (config.CheckpointPath is { } prefix && ((config.CheckpointEvery > 0 && (step + 1) % config.CheckpointEvery == 0) || last))
-                    MaeCheckpoint.Save(prefix, model, optimizer, step + 1, losses, trainSeconds);
-            }
+                    if (!double.IsFinite(loss))
+                        throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({MaeSchedule.At(config, step):g3}).");
+                    losses.Add(loss);
+                    return loss;
+                },
+                AfterStep = p =>
+                {
+                    done = p.Step;
+                    trainSeconds += p.Seconds;
+                    progress?.Report(new MaeProgress(p.Step, config.Steps, p.Loss, p.LearningRate, TimeSpan.FromSeconds(trainSeconds), config.BatchSize / p.Seconds));
+                },
+                EndEpoch = _ =>
+                {
+                    if (config.CheckpointPath is { } prefix)
+                        MaeCheckpoint.Save(prefix, model, optimizer, done, losses, trainSeconds);
+                    return EpochOutcome.Continue;
+                },
+            };
+            loop.Run(start, end, cancel);
 
             double initial = losses.Take(10).Average();
             double final = losses.Skip(Math.Max(0, losses.Count - 50)).Average();

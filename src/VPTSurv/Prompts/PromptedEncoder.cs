@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders;
+using VPTSurv.Model;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Prompts;
@@ -21,18 +22,27 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
     private readonly ModuleList<Adaptor> adaptors;
     private readonly Linear up;
 
-    /// <summary>Wraps <paramref name="vit"/> (frozen here) with the prompt sources and adaptors of <paramref name="config"/>.</summary>
-    public PromptedEncoder(ViTEncoder vit, PromptConfig config) : base("PromptedEncoder")
+    /// <summary>
+    /// Wraps <paramref name="vit"/> (frozen here) with the prompt sources and adaptors of <paramref name="config"/>.
+    /// With <paramref name="seed"/>, each part is initialised from its own stream (<see cref="RandomStreams"/>: the tile
+    /// source, each other source, the adaptors), so which sources are on does not change the others' initial weights;
+    /// without it they draw one after another from torch's generator as it stands.
+    /// </summary>
+    public PromptedEncoder(ViTEncoder vit, PromptConfig config, long? seed = null) : base("PromptedEncoder")
     {
         config.Validate();
         Config = config;
         this.vit = vit;
         int d = vit.Width, r = config.Width, p = vit.Config.PatchSize;
-        tile = new TileSource(d, r);
-        if (config.Sources.HasFlag(PromptSources.Structure)) structure = new StructureSource(p, r, config.Tau);
-        if (config.Sources.HasFlag(PromptSources.Scale)) scale = new ScaleSource(p, r);
-        if (config.Sources.HasFlag(PromptSources.Tabular)) tabular = new TabularSource(config.Covariates, r);
-        adaptors = new ModuleList<Adaptor>(Enumerable.Range(0, vit.Depth).Select(_ => new Adaptor(r, config.Heads)).ToArray());
+        tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TileSource(d, r));
+        if (config.Sources.HasFlag(PromptSources.Structure))
+            structure = RandomStreams.Build(seed, RandomStreams.Names.StructureSource, () => new StructureSource(p, r, config.Tau));
+        if (config.Sources.HasFlag(PromptSources.Scale))
+            scale = RandomStreams.Build(seed, RandomStreams.Names.ScaleSource, () => new ScaleSource(p, r));
+        if (config.Sources.HasFlag(PromptSources.Tabular))
+            tabular = RandomStreams.Build(seed, RandomStreams.Names.TabularSource, () => new TabularSource(config.Covariates, r));
+        adaptors = RandomStreams.Build(seed, RandomStreams.Names.Adaptors,
+            () => new ModuleList<Adaptor>(Enumerable.Range(0, vit.Depth).Select(_ => new Adaptor(r, config.Heads)).ToArray()));
         up = nn.Linear(r, d);
         using (no_grad())
         {

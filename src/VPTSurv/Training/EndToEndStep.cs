@@ -25,8 +25,9 @@ public static class EndToEndStep
     /// <param name="scale">Multiplies the loss before backward (1 / bags per step).</param>
     /// <param name="gradientCaching">Use gradient caching.</param>
     /// <param name="microBatch">Tiles per encoder chunk with gradient caching.</param>
+    /// <param name="onLogits">Receives the bag's K logits of this forward (the in-flight prediction), when set.</param>
     public static double Accumulate(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, long bin, bool eventObserved,
-        double scale, bool gradientCaching, int microBatch)
+        double scale, bool gradientCaching, int microBatch, Action<double[]>? onLogits = null)
     {
         using var scope = NewDisposeScope();
         using var binT = tensor(new[] { bin }, ScalarType.Int64); // (1)
@@ -34,6 +35,7 @@ public static class EndToEndStep
         if (!gradientCaching)
         {
             var logits = model.Forward(tiles, context, covariates).unsqueeze(0); // (1, K)
+            onLogits?.Invoke(logits.detach().to(ScalarType.Float64).data<double>().ToArray());
             var loss = SurvivalLoss.DiscreteTimeNll(logits, binT, evT);
             (loss * scale).backward();
             return loss.item<float>();
@@ -48,7 +50,9 @@ public static class EndToEndStep
 
         // 2. Decoder and loss with a graph on the pooled tokens: decoder gradients, and the tokens' gradient.
         var leaf = pooled.detach().requires_grad_(true); // (N, d)
-        var cachedLoss = SurvivalLoss.DiscreteTimeNll(model.Decode(leaf).unsqueeze(0), binT, evT); // (1, K) logits -> ()
+        var cachedLogits = model.Decode(leaf).unsqueeze(0); // (1, K)
+        onLogits?.Invoke(cachedLogits.detach().to(ScalarType.Float64).data<double>().ToArray());
+        var cachedLoss = SurvivalLoss.DiscreteTimeNll(cachedLogits, binT, evT); // ()
         (cachedLoss * scale).backward();
         var tokenGrad = leaf.grad ?? throw new InvalidOperationException("gradient caching: the pooled tokens received no gradient.");
 

@@ -58,40 +58,54 @@ public sealed class EndToEndTrainer : TrainerBase
         var source = MakeSource(data.Cohort, data.All, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
         try
         {
+            st.Standardization ??= FitStandardization(model, source, data.Train);
+            model.Standardizer.Set(st.Standardization);
             int stepsPerEpoch = (data.Train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
-            var schedule = new CosineSchedule(S.LearningRate, S.Epochs * stepsPerEpoch);
-            var encoderHash = PresetJson.WeightsHash(model.Backbone);
-            var clock = Stopwatch.StartNew();
-            int stepsThisRun = 0;
-            bool completed = true;
-            while (st.Epoch < S.Epochs)
+            SlideRecord[] order = [];
+            IEnumerator<TileBatch>? batches = null;
+            var trainer = new EpochTrainer
             {
-                int epoch = st.Epoch + 1;
-                var epochClock = Stopwatch.StartNew();
-                double loss = TrainEpoch(data, model, optimizer, source, schedule, st, epoch, stepsPerEpoch, progress, clock, ref stepsThisRun, ct);
-                double valC = ValidationC(data, model, source);
-                var outcome = st.End(epoch, loss, valC, schedule.At(st.Step - 1), epochClock.Elapsed.TotalSeconds, model, optimizer, Preset, encoderHash, Options);
-                Options.Log?.Invoke($"epoch {epoch}/{S.Epochs}: loss {loss:F4}, validation C {valC:F4}, best epoch {st.BestEpoch}");
-                progress?.Report(new TrainingProgress("validate", epoch, S.Epochs, stepsPerEpoch, stepsPerEpoch, loss, valC,
-                    stepsThisRun * S.BagsPerStep * (double)S.TilesPerStep / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
-                    Eta(clock, stepsThisRun, (S.Epochs - epoch) * stepsPerEpoch)));
-                if (outcome == EpochOutcome.Paused)
+                Model = model,
+                Optimizer = optimizer,
+                Train = data.Train,
+                Val = data.Val,
+                StepsPerEpoch = stepsPerEpoch,
+                TilesPerStep = S.BagsPerStep * (double)S.TilesPerStep,
+                Risk = slides => [.. PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, data.Covariates).Select(l => -SurvivalSum(l))],
+                BeginEpoch = epoch =>
                 {
-                    completed = false;
-                    break;
-                }
-                if (outcome == EpochOutcome.EarlyStop)
+                    order = data.Train.ToArray();
+                    new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
+                    batches?.Dispose();
+                    batches = source.Load(order.Select(s => new TileRequest(s.SlideId,
+                        TileSampling.Training(source.CountOf(s.SlideId), S.TilesPerStep, new Random(TileSampling.SeedFor(S.Seed, epoch, s.SlideId)))))).GetEnumerator();
+                },
+                Step = (_, k, record) =>
                 {
-                    Options.Log?.Invoke($"early stop after epoch {epoch}: {st.Stale} epochs without a better validation C");
-                    break;
-                }
-            }
-            st.Finish(model, completed);
+                    using var scope = NewDisposeScope();
+                    optimizer.zero_grad();
+                    int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
+                    double lossSum = 0;
+                    for (int b = 0; b < count; b++)
+                    {
+                        var slide = order[first + b];
+                        if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
+                        using var batch = batches.Current;
+                        using var cov = data.CovariatesOf(slide);
+                        lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, st.Bins.BinOf(slide.Time), slide.EventObserved,
+                            1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, -SurvivalSum(logits)));
+                    }
+                    optimizer.step();
+                    return (lossSum, count);
+                },
+            };
+            bool completed;
+            try { completed = st.Drive(trainer, Preset, PresetJson.WeightsHash(model.Backbone), Options, progress, ct); }
+            finally { batches?.Dispose(); }
             optimizer.Dispose();
-            model.eval();
             progress?.Report(new TrainingProgress("done", st.Epoch, S.Epochs, 0, 0, double.NaN, st.BestC, 0, TimeSpan.Zero));
             var covariates = data.Covariates;
-            return new TrainingResult("end-to-end", Preset, data.Cohort, st.Bins, st.History, st.BestEpoch, st.BestC, completed,
+            return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
                 slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source);
         }
         catch
@@ -102,56 +116,32 @@ public sealed class EndToEndTrainer : TrainerBase
         }
     }
 
-    private double TrainEpoch(RunData data, VPTSurvModel model, AdamW optimizer, TileSource source, CosineSchedule schedule, EpochLoop st,
-        int epoch, int stepsPerEpoch, IProgress<TrainingProgress>? progress, Stopwatch clock, ref int stepsThisRun, CancellationToken ct)
+    /// <summary>
+    /// The decoder-input standardisation: mean and SD of the frozen (prompt-free) pooled tokens of the training
+    /// slides' inference tiles — what the decoder sees at the start, since Up is zero.
+    /// </summary>
+    private FeatureStandardization FitStandardization(VPTSurvModel model, TileSource source, IReadOnlyList<SlideRecord> train)
     {
-        model.train();
-        var order = data.Train.ToArray();
-        new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
-        var requests = order.Select(s => new TileRequest(s.SlideId,
-            TileSampling.Training(source.CountOf(s.SlideId), S.TilesPerStep, new Random(TileSampling.SeedFor(S.Seed, epoch, s.SlideId)))));
-        using var batches = source.Load(requests).GetEnumerator();
-        double lossSum = 0;
-        int bags = 0;
-        for (int step = 0; step < stepsPerEpoch; step++)
-        {
-            ct.ThrowIfCancellationRequested();
-            using var scope = NewDisposeScope();
-            optimizer.zero_grad();
-            int first = step * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
-            for (int b = 0; b < count; b++)
-            {
-                var slide = order[first + b];
-                if (!batches.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
-                using var batch = batches.Current;
-                using var cov = data.CovariatesOf(slide);
-                lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, st.Bins.BinOf(slide.Time), slide.EventObserved,
-                    1.0 / count, S.GradientCaching, S.MicroBatch);
-                bags++;
-            }
-            OptimizerFactory.SetLearningRate(optimizer, schedule.At(st.Step));
-            optimizer.step();
-            st.Step++;
-            stepsThisRun++;
-            progress?.Report(new TrainingProgress("train", epoch, S.Epochs, step + 1, stepsPerEpoch, lossSum / bags, null,
-                stepsThisRun * S.BagsPerStep * (double)S.TilesPerStep / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
-                Eta(clock, stepsThisRun, (S.Epochs - epoch) * stepsPerEpoch + stepsPerEpoch - step - 1)));
-        }
-        return lossSum / Math.Max(1, bags);
-    }
-
-    private double ValidationC(RunData data, VPTSurvModel model, TileSource source)
-    {
-        if (data.Val.Count == 0) return double.NaN;
-        var logits = PredictLogits(model, source, data.Val, S.InferenceTiles, S.MicroBatch, data.Covariates);
-        var risk = logits.Select(l => -SurvivalSum(l)).ToArray();
+        var features = new List<Tensor>();
         try
         {
-            return Concordance.Harrell(data.Val.Select(s => s.Time).ToArray(), data.Val.Select(s => s.EventObserved).ToArray(), risk).CIndex;
+            var requests = train.Select(s => new TileRequest(s.SlideId, TileSampling.Inference(source.CountOf(s.SlideId), S.InferenceTiles)));
+            foreach (var batch in source.Load(requests))
+            {
+                using var b = batch;
+                using var scope = NewDisposeScope();
+                var parts = new List<Tensor>();
+                for (long start = 0; start < b.Count; start += S.MicroBatch)
+                    parts.Add(model.FrozenFeatures(b.Tiles.narrow(0, start, Math.Min(S.MicroBatch, b.Count - start))));
+                features.Add(cat(parts, 0).MoveToOuterDisposeScope()); // (N, d)
+            }
+            var fitted = FeatureStandardization.Fit(features);
+            Options.Log?.Invoke($"decoder-input standardisation fitted on {train.Count} training slides ({features.Sum(f => f.shape[0])} tiles)");
+            return fitted;
         }
-        catch (NoComparablePairsException)
+        finally
         {
-            return double.NaN;
+            foreach (var f in features) f.Dispose();
         }
     }
 
@@ -176,7 +166,4 @@ public sealed class EndToEndTrainer : TrainerBase
         if (wasTraining) model.train();
         return result;
     }
-
-    private static TimeSpan Eta(Stopwatch clock, int stepsDone, int stepsLeft) =>
-        stepsDone == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsDone * stepsLeft);
 }

@@ -1,5 +1,8 @@
+using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
+using VPTSurv.Data;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
 
@@ -18,17 +21,51 @@ internal enum EpochOutcome
     EarlyStop,
 }
 
+/// <summary>What a survival trainer plugs into <see cref="EpochLoop.Drive"/>: its model, data and one step.</summary>
+internal sealed record EpochTrainer
+{
+    /// <summary>The module whose trainable weights are selected, checkpointed and restored.</summary>
+    public required nn.Module Model { get; init; }
+
+    public required OptimizerHelper Optimizer { get; init; }
+    public required IReadOnlyList<SlideRecord> Train { get; init; }
+    public required IReadOnlyList<SlideRecord> Val { get; init; }
+    public required int StepsPerEpoch { get; init; }
+
+    /// <summary>Risk (higher = worse) of each slide, model in eval mode, no graph.</summary>
+    public required Func<IReadOnlyList<SlideRecord>, double[]> Risk { get; init; }
+
+    /// <summary>Before an epoch's first step (epoch 1-based): data order, tile sampling.</summary>
+    public required Action<int> BeginEpoch { get; init; }
+
+    /// <summary>
+    /// One optimiser step (global step, step in epoch; 0-based, and where to record each bag's in-flight risk): zero
+    /// the gradients, accumulate the step's bags, <c>optimizer.step()</c> (the rate is set); returns the loss summed
+    /// over its bags and the number of bags.
+    /// </summary>
+    public required Func<int, int, Action<SlideRecord, double>, (double LossSum, int Bags)> Step { get; init; }
+
+    /// <summary>Tiles through the encoder per step, for the tiles/s of the progress line (NaN: not meaningful).</summary>
+    public double TilesPerStep { get; init; } = double.NaN;
+}
+
 /// <summary>
-/// The epoch bookkeeping both trainers share: time bins, epochs and optimiser steps done, history, the best epoch's
-/// trainable weights, and the per-epoch checkpoint (<see cref="TrainingCheckpoint"/>) with its exact resume. The trainer
-/// owns the model, the optimiser and what one epoch does; this owns what survives between epochs.
+/// The survival trainers' epochs (end to end and two-stage both run through <see cref="Drive"/>, which runs its steps
+/// through <see cref="StepLoop"/>, the loop MAE pretraining uses too): the untrained model's training and validation C
+/// (epoch 0, predicted as at inference), then per epoch the steps under the warm-up + cosine schedule, the epoch's
+/// training C (from the risks its own steps computed for each training bag: free, where a second pass over the
+/// training split would add half an epoch's time on the Cpu preset) and validation C, the best epoch's
+/// trainable weights, the per-epoch checkpoint (<see cref="TrainingCheckpoint"/>) with its exact resume, early
+/// stopping, progress events and the did-not-learn check (<see cref="LearningCheck"/>). The trainer owns the model,
+/// the optimiser and what one step does; this owns what survives between epochs.
 /// </summary>
 internal sealed class EpochLoop
 {
     private EpochLoop(string method, TimeBins bins, int epoch, int step, List<EpochRecord> history, int bestEpoch, double bestC, int stale,
-        Dictionary<string, Tensor> best)
+        Dictionary<string, Tensor> best, EpochRecord? untrained, FeatureStandardization? standardization)
     {
         Method = method; Bins = bins; Epoch = epoch; Step = step; History = history; BestEpoch = bestEpoch; BestC = bestC; Stale = stale; Best = best;
+        Untrained = untrained; Standardization = standardization;
     }
 
     /// <summary>"end-to-end" or "two-stage/&lt;decoder type&gt;", stored in the checkpoint and checked on resume.</summary>
@@ -43,8 +80,23 @@ internal sealed class EpochLoop
     public int Stale { get; private set; }
     private Dictionary<string, Tensor> Best { get; set; }
 
+    /// <summary>The untrained model (epoch 0): training and validation C before any step; null until measured.</summary>
+    public EpochRecord? Untrained { get; private set; }
+
+    /// <summary>The decoder-input standardisation of the run (checkpointed; null = none recorded).</summary>
+    public FeatureStandardization? Standardization { get; set; }
+
+    /// <summary>
+    /// Training C of the selected (best-epoch) model, predicted as validation is (inference tiles, eval mode), measured
+    /// once when the run completes; NaN before.
+    /// </summary>
+    public double SelectedTrainC { get; private set; } = double.NaN;
+
+    /// <summary>The did-not-learn verdict, set by <see cref="Drive"/> when the run ends.</summary>
+    public LearningCheck? Learning { get; private set; }
+
     /// <summary>A new run.</summary>
-    public static EpochLoop Start(string method, TimeBins bins) => new(method, bins, 0, 0, [], 0, double.NaN, 0, []);
+    public static EpochLoop Start(string method, TimeBins bins) => new(method, bins, 0, 0, [], 0, double.NaN, 0, [], null, null);
 
     /// <summary>
     /// Reads <paramref name="checkpoint"/>'s metadata and refuses it (naming the difference) unless it was written with
@@ -75,29 +127,137 @@ internal sealed class EpochLoop
             throw new ArgumentException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).", nameof(checkpoint));
         TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
         log?.Invoke($"resumed '{checkpoint}' ({method}) after epoch {meta.Epoch} (step {meta.Step})");
-        return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best);
+        return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best,
+            meta.Untrained, meta.Standardization);
     }
 
     /// <summary>
-    /// Records finished epoch <paramref name="epoch"/>: history, best weights (the first epoch, then any epoch whose
-    /// validation C is not below the best), the checkpoint when <see cref="TrainerOptions.CheckpointPath"/> is set; then
-    /// says whether to go on.
+    /// Runs the remaining epochs of <paramref name="t"/> (all of them for a new run, after measuring epoch 0), then
+    /// loads the best epoch's weights when the run completed and sets <see cref="Learning"/>. Returns whether the run
+    /// completed (false when <see cref="TrainerOptions.StopAfterEpoch"/> paused it).
     /// </summary>
-    public EpochOutcome End(int epoch, double loss, double valC, double learningRate, double seconds, nn.Module model, OptimizerHelper optimizer,
-        Preset preset, string encoderHash, TrainerOptions options)
+    public bool Drive(EpochTrainer t, Preset preset, string encoderHash, TrainerOptions options, IProgress<TrainingProgress>? progress,
+        CancellationToken ct)
     {
+        var s = preset.Training;
+        var log = options.Log;
+        var clock = Stopwatch.StartNew();
+        int stepsThisRun = 0;
+        TimeSpan Eta(int stepsLeft) => stepsThisRun == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * stepsLeft);
+        double TilesPerSecond() => stepsThisRun * t.TilesPerStep / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
+        try
+        {
+            if (Untrained is null && Epoch > 0)
+                Untrained = new EpochRecord(0, double.NaN, double.NaN, 0, 0); // a checkpoint from before epoch 0 was recorded
+            if (Untrained is null)
+            {
+                var c0 = Stopwatch.StartNew();
+                var (trainC0, valC0) = Evaluate(t);
+                Untrained = new EpochRecord(0, double.NaN, valC0, 0, c0.Elapsed.TotalSeconds, trainC0);
+                log?.Invoke($"epoch 0 (untrained): training C {trainC0:F4}, validation C {valC0:F4}");
+                progress?.Report(new TrainingProgress("validate", 0, s.Epochs, 0, t.StepsPerEpoch, double.NaN, valC0, double.NaN, TimeSpan.Zero));
+            }
+            var schedule = CosineSchedule.For(s, t.StepsPerEpoch);
+            double lossSum = 0;
+            int bags = 0;
+            var epochClock = new Stopwatch();
+            var inFlight = new Dictionary<string, double>(StringComparer.Ordinal);
+            void Record(SlideRecord slide, double risk) => inFlight[slide.SlideId] = risk;
+            var loop = new StepLoop
+            {
+                Trainer = Method,
+                StepsPerEpoch = t.StepsPerEpoch,
+                Schedule = schedule.At,
+                Optimizer = (optim.Optimizer)t.Optimizer,
+                Observer = options.LoopProgress,
+                BeginEpoch = epoch =>
+                {
+                    epochClock.Restart();
+                    (lossSum, bags) = (0, 0);
+                    inFlight.Clear();
+                    t.Model.train();
+                    t.BeginEpoch(epoch);
+                },
+                Step = (global, k) =>
+                {
+                    var (l, b) = t.Step(global, k, Record);
+                    (lossSum, bags) = (lossSum + l, bags + b);
+                    Step++;
+                    stepsThisRun++;
+                    return l / Math.Max(1, b);
+                },
+                AfterStep = p => progress?.Report(new TrainingProgress("train", p.Epoch, s.Epochs, p.StepInEpoch, t.StepsPerEpoch, lossSum / Math.Max(1, bags),
+                    null, TilesPerSecond(), Eta(s.Epochs * t.StepsPerEpoch - Step))),
+                EndEpoch = epoch =>
+                {
+                    double trainC = InFlightC(t.Train, inFlight), valC = C(t.Val, t.Risk);
+                    double loss = lossSum / Math.Max(1, bags);
+                    var outcome = End(new EpochRecord(epoch, loss, valC, schedule.At(Step - 1), epochClock.Elapsed.TotalSeconds, trainC), t.Model,
+                        t.Optimizer, preset, encoderHash, options);
+                    log?.Invoke($"{Method} epoch {epoch}/{s.Epochs}: loss {loss:F4}, training C {trainC:F4}, validation C {valC:F4}, best epoch {BestEpoch}");
+                    progress?.Report(new TrainingProgress("validate", epoch, s.Epochs, t.StepsPerEpoch, t.StepsPerEpoch, loss, valC, TilesPerSecond(),
+                        Eta((s.Epochs - epoch) * t.StepsPerEpoch)));
+                    if (outcome == EpochOutcome.EarlyStop)
+                        log?.Invoke($"early stop after epoch {epoch}: {Stale} epochs without a better validation C");
+                    return outcome;
+                },
+            };
+            var last = Epoch < s.Epochs ? loop.Run(Step, s.Epochs * t.StepsPerEpoch, ct) : EpochOutcome.Continue;
+            bool completed = last != EpochOutcome.Paused;
+            Finish(t.Model, completed);
+            t.Model.eval();
+            if (completed && t.Train.Count > 0) SelectedTrainC = C(t.Train, t.Risk);
+            Learning = LearningCheck.Assess(t.Val.Select(x => x.Time).ToArray(), t.Val.Select(x => x.EventObserved).ToArray(),
+                Untrained.ValidationC, BestC);
+            log?.Invoke($"{Method}: {Learning.Reason}");
+            return completed;
+        }
+        catch
+        {
+            Release();
+            throw;
+        }
+    }
+
+    private static (double TrainC, double ValC) Evaluate(EpochTrainer t) => (C(t.Train, t.Risk), C(t.Val, t.Risk));
+
+    /// <summary>Harrell's C of the risks the training steps computed for their bags during the epoch (NaN when incomplete).</summary>
+    private static double InFlightC(IReadOnlyList<SlideRecord> train, Dictionary<string, double> risk)
+    {
+        if (train.Count == 0 || train.Any(s => !risk.ContainsKey(s.SlideId))) return double.NaN;
+        try { return Concordance.Harrell(train.Select(x => x.Time).ToArray(), train.Select(x => x.EventObserved).ToArray(), train.Select(x => risk[x.SlideId]).ToArray()).CIndex; }
+        catch (NoComparablePairsException) { return double.NaN; }
+    }
+
+    /// <summary>Per-slide Harrell's C of the model on <paramref name="slides"/>; NaN without slides or comparable pairs.</summary>
+    private static double C(IReadOnlyList<SlideRecord> slides, Func<IReadOnlyList<SlideRecord>, double[]> risk)
+    {
+        if (slides.Count == 0) return double.NaN;
+        var r = risk(slides);
+        try { return Concordance.Harrell(slides.Select(x => x.Time).ToArray(), slides.Select(x => x.EventObserved).ToArray(), r).CIndex; }
+        catch (NoComparablePairsException) { return double.NaN; }
+    }
+
+    /// <summary>
+    /// Records a finished epoch: history, best weights (the first epoch, then any epoch whose validation C is not
+    /// below the best), the checkpoint when <see cref="TrainerOptions.CheckpointPath"/> is set; then says whether to go on.
+    /// </summary>
+    private EpochOutcome End(EpochRecord record, nn.Module model, OptimizerHelper optimizer, Preset preset, string encoderHash, TrainerOptions options)
+    {
+        int epoch = record.Epoch;
+        double valC = record.ValidationC;
         Epoch = epoch;
-        History.Add(new EpochRecord(epoch, loss, valC, learningRate, seconds));
+        History.Add(record);
         if (BestEpoch == 0 || (double.IsFinite(valC) && !(valC <= BestC)))
         {
-            foreach (var t in Best.Values) t.Dispose();
+            foreach (var x in Best.Values) x.Dispose();
             Best = TrainingCheckpoint.Trainable(model).ToDictionary(p => p.Key, p => p.Value.detach().clone());
             (BestEpoch, BestC, Stale) = (epoch, valC, 0);
         }
         else Stale++;
         if (options.CheckpointPath is { } path)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
-                BestEpoch, BestC, Stale, Method), model, optimizer, Best);
+                BestEpoch, BestC, Stale, Method) { Untrained = Untrained, Standardization = Standardization }, model, optimizer, Best);
         if (options.StopAfterEpoch is { } stop && epoch >= stop && epoch < preset.Training.Epochs) return EpochOutcome.Paused;
         if (preset.Training.Patience is { } patience && Stale >= patience) return EpochOutcome.EarlyStop;
         return EpochOutcome.Continue;
@@ -113,7 +273,7 @@ internal sealed class EpochLoop
     /// <summary>Frees the best epoch's weights (also after a failure).</summary>
     public void Release()
     {
-        foreach (var t in Best.Values) t.Dispose();
+        foreach (var x in Best.Values) x.Dispose();
         Best = [];
     }
 }

@@ -41,15 +41,29 @@ public static class OptimizerFactory
 }
 
 /// <summary>
-/// Cosine annealing from the base rate to <see cref="Minimum"/> over <see cref="TotalSteps"/> optimiser steps
-/// (PyTorch's CosineAnnealingLR without restarts). Its whole state is the step count, which checkpoints store.
+/// Linear warm-up over <see cref="WarmupSteps"/> steps (rate BaseRate · (step + 1) / WarmupSteps), then cosine
+/// annealing from the base rate to <see cref="Minimum"/> over the remaining steps of <see cref="TotalSteps"/>
+/// (PyTorch's CosineAnnealingLR without restarts when there is no warm-up). Its whole state is the step count, which
+/// checkpoints store.
 /// </summary>
-/// <param name="BaseRate">Rate at step 0.</param>
-/// <param name="TotalSteps">Steps over which it anneals (epochs x steps per epoch).</param>
+/// <param name="BaseRate">Rate after the warm-up (at step 0 without one).</param>
+/// <param name="TotalSteps">Steps over which it runs (epochs x steps per epoch), warm-up included.</param>
 /// <param name="Minimum">Rate reached at the last step.</param>
-public sealed record CosineSchedule(double BaseRate, int TotalSteps, double Minimum = 0)
+/// <param name="WarmupSteps">Steps of linear warm-up (0 = none).</param>
+public sealed record CosineSchedule(double BaseRate, int TotalSteps, double Minimum = 0, int WarmupSteps = 0)
 {
+    /// <summary>The schedule of <paramref name="settings"/> for <paramref name="stepsPerEpoch"/> optimiser steps per epoch.</summary>
+    public static CosineSchedule For(TrainingSettings settings, int stepsPerEpoch)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        return new(settings.LearningRate, settings.Epochs * stepsPerEpoch, 0, (int)Math.Round(settings.WarmupEpochs * stepsPerEpoch));
+    }
+
     /// <summary>The rate for optimiser step <paramref name="step"/> (0-based).</summary>
-    public double At(int step) =>
-        Minimum + (BaseRate - Minimum) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step, TotalSteps) / Math.Max(1, TotalSteps)));
+    public double At(int step)
+    {
+        if (step < WarmupSteps) return BaseRate * (step + 1) / WarmupSteps;
+        int decay = TotalSteps - WarmupSteps;
+        return Minimum + (BaseRate - Minimum) * 0.5 * (1 + Math.Cos(Math.PI * Math.Min(step - WarmupSteps, decay) / Math.Max(1, decay)));
+    }
 }

@@ -23,6 +23,9 @@ public sealed record TrainerOptions
     /// </summary>
     public Func<Cohort, IReadOnlyList<SlideRecord>, Preset, TileSource>? Source { get; init; }
 
+    /// <summary>Receives every optimiser step of the shared training loop (<see cref="StepLoop"/>), e.g. for live plots.</summary>
+    public IProgress<LoopProgress>? LoopProgress { get; init; }
+
     /// <summary>Receives log lines (encoder weights, cache use, epochs).</summary>
     public Action<string>? Log { get; init; }
 

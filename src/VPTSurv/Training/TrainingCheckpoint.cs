@@ -35,7 +35,14 @@ public static class TrainingCheckpoint
     /// <param name="Stale">Epochs since the best.</param>
     /// <param name="Method">"end-to-end", or "two-stage/" and the decoder's type name (e.g. "two-stage/PatchGcn"); a file without it is end-to-end.</param>
     public sealed record Meta(string PresetJson, string EncoderHash, double[] BinEdges, int Epoch, int Step,
-        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end");
+        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end")
+    {
+        /// <summary>The untrained model's training and validation C (epoch 0); null in files written before it was recorded.</summary>
+        public EpochRecord? Untrained { get; init; }
+
+        /// <summary>The decoder-input standardisation fitted on the training split; null in older files.</summary>
+        public Model.FeatureStandardization? Standardization { get; init; }
+    }
 
     internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
     {
@@ -62,6 +69,8 @@ public static class TrainingCheckpoint
                     ["best_epoch"] = meta.BestEpoch,
                     ["best_c"] = double.IsFinite(meta.BestC) ? meta.BestC : null,
                     ["stale"] = meta.Stale,
+                    ["untrained"] = meta.Untrained is null ? null : JsonSerializer.SerializeToNode(meta.Untrained, HistoryOptions),
+                    ["standardization"] = meta.Standardization is null ? null : JsonNode.Parse(meta.Standardization.ToJson()),
                 };
                 using (var w = new StreamWriter(zip.CreateEntry("meta.json").Open()))
                     w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -175,7 +184,11 @@ public static class TrainingCheckpoint
         var history = o["history"].Deserialize<EpochRecord[]>(HistoryOptions) ?? [];
         return new Meta(Get<string>("preset"), Get<string>("encoder_hash"), edges, Get<int>("epoch"), Get<int>("step"), history,
             Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"),
-            o["method"] is { } m ? m.GetValue<string>() : "end-to-end");
+            o["method"] is { } m ? m.GetValue<string>() : "end-to-end")
+        {
+            Untrained = o["untrained"]?.Deserialize<EpochRecord>(HistoryOptions),
+            Standardization = o["standardization"] is { } st ? Model.FeatureStandardization.FromJson(st.ToJsonString(), $"{path} (meta.json standardization)") : null,
+        };
     }
 
     internal static TimeBins Bins(Meta meta) => new(meta.BinEdges);

@@ -7,8 +7,9 @@ using VPTSurv.Survival;
 namespace VPTSurv.Training;
 
 /// <summary>
-/// A finished run: the model at its best validation epoch, the time bins, the epoch history, and predictions and
-/// evaluation reports per split (test at the preset's inference tile count).
+/// A finished run: the model at its best validation epoch, the time bins, the untrained (epoch 0) and per-epoch
+/// training and validation C, the did-not-learn verdict, and predictions and evaluation reports per split (test at
+/// the preset's inference tile count; every report carries the training curve and the verdict).
 /// </summary>
 public sealed class TrainingResult : IDisposable
 {
@@ -16,12 +17,15 @@ public sealed class TrainingResult : IDisposable
     private readonly Dictionary<Split, IReadOnlyList<SlidePrediction>> _predictions = [];
     private readonly IDisposable? _resources;
 
-    internal TrainingResult(string method, Preset preset, Cohort cohort, TimeBins bins, IReadOnlyList<EpochRecord> history, int bestEpoch,
-        double bestC, bool completed, Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder,
-        IDisposable? resources)
+    internal TrainingResult(string method, Preset preset, Cohort cohort, EpochLoop loop, bool completed,
+        Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder, IDisposable? resources)
     {
-        Method = method; Preset = preset; Cohort = cohort; Bins = bins; History = history; BestEpoch = bestEpoch; BestValidationC = bestC;
-        Completed = completed; _predict = predict; Model = model; Decoder = decoder; _resources = resources;
+        Method = method; Preset = preset; Cohort = cohort; Bins = loop.Bins; History = [.. loop.History]; BestEpoch = loop.BestEpoch;
+        BestValidationC = loop.BestC; Completed = completed; _predict = predict; Model = model; Decoder = decoder; _resources = resources;
+        Untrained = loop.Untrained ?? new EpochRecord(0, double.NaN, double.NaN, 0, 0);
+        Learning = loop.Learning ?? LearningCheck.Assess([], [], Untrained.ValidationC, loop.BestC);
+        Standardization = loop.Standardization;
+        SelectedTrainC = loop.SelectedTrainC;
     }
 
     /// <summary>"end-to-end" or "two-stage".</summary>
@@ -44,6 +48,24 @@ public sealed class TrainingResult : IDisposable
 
     /// <summary>Its validation C.</summary>
     public double BestValidationC { get; }
+
+    /// <summary>The untrained model (epoch 0): its training C (<see cref="EpochRecord.TrainC"/>) and validation C.</summary>
+    public EpochRecord Untrained { get; }
+
+    /// <summary>Whether the run learned (best validation C against the untrained one, with the margin and the reason).</summary>
+    public LearningCheck Learning { get; }
+
+    /// <summary>True when the run did not learn (<see cref="LearningCheck"/>): its numbers are not a result.</summary>
+    public bool DidNotLearn => Learning.DidNotLearn;
+
+    /// <summary>The decoder-input standardisation fitted on the training split (also held by the end-to-end model).</summary>
+    public FeatureStandardization? Standardization { get; }
+
+    /// <summary>Training C of the selected model, predicted as validation is (NaN when the run was paused).</summary>
+    public double SelectedTrainC { get; }
+
+    /// <summary>Epoch 0, then every finished epoch, with the verdict: what every report carries.</summary>
+    public TrainingCurve Curve => new(Method, Untrained, History, BestEpoch, BestValidationC, Learning) { SelectedTrainC = SelectedTrainC };
 
     /// <summary>False when the run stopped early on request (<see cref="TrainerOptions.StopAfterEpoch"/>); then the model holds the last epoch's weights.</summary>
     public bool Completed { get; }
@@ -68,7 +90,7 @@ public sealed class TrainingResult : IDisposable
 
     /// <summary>The evaluation report of <paramref name="split"/> (group cut and censoring weights from the training split).</summary>
     public EvaluationReport Evaluate(Split split, EvaluationOptions? options = null) =>
-        EvaluationReport.Compute(Predict(split), Predict(Split.Train), Bins.Edges, options);
+        EvaluationReport.Compute(Predict(split), Predict(Split.Train), Bins.Edges, options) with { Training = Curve };
 
     /// <summary>Releases the tile source and the model.</summary>
     public void Dispose()

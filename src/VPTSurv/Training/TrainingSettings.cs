@@ -57,6 +57,12 @@ public sealed record TrainingSettings(
     [JsonConverter(typeof(PrecisionJsonConverter))]
     public Precision Precision { get; init; } = Precision.Float32;
 
+    /// <summary>
+    /// Epochs of linear learning-rate warm-up before the cosine decay (fractions allowed; 0 = none, the paper's setting).
+    /// Warm-up keeps the first steps of a freshly initialised decoder from overshooting on a batch of one bag.
+    /// </summary>
+    public double WarmupEpochs { get; init; }
+
     /// <summary>Early stopping: stop after this many epochs without a better validation C-index; null = run every epoch.</summary>
     public int? Patience { get; init; }
 
@@ -77,6 +83,7 @@ public sealed record TrainingSettings(
         if (!(TargetMpp > 0)) throw new ArgumentException($"TrainingSettings: TargetMpp must be positive, got {TargetMpp}.");
         if (TilePool is <= 0) throw new ArgumentException($"TrainingSettings: TilePool must be positive or null, got {TilePool}.");
         if (MicroBatch <= 0) throw new ArgumentException($"TrainingSettings: MicroBatch must be positive, got {MicroBatch}.");
+        if (!(WarmupEpochs >= 0) || WarmupEpochs > Epochs) throw new ArgumentException($"TrainingSettings: WarmupEpochs must be in [0, Epochs], got {WarmupEpochs}.");
         if (Patience is <= 0) throw new ArgumentException($"TrainingSettings: Patience must be positive or null, got {Patience}.");
         if (!Enum.IsDefined(Precision)) throw new ArgumentException($"TrainingSettings: Precision must be Float32 or BFloat16, got {(int)Precision}.");
         Subset?.Validate();

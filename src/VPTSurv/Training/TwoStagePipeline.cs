@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Data;
 using VPTSurv.Decoders;
+using VPTSurv.Model;
 using VPTSurv.Prompts;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
@@ -33,6 +34,20 @@ public sealed record FeatureSet(IReadOnlyDictionary<string, Tensor> Features, in
     public Bag BagOf(string slideId) =>
         Features.TryGetValue(slideId, out var f) ? new Bag(f, Positions.GetValueOrDefault(slideId))
         : throw new KeyNotFoundException($"two-stage: no features for slide '{slideId}' (its extraction failed or it was not asked for).");
+
+    /// <summary>
+    /// A copy whose features are standardised by <paramref name="standardization"/> (positions and the encoder hash
+    /// kept); the decoder reads these.
+    /// </summary>
+    public FeatureSet Standardized(FeatureStandardization standardization)
+    {
+        ArgumentNullException.ThrowIfNull(standardization);
+        return this with
+        {
+            Features = Features.ToDictionary(p => p.Key, p => standardization.Apply(p.Value), StringComparer.Ordinal),
+            Positions = Positions.ToDictionary(p => p.Key, p => p.Value.clone(), StringComparer.Ordinal),
+        };
+    }
 
     /// <inheritdoc />
     public void Dispose()
@@ -174,8 +189,8 @@ public sealed class TwoStagePipeline : TrainerBase
             var val = data.Val.Where(s => set.Features.ContainsKey(s.SlideId)).ToList();
             if (train.Count == 0) throw new InvalidOperationException("two-stage: no training slide has features (see the failure log).");
             var bins = TimeBins.Fit(new SurvivalTargets(train.Select(s => s.Time).ToArray(), train.Select(s => s.EventObserved).ToArray()), S.Bins);
-            torch.random.manual_seed(S.Seed);
-            var decoder = makeDecoder?.Invoke() ?? new VPTSurvDecoder(Preset.Decoder);
+            var decoder = RandomStreams.Build(S.Seed, RandomStreams.Names.Decoder, () => makeDecoder?.Invoke() ?? new VPTSurvDecoder(Preset.Decoder));
+            torch.random.manual_seed(RandomStreams.SeedFor(S.Seed, RandomStreams.Names.Training));
             CheckDecoder(decoder, set, [.. train, .. val]);
             var method = $"{Family}/{decoder.GetType().Name}";
             int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
@@ -183,19 +198,16 @@ public sealed class TwoStagePipeline : TrainerBase
             var loop = checkpoint is { } c
                 ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
                 : EpochLoop.Start(method, bins);
-            bool completed;
-            try { completed = TrainDecoder(decoder, optimizer, loop, set, train, val, steps, progress, cancellationToken); }
-            catch
-            {
-                loop.Release();
-                throw;
-            }
-            var features = set;
-            return new TrainingResult(Family, Preset, data.Cohort, loop.Bins, loop.History, loop.BestEpoch, loop.BestC, completed,
+            loop.Standardization ??= FeatureStandardization.Fit(train.Select(s => set.Features[s.SlideId]));
+            var features = set.Standardized(loop.Standardization);
+            set.Dispose();
+            set = features;
+            bool completed = TrainDecoder(decoder, optimizer, loop, features, train, val, steps, progress, cancellationToken);
+            return new TrainingResult(Family, Preset, data.Cohort, loop, completed,
                 slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
                     ? DecodeLogits(decoder, features.BagOf(s.SlideId))
                     : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
-                null, decoder, set);
+                null, decoder, features);
         }
         catch
         {
@@ -221,24 +233,26 @@ public sealed class TwoStagePipeline : TrainerBase
     private bool TrainDecoder(BagDecoder decoder, OptimizerHelper optimizer, EpochLoop loop, FeatureSet set, List<SlideRecord> train,
         List<SlideRecord> val, int steps, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        var schedule = new CosineSchedule(S.LearningRate, S.Epochs * steps);
-        var clock = Stopwatch.StartNew();
-        int stepsThisRun = 0;
-        bool completed = true;
-        while (loop.Epoch < S.Epochs)
+        SlideRecord[] order = [];
+        var trainer = new EpochTrainer
         {
-            int epoch = loop.Epoch + 1;
-            var epochClock = Stopwatch.StartNew();
-            decoder.train();
-            var order = train.ToArray();
-            new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
-            double lossSum = 0;
-            for (int k = 0; k < steps; k++)
+            Model = decoder,
+            Optimizer = optimizer,
+            Train = train,
+            Val = val,
+            StepsPerEpoch = steps,
+            Risk = slides => [.. slides.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId))))],
+            BeginEpoch = epoch =>
             {
-                ct.ThrowIfCancellationRequested();
+                order = train.ToArray();
+                new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
+            },
+            Step = (_, k, record) =>
+            {
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
                 int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
+                double lossSum = 0;
                 for (int b = 0; b < count; b++)
                 {
                     var s = order[first + b];
@@ -246,40 +260,13 @@ public sealed class TwoStagePipeline : TrainerBase
                     var loss = SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }));
                     (loss / count).backward();
                     lossSum += loss.item<float>();
+                    record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
-                OptimizerFactory.SetLearningRate(optimizer, schedule.At(loop.Step++));
                 optimizer.step();
-                stepsThisRun++;
-                progress?.Report(new TrainingProgress("train", epoch, S.Epochs, k + 1, steps, lossSum / Math.Min(order.Length, first + count), null,
-                    double.NaN, TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * (S.Epochs * steps - loop.Step))));
-            }
-            double valC = double.NaN;
-            if (val.Count > 0)
-            {
-                var risk = val.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId)))).ToArray();
-                try { valC = Concordance.Harrell(val.Select(s => s.Time).ToArray(), val.Select(s => s.EventObserved).ToArray(), risk).CIndex; }
-                catch (NoComparablePairsException) { }
-            }
-            double meanLoss = lossSum / train.Count;
-            var outcome = loop.End(epoch, meanLoss, valC, schedule.At(loop.Step - 1), epochClock.Elapsed.TotalSeconds, decoder, optimizer, Preset,
-                set.EncoderHash, Options);
-            progress?.Report(new TrainingProgress("validate", epoch, S.Epochs, steps, steps, meanLoss, valC, double.NaN,
-                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * steps * (S.Epochs - epoch))));
-            Options.Log?.Invoke($"two-stage epoch {epoch}/{S.Epochs}: loss {meanLoss:F4}, validation C {valC:F4}, best epoch {loop.BestEpoch}");
-            if (outcome == EpochOutcome.Paused)
-            {
-                completed = false;
-                break;
-            }
-            if (outcome == EpochOutcome.EarlyStop)
-            {
-                Options.Log?.Invoke($"early stop after epoch {epoch}: {loop.Stale} epochs without a better validation C");
-                break;
-            }
-        }
-        loop.Finish(decoder, completed);
-        decoder.eval();
-        return completed;
+                return (lossSum, count);
+            },
+        };
+        return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
     }
 
     private static double[] DecodeLogits(BagDecoder decoder, Bag bag)

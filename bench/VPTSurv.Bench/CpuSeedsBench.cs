@@ -1,0 +1,156 @@
+using System.Diagnostics;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using VPTSurv.Data;
+using VPTSurv.Decoders;
+using VPTSurv.Evaluation;
+using VPTSurv.Prompts;
+using VPTSurv.Training;
+
+namespace VPTSurv.Bench;
+
+/// <summary>
+/// The training engine's results on the Cpu preset, per cohort, row and seed: the untrained (epoch 0) and per-epoch
+/// training and validation C, the selected epoch, test C per slide, the did-not-learn verdict and wall time. Rows:
+/// <c>ts-vpt</c> ("Only VPTSurv decoder", two-stage), <c>e2e-ss</c> (VPT + structure + scale, end to end),
+/// <c>e2e-vpt</c> (VPT, tile prompt only), and the two-stage baselines <c>ts-abmil</c>, <c>ts-transmil</c>,
+/// <c>ts-patchgcn</c>, <c>ts-deepattnmisl</c>, <c>ts-hvtsurv</c>. Run from the repository root:
+/// <code>OMP_NUM_THREADS=1 VPTSURV_COHORTS=synthetic-cd4,synthetic-cd8,synthetic-null VPTSURV_SEEDS=0,1,2,3,4 \
+///   VPTSURV_ROWS=ts-vpt,e2e-ss VPTSURV_WORK=/tmp/vptsurv-cpu-seeds \
+///   dotnet run -c Release --project bench/VPTSurv.Bench -- cpu-seeds --out bench/results/cpu-seeds.json</code>
+/// Every finished run is also appended as one JSON line to <c>$VPTSURV_WORK/cpu-seeds.jsonl</c>, so a long grid that is
+/// stopped keeps what finished. The tile pools and two-stage features are cached in <c>VPTSURV_WORK</c>.
+/// </summary>
+internal static class CpuSeedsBench
+{
+    private static readonly string[] DefaultRows = ["ts-vpt", "e2e-ss"];
+
+    [Benchmark("cpu-seeds")]
+    public static JsonNode Run()
+    {
+        string[] List(string name, string fallback) =>
+            (Environment.GetEnvironmentVariable(name) ?? fallback).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var cohorts = List("VPTSURV_COHORTS", "synthetic-cd4,synthetic-cd8,synthetic-null");
+        var seeds = List("VPTSURV_SEEDS", "0,1,2,3,4").Select(int.Parse).ToArray();
+        var rows = List("VPTSURV_ROWS", string.Join(",", DefaultRows));
+        var work = Environment.GetEnvironmentVariable("VPTSURV_WORK") ?? Path.Combine(Path.GetTempPath(), "vptsurv-cpu-seeds");
+        Directory.CreateDirectory(work);
+        var lines = Path.Combine(work, "cpu-seeds.jsonl");
+        var runs = new JsonArray();
+        foreach (var cohortName in cohorts)
+        {
+            var cohort = ManifestReader.Read(Path.Combine("data-manifests", cohortName + ".csv"));
+            foreach (var row in rows)
+                foreach (var seed in seeds)
+                {
+                    var run = One(cohort, row, seed, work);
+                    File.AppendAllText(lines, run.ToJsonString() + "\n");
+                    runs.Add(run);
+                }
+        }
+        return new JsonObject
+        {
+            ["preset"] = Preset.Cpu.Name,
+            ["preset_json"] = PresetJson.Of(Preset.Cpu),
+            ["torch_threads"] = TorchSharp.torch.get_num_threads(),
+            ["runs"] = runs,
+            ["summary"] = Summary(runs),
+        };
+    }
+
+    private static JsonObject One(Cohort cohort, string row, int seed, string work)
+    {
+        var preset = Preset.Cpu with { Training = Preset.Cpu.Training with { Seed = seed } };
+        // Overrides for diagnostics (the committed results use the preset as it is): epochs, learning rate, warm-up epochs.
+        if (Environment.GetEnvironmentVariable("VPTSURV_EPOCHS") is { } e) preset = preset with { Training = preset.Training with { Epochs = int.Parse(e) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_LR") is { } lr) preset = preset with { Training = preset.Training with { LearningRate = double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_WARMUP") is { } w) preset = preset with { Training = preset.Training with { WarmupEpochs = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture) } };
+        var options = new TrainerOptions { WorkDirectory = work, Log = line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}") };
+        int width = preset.Encoder.Width, bins = preset.Training.Bins;
+        Func<BagDecoder>? decoder = row switch
+        {
+            "ts-abmil" => () => new Abmil(AbmilConfig.Cpu with { InputDim = width, Bins = bins }),
+            "ts-transmil" => () => new TransMil(TransMilConfig.Cpu with { InputDim = width, Bins = bins }),
+            "ts-patchgcn" => () => new PatchGcn(PatchGcnConfig.Cpu with { InputDim = width, Bins = bins }),
+            "ts-deepattnmisl" => () => new DeepAttnMisl(DeepAttnMislConfig.Cpu with { InputDim = width, Bins = bins }),
+            "ts-hvtsurv" => () => new HvtSurv(HvtSurvConfig.Cpu with { InputDim = width, Bins = bins, TileSize = preset.Training.TileSize }),
+            _ => null,
+        };
+        var clock = Stopwatch.StartNew();
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed} ...");
+        using var result = row switch
+        {
+            "e2e-ss" => new EndToEndTrainer(preset, options).Fit(cohort),
+            "e2e-vpt" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.None } }, options).Fit(cohort),
+            "ts-vpt" => new TwoStagePipeline(preset, options).Fit(cohort),
+            _ when decoder is not null => new TwoStagePipeline(preset, options).Fit(cohort, decoder),
+            _ => throw new ArgumentException($"cpu-seeds: unknown row '{row}'."),
+        };
+        var test = result.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 200));
+        var curve = result.Curve;
+        var json = new JsonObject
+        {
+            ["cohort"] = cohort.Name,
+            ["row"] = row,
+            ["seed"] = seed,
+            ["test_c"] = test.SlideC?.Estimate,
+            ["test_c_lower"] = test.SlideC?.Lower,
+            ["test_c_upper"] = test.SlideC?.Upper,
+            ["test_c_patient"] = test.PatientC?.Estimate,
+            ["test_slides"] = test.Slides,
+            ["train_c"] = Num(curve.SelectedTrainC),
+            ["train_c_in_flight"] = Num(curve.BestTrainC),
+            ["validation_c"] = Num(curve.BestValidationC),
+            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            ["training"] = curve.ToJson(),
+        };
+        Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed}: untrained train/val C {curve.Untrained.TrainC:F3}/{curve.Untrained.ValidationC:F3}, " +
+            $"best epoch {curve.BestEpoch}: train C {curve.SelectedTrainC:F3} (in flight {curve.BestTrainC:F3}), val C {curve.BestValidationC:F3}, test C {test.SlideC?.Estimate:F3}" +
+            $"{(curve.DidNotLearn ? " DID NOT LEARN" : "")} ({clock.Elapsed.TotalSeconds:F0} s)");
+        return json;
+    }
+
+    private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
+
+    /// <summary>Per cohort and row: mean, SD (n − 1) and range of the test C over seeds, mean training C, runs that did not learn.</summary>
+    private static JsonArray Summary(JsonArray runs)
+    {
+        var result = new JsonArray();
+        foreach (var g in runs.Select(r => r!.AsObject()).GroupBy(r => ((string)r["cohort"]!, (string)r["row"]!)))
+        {
+            var test = g.Select(r => (double?)r["test_c"]).Where(v => v is not null).Select(v => v!.Value).ToArray();
+            var train = g.Select(r => (double?)r["train_c"]).Where(v => v is not null).Select(v => v!.Value).ToArray();
+            double mean = test.Length == 0 ? double.NaN : test.Average();
+            double sd = test.Length < 2 ? double.NaN : Math.Sqrt(test.Sum(v => (v - mean) * (v - mean)) / (test.Length - 1));
+            result.Add(new JsonObject
+            {
+                ["cohort"] = g.Key.Item1,
+                ["row"] = g.Key.Item2,
+                ["seeds"] = g.Count(),
+                ["test_c_mean"] = Num(mean),
+                ["test_c_sd"] = Num(sd),
+                ["test_c_min"] = test.Length == 0 ? null : test.Min(),
+                ["test_c_max"] = test.Length == 0 ? null : test.Max(),
+                ["train_c_mean"] = train.Length == 0 ? null : train.Average(),
+                ["train_c_min"] = train.Length == 0 ? null : train.Min(),
+                ["did_not_learn"] = g.Count(r => (bool?)r["training"]!["did_not_learn"] == true),
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Rebuilds the summary of a cpu-seeds.jsonl file (a stopped grid): <c>cpu-seeds-summary</c> with VPTSURV_WORK.</summary>
+    [Benchmark("cpu-seeds-summary")]
+    public static JsonNode FromLines()
+    {
+        var work = Environment.GetEnvironmentVariable("VPTSURV_WORK") ?? Path.Combine(Path.GetTempPath(), "vptsurv-cpu-seeds");
+        var runs = new JsonArray([.. File.ReadAllLines(Path.Combine(work, "cpu-seeds.jsonl")).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l))]);
+        return new JsonObject
+        {
+            ["preset"] = Preset.Cpu.Name,
+            ["preset_json"] = PresetJson.Of(Preset.Cpu),
+            ["runs"] = runs,
+            ["summary"] = Summary(runs),
+        };
+    }
+}
