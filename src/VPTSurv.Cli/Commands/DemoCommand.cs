@@ -74,7 +74,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
         var run = RunContext.Create(settings, console, "cpu", Defaults);
         var cfg = run.Config;
         var methods = settings.MethodList();
-        var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
+        using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
         var cohort = CohortLoader.Load(cfg.Manifest);
         output.Plan([.. Files(methods)]);
         console.MarkupLine($"[bold]vptsurv demo[/]: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}; results in {Markup.Escape(output.Root)}");

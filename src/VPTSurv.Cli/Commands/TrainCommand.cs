@@ -55,7 +55,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         var run = RunContext.From(cfg, console);
         if (settings.Method == Methods.EndToEnd && cfg.BagDecoder != "vptsurv")
             throw new CliInputException($"The end-to-end model always uses the VPTSurv decoder; '{cfg.BagDecoder}' is for --method two-stage.");
-        var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
+        using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
         var files = Files(settings.Method).Where(f => !(settings.Resume && f == "checkpoint.zip")).ToArray();
         string checkpoint = Path.Combine(output.Root, "checkpoint.zip");
         if (settings.Resume && !File.Exists(checkpoint))
