@@ -99,15 +99,10 @@ public static class TrainingCheckpoint
             LoadTrainable(path, model, loaded);
             foreach (var t in loaded.Values) t.Dispose();
             best = SafeTensors.Read(Extract(path, zip, "best.safetensors", dir));
-            using (var r = new BinaryReader(Entry(path, zip, "optimizer.bin").Open()))
+            using (var r = new BinaryReader(new MemoryStream(ReadEntry(path, zip, "optimizer.bin", Array.MaxLength))))
                 optimizer.load_state_dict(r);
-            using (var s = Entry(path, zip, "rng.bin").Open())
-            using (var ms = new MemoryStream())
-            {
-                s.CopyTo(ms);
-                using var state = tensor(ms.ToArray(), ScalarType.Byte);
+            using (var state = tensor(ReadEntry(path, zip, "rng.bin", MaxSmallEntryBytes), ScalarType.Byte))
                 torch.random.set_rng_state(state);
-            }
         }
         finally
         {
@@ -156,14 +151,20 @@ public static class TrainingCheckpoint
     private static string Extract(string path, ZipArchive zip, string name, string dir)
     {
         var target = Path.Combine(dir, name);
-        Entry(path, zip, name).ExtractToFile(target);
+        ZipEntries.ExtractTo(path, Entry(path, zip, name), target, MaxEntryBytes, new FileInfo(path).Length);
         return target;
     }
+
+    // Entries are read with their declared sizes checked and capped (a hostile zip must not exhaust memory or disk).
+    private const long MaxEntryBytes = 64L << 30, MaxSmallEntryBytes = 64L << 20;
+
+    private static byte[] ReadEntry(string path, ZipArchive zip, string name, long maxBytes) =>
+        ZipEntries.ReadAll(path, Entry(path, zip, name), maxBytes, new FileInfo(path).Length);
 
     private static Meta ReadMeta(string path, ZipArchive zip)
     {
         JsonNode? root;
-        using (var r = new StreamReader(Entry(path, zip, "meta.json").Open()))
+        using (var r = new StreamReader(new MemoryStream(ReadEntry(path, zip, "meta.json", MaxSmallEntryBytes))))
         {
             try { root = JsonNode.Parse(r.ReadToEnd()); }
             catch (JsonException e) { throw new CheckpointFormatException(path, $"meta.json is not valid JSON ({e.Message})."); }
