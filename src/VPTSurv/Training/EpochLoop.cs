@@ -87,6 +87,7 @@ internal sealed class EpochLoop
         Preset preset, string encoderHash, TrainerOptions options)
     {
         Epoch = epoch;
+        Finite.Require(loss, $"the training loss of epoch {epoch} (the run diverged or an input is not finite)");
         History.Add(new EpochRecord(epoch, loss, valC, learningRate, seconds));
         if (BestEpoch == 0 || (double.IsFinite(valC) && !(valC <= BestC)))
         {

@@ -117,13 +117,14 @@ public sealed class TwoStagePipeline : TrainerBase
                     for (long start = 0; start < batch.Count; start += S.MicroBatch)
                         parts.Add(model.FrozenFeatures(batch.Tiles.narrow(0, start, Math.Min(S.MicroBatch, batch.Count - start))));
                     var f = cat(parts, 0); // (N, d)
+                    Finite.Require(f, $"features of slide '{slide.SlideId}' ({slide.Source}); not cached");
                     var xy = batch.Positions?.clone(); // (N, 2)
                     cache.Write(slide.SlideId, key, f, xy);
                     features[slide.SlideId] = f.MoveToOuterDisposeScope();
                     if (xy is not null) positions[slide.SlideId] = xy.MoveToOuterDisposeScope();
                     tiles += batch.Count;
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or SlideRegionException or InvalidOperationException)
+                catch (Exception e) when (e is IOException or InvalidDataException or SlideRegionException or InvalidOperationException or NonFiniteException)
                 {
                     Fail(slide, e);
                 }
