@@ -60,7 +60,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         string checkpoint = Path.Combine(output.Root, "checkpoint.zip");
         if (settings.Resume && !File.Exists(checkpoint))
             throw new CliInputException($"--resume: no checkpoint at '{checkpoint}'.");
-        var cohort = CohortLoader.Load(cfg.Manifest);
+        var cohort = CohortLoader.LoadTrainable(cfg);
         output.Plan(files);
         console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 

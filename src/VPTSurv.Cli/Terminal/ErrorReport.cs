@@ -16,7 +16,7 @@ public static class ErrorReport
         OperationCanceledException => ExitCodes.Cancelled,
         CliInputException or ManifestValidationException or CommandParseException or CommandRuntimeException
             or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or SlideFormatException
-            or MissingMppException or JsonException => ExitCodes.BadInput,
+            or MissingMppException or JsonException or CohortSplitException or Training.ResumeMismatchException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };
 

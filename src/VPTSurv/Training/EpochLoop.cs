@@ -41,6 +41,9 @@ internal sealed class EpochLoop
     public int BestEpoch { get; private set; }
     public double BestC { get; private set; }
     public int Stale { get; private set; }
+
+    /// <summary>The run's <see cref="RunIdentity"/> JSON, saved with every checkpoint (set by <see cref="RunIdentity.Attach"/>).</summary>
+    public string? Identity { get; set; }
     private Dictionary<string, Tensor> Best { get; set; }
 
     /// <summary>A new run.</summary>
@@ -56,7 +59,7 @@ internal sealed class EpochLoop
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
         var expected = PresetJson.Of(preset);
         if (meta.PresetJson != expected)
-            throw new ArgumentException($"Checkpoint '{checkpoint}' was written with a different preset:\n  checkpoint: {meta.PresetJson}\n  this run:   {expected}", nameof(checkpoint));
+            throw new ResumeMismatchException($"Checkpoint '{checkpoint}' was written with a different preset: {RunIdentity.PresetDifference(meta.PresetJson, expected)}.");
         if (meta.Method != family && !meta.Method.StartsWith(family + "/", StringComparison.Ordinal))
             throw new ArgumentException($"Checkpoint '{checkpoint}' is of a {meta.Method} run; this run is {family}.", nameof(checkpoint));
         return meta;
@@ -98,7 +101,7 @@ internal sealed class EpochLoop
         else Stale++;
         if (options.CheckpointPath is { } path)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
-                BestEpoch, BestC, Stale, Method), model, optimizer, Best);
+                BestEpoch, BestC, Stale, Method, Identity), model, optimizer, Best);
         if (options.StopAfterEpoch is { } stop && epoch >= stop && epoch < preset.Training.Epochs) return EpochOutcome.Paused;
         if (preset.Training.Patience is { } patience && Stale >= patience) return EpochOutcome.EarlyStop;
         return EpochOutcome.Continue;

@@ -34,8 +34,9 @@ public static class TrainingCheckpoint
     /// <param name="BestC">Its validation C.</param>
     /// <param name="Stale">Epochs since the best.</param>
     /// <param name="Method">"end-to-end", or "two-stage/" and the decoder's type name (e.g. "two-stage/PatchGcn"); a file without it is end-to-end.</param>
+    /// <param name="Identity">The run's <see cref="RunIdentity"/> JSON (manifest rows, bins, preset); null in older files.</param>
     public sealed record Meta(string PresetJson, string EncoderHash, double[] BinEdges, int Epoch, int Step,
-        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end");
+        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end", string? Identity = null);
 
     internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
     {
@@ -62,6 +63,7 @@ public static class TrainingCheckpoint
                     ["best_epoch"] = meta.BestEpoch,
                     ["best_c"] = double.IsFinite(meta.BestC) ? meta.BestC : null,
                     ["stale"] = meta.Stale,
+                    ["identity"] = meta.Identity is null ? null : JsonNode.Parse(meta.Identity),
                 };
                 using (var w = new StreamWriter(zip.CreateEntry("meta.json").Open()))
                     w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -176,7 +178,7 @@ public static class TrainingCheckpoint
         var history = o["history"].Deserialize<EpochRecord[]>(HistoryOptions) ?? [];
         return new Meta(Get<string>("preset"), Get<string>("encoder_hash"), edges, Get<int>("epoch"), Get<int>("step"), history,
             Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"),
-            o["method"] is { } m ? m.GetValue<string>() : "end-to-end");
+            o["method"] is { } m ? m.GetValue<string>() : "end-to-end", o["identity"]?.ToJsonString());
     }
 
     internal static TimeBins Bins(Meta meta) => new(meta.BinEdges);

@@ -181,9 +181,9 @@ public sealed class TwoStagePipeline : TrainerBase
             var method = $"{Family}/{decoder.GetType().Name}";
             int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
             using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
-            var loop = checkpoint is { } c
+            var loop = RunIdentity.Attach(checkpoint is { } c
                 ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
-                : EpochLoop.Start(method, bins);
+                : EpochLoop.Start(method, bins), Preset, data, bins, checkpoint?.Path, checkpoint?.Meta);
             bool completed;
             try { completed = TrainDecoder(decoder, optimizer, loop, set, train, val, steps, progress, cancellationToken); }
             catch
