@@ -38,6 +38,15 @@ public static partial class PthReader
                 $"not a readable PyTorch state_dict (expected the zip format written by torch.save(model.state_dict())): {e.Message}", e);
         }
         using var _ = archive;
+        try { return Read(path, archive, length); }
+        catch (InvalidDataException e) // the central directory is read lazily, so a damaged one shows up here
+        {
+            throw new CheckpointFormatException(path, $"the zip archive is damaged ({e.Message}).", e);
+        }
+    }
+
+    private static Dictionary<string, Tensor> Read(string path, ZipArchive archive, long length)
+    {
         var pickles = archive.Entries.Where(e => e.FullName.EndsWith("data.pkl", StringComparison.Ordinal) && e.FullName.Count(c => c == '/') <= 1).ToList();
         if (pickles.Count != 1)
             throw new CheckpointFormatException(path, $"expected one '<name>/data.pkl' in the archive (torch.save's layout), found {pickles.Count}.");

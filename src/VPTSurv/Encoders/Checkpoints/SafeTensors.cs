@@ -65,6 +65,8 @@ public static class SafeTensors
 
     private static List<Entry> ParseHeader(string path, byte[] header, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new CheckpointFormatException(path, "the header is not valid UTF-8 JSON.");
         JsonDocument doc;
         try
         {
