@@ -191,6 +191,7 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         if (merged[section] is not JsonObject patch)
             throw new CliInputException($"{Cap(where)}: key '{section}' must be an object of settings, e.g. {{\"epochs\": 3}}.");
         var node = JsonSerializer.SerializeToNode(current, type, Json)!.AsObject();
+        var settable = node.Select(p => p.Key).ToList();
         Merge(node, patch);
         try
         {
@@ -202,9 +203,11 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
             var path = (e.Path ?? "$").TrimStart('$').TrimStart('.');
             var key = path.Length == 0 ? section : $"{section}.{path}";
             var unmapped = UnmappedName(e.Message);
-            if (unmapped is not null) key = path.Length == 0 ? $"{section}.{unmapped}" : $"{section}.{path}.{unmapped}";
+            // The serializer's path already ends with the unknown name; append it only when it does not.
+            if (unmapped is not null && path != unmapped && !path.EndsWith("." + unmapped, StringComparison.Ordinal))
+                key = path.Length == 0 ? $"{section}.{unmapped}" : $"{section}.{path}.{unmapped}";
             var reason = unmapped is not null
-                ? $"unknown key (settable keys of '{section}': {string.Join(", ", node.Select(p => p.Key))})"
+                ? $"unknown key (settable keys of '{section}': {string.Join(", ", settable)})"
                 : e.Message.Split(" Path:")[0];
             throw new CliInputException($"{Cap(where)}: key '{key}': {reason}.");
         }

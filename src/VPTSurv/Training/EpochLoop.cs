@@ -75,7 +75,7 @@ internal sealed class EpochLoop
         if (meta.Method != method)
             throw new ArgumentException($"Checkpoint '{checkpoint}' is of a {meta.Method} run; this run is {method}.", nameof(checkpoint));
         if (encoderHash != meta.EncoderHash)
-            throw new ArgumentException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).", nameof(checkpoint));
+            throw new ResumeMismatchException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).");
         TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
         log?.Invoke($"resumed '{checkpoint}' ({method}) after epoch {meta.Epoch} (step {meta.Step})");
         return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best);
