@@ -83,12 +83,18 @@ public sealed class KaplanMeierChart
         }
         var chart = Create(curves, options);
         if (labels.Length < 2) return chart;
-        chart = chart.WithLogRank(VPTSurv.Survival.LogRank.Test(time, eventObserved, codes).ToAnnotation());
+        // A test or a hazard ratio that cannot be computed (no death, complete separation) leaves its annotation out.
+        try { chart = chart.WithLogRank(VPTSurv.Survival.LogRank.Test(time, eventObserved, codes).ToAnnotation()); }
+        catch (ArgumentException) { }
         if (labels.Length == 2)
         {
             var indicator = codes.Select(c => new double[] { c }).ToArray();
-            var cox = new CoxRegression().Fit(indicator, time, eventObserved, [labels[1]]);
-            if (cox.Converged) chart = chart.WithHazardRatio(cox.ToAnnotation($"{labels[1]} vs {labels[0]}"));
+            try
+            {
+                var cox = new CoxRegression().Fit(indicator, time, eventObserved, [labels[1]]);
+                if (cox.Converged) chart = chart.WithHazardRatio(cox.ToAnnotation($"{labels[1]} vs {labels[0]}"));
+            }
+            catch (ArgumentException) { }
         }
         return chart;
     }

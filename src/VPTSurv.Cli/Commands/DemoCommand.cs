@@ -74,8 +74,8 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
         var run = RunContext.Create(settings, console, "cpu", Defaults);
         var cfg = run.Config;
         var methods = settings.MethodList();
-        var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
-        var cohort = CohortLoader.Load(cfg.Manifest);
+        using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
+        var cohort = CohortLoader.LoadTrainable(cfg);
         output.Plan([.. Files(methods)]);
         console.MarkupLine($"[bold]vptsurv demo[/]: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}; results in {Markup.Escape(output.Root)}");
 
@@ -100,9 +100,6 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             {
                 // The CSV holds every split, so that `vptsurv km` can recompute the training-median cut from it.
                 (r.Test with { Predictions = r.AllPredictions() }).SavePredictionsCsv(output[$"predictions-{r.Label}.csv"], output.Force);
-                var chart = RiskGroupChart.Create(r.Test.Predictions, r.Threshold, $"{r.Label}: test risk groups (cut at the training median risk)");
-                chart.SavePng(output[$"km-{r.Label}.png"], output.Force);
-                chart.SaveHtml(output[$"km-{r.Label}.html"], offline: true, overwrite: output.Force);
             }
             var report = new JsonObject
             {
@@ -120,6 +117,12 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
             AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
             AtomicText.Write(output["summary.md"],
                 $"# vptsurv demo\n\n{title}; {cohort}.\n\n{ComparisonTable.ToMarkdown(rows)}\nWall time {clock.Elapsed:hh\\:mm\\:ss}.\n", output.Force);
+            foreach (var r in runs) // charts last: the results above are on disk whatever a chart does
+            {
+                var chart = RiskGroupChart.Create(r.Test.Predictions, r.Threshold, $"{r.Label}: test risk groups (cut at the training median risk)");
+                chart.SavePng(output[$"km-{r.Label}.png"], output.Force);
+                chart.SaveHtml(output[$"km-{r.Label}.html"], offline: true, overwrite: output.Force);
+            }
             console.MarkupLine($"Wrote {Markup.Escape(output.Root)}: report.json, summary.md, config.json, predictions-*.csv, km-*.png, km-*.html ({clock.Elapsed:hh\\:mm\\:ss}).");
             return ExitCodes.Success;
         }

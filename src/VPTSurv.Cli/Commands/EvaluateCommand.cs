@@ -48,7 +48,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             : throw new CliInputException($"Model folder '{settings.Model}' has no config.json; give the run's config with --config."));
         var cfg = RunConfig.Resolve(settings.Preset, configPath, settings.Overrides());
         var run = RunContext.From(cfg, console);
-        var output = new OutputFolder(settings.Out ?? Path.Combine(settings.Model, $"eval-{settings.Split}"), settings.Force,
+        using var output = new OutputFolder(settings.Out ?? Path.Combine(settings.Model, $"eval-{settings.Split}"), settings.Force,
             settings.Cache ?? Path.Combine(settings.Model, "cache"));
         var cohort = CohortLoader.Load(cfg.Manifest);
         output.Plan("report.json", "predictions.csv", "km.png", "km.html");

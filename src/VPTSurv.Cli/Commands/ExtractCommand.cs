@@ -3,6 +3,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VPTSurv.Cli.Configuration;
 using VPTSurv.Cli.Runs;
+using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Training;
 
@@ -28,6 +29,7 @@ public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComman
         var cfg = run.Config;
         var cache = Path.GetFullPath(settings.Cache ?? Path.Combine(settings.Out, "cache"));
         var cohort = CohortLoader.Load(cfg.Manifest);
+        using var cacheLock = FolderLock.Acquire(cache, "cache folder");
         var used = cfg.Preset.Training.Subset?.Apply(cohort) ?? cohort;
         var slides = used.Slides.ToList();
         console.MarkupLine($"[bold]vptsurv extract[/]: {slides.Count} slides of {Markup.Escape(used.Name)}, preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], into {Markup.Escape(cache)}");

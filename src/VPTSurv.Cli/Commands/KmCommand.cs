@@ -56,7 +56,7 @@ public sealed class KmCommand(IAnsiConsole console) : Command<KmCommand.Settings
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (!File.Exists(settings.Input)) throw new CliInputException($"Input '{settings.Input}' does not exist; give a predictions CSV or a manifest.");
-        var output = new OutputFolder(settings.Out, settings.Force);
+        using var output = new OutputFolder(settings.Out, settings.Force);
         output.Plan("km.png", "km.html", "km.json");
         var header = File.ReadLines(settings.Input).FirstOrDefault()?.Split(',').Select(h => h.Trim()).ToArray() ?? [];
         KaplanMeierChart chart;

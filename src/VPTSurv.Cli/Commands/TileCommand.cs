@@ -65,7 +65,7 @@ public sealed class TileCommand(IAnsiConsole console) : Command<TileCommand.Sett
         if (settings.Limit is { } limit) slides = [.. slides.Take(Math.Max(0, limit))];
         var names = slides.Select(x => Safe(x.Id)).ToList();
         if (names.Distinct().Count() != names.Count) throw new CliInputException("Two slides have the same name; give each a distinct file name.");
-        var output = new OutputFolder(settings.Out, settings.Force);
+        using var output = new OutputFolder(settings.Out, settings.Force);
         output.Plan([.. names.SelectMany(n => new[] { $"{n}.tiles.json", $"{n}.qc.png" }), "tiles.csv"]);
 
         var summary = new StringBuilder("slide_id,tiles,tissue_fraction,slide_mpp,warning,error\n");

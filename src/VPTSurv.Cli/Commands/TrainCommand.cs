@@ -55,12 +55,12 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         var run = RunContext.From(cfg, console);
         if (settings.Method == Methods.EndToEnd && cfg.BagDecoder != "vptsurv")
             throw new CliInputException($"The end-to-end model always uses the VPTSurv decoder; '{cfg.BagDecoder}' is for --method two-stage.");
-        var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
+        using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
         var files = Files(settings.Method).Where(f => !(settings.Resume && f == "checkpoint.zip")).ToArray();
         string checkpoint = Path.Combine(output.Root, "checkpoint.zip");
         if (settings.Resume && !File.Exists(checkpoint))
             throw new CliInputException($"--resume: no checkpoint at '{checkpoint}'.");
-        var cohort = CohortLoader.Load(cfg.Manifest);
+        var cohort = CohortLoader.LoadTrainable(cfg);
         output.Plan(files);
         console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 

@@ -34,4 +34,15 @@ public static class CohortLoader
         throw new CliInputException(
             $"Manifest '{manifest}' does not exist (full path: {Path.GetFullPath(manifest)}); give a CSV manifest (data-manifests/SCHEMA.md) or one of the embedded cohorts: {string.Join(", ", Embedded)}.");
     }
+
+    /// <summary>
+    /// The cohort of a training run (<see cref="Load"/>), checked before any work: the splits as they will be trained
+    /// (after the preset's subset) must have training slides with a death and test slides (<see cref="SplitPreconditions"/>).
+    /// </summary>
+    public static Cohort LoadTrainable(RunConfig config)
+    {
+        var cohort = Load(config.Manifest);
+        SplitPreconditions.RequireTrainable(config.Preset.Training.Subset?.Apply(cohort) ?? cohort, config.Manifest ?? DefaultCohort);
+        return cohort;
+    }
 }

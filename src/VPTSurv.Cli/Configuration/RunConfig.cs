@@ -128,15 +128,42 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
     private static JsonObject ReadFile(string path)
     {
         if (!File.Exists(path)) throw new CliInputException($"Config file '{path}' does not exist.");
+        var options = new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true };
         try
         {
-            var node = JsonNode.Parse(File.ReadAllText(path), documentOptions: new JsonDocumentOptions { CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            var text = File.ReadAllText(path);
+            using (var doc = JsonDocument.Parse(text, options))
+                if (DuplicateKey(doc.RootElement) is { } duplicate)
+                    throw new CliInputException($"Config '{path}': key '{duplicate}' appears twice; give each setting once.");
+            var node = JsonNode.Parse(text, documentOptions: options);
             return node as JsonObject ?? throw new CliInputException($"Config '{path}': expected a JSON object at the top level.");
         }
         catch (JsonException e)
         {
             throw new CliInputException($"Config '{path}' is not valid JSON (line {e.LineNumber + 1}, byte {e.BytePositionInLine + 1}): {e.Message}");
         }
+    }
+
+    /// <summary>The dotted path of the first repeated key (JSON allows them; JsonNode would fail later without the file's name).</summary>
+    private static string? DuplicateKey(JsonElement root)
+    {
+        var pending = new Stack<(string Path, JsonElement Element)>();
+        pending.Push(("", root));
+        while (pending.Count > 0)
+        {
+            var (path, element) = pending.Pop();
+            if (element.ValueKind == JsonValueKind.Array)
+                foreach (var item in element.EnumerateArray()) pending.Push((path, item));
+            if (element.ValueKind != JsonValueKind.Object) continue;
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var p in element.EnumerateObject())
+            {
+                var full = path.Length == 0 ? p.Name : $"{path}.{p.Name}";
+                if (!seen.Add(p.Name)) return full;
+                pending.Push((full, p.Value));
+            }
+        }
+        return null;
     }
 
     private static void SetDotted(JsonObject root, string key, JsonNode? value)
@@ -164,6 +191,7 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         if (merged[section] is not JsonObject patch)
             throw new CliInputException($"{Cap(where)}: key '{section}' must be an object of settings, e.g. {{\"epochs\": 3}}.");
         var node = JsonSerializer.SerializeToNode(current, type, Json)!.AsObject();
+        var settable = node.Select(p => p.Key).ToList();
         Merge(node, patch);
         try
         {
@@ -175,9 +203,11 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
             var path = (e.Path ?? "$").TrimStart('$').TrimStart('.');
             var key = path.Length == 0 ? section : $"{section}.{path}";
             var unmapped = UnmappedName(e.Message);
-            if (unmapped is not null) key = path.Length == 0 ? $"{section}.{unmapped}" : $"{section}.{path}.{unmapped}";
+            // The serializer's path already ends with the unknown name; append it only when it does not.
+            if (unmapped is not null && path != unmapped && !path.EndsWith("." + unmapped, StringComparison.Ordinal))
+                key = path.Length == 0 ? $"{section}.{unmapped}" : $"{section}.{path}.{unmapped}";
             var reason = unmapped is not null
-                ? $"unknown key (settable keys of '{section}': {string.Join(", ", node.Select(p => p.Key))})"
+                ? $"unknown key (settable keys of '{section}': {string.Join(", ", settable)})"
                 : e.Message.Split(" Path:")[0];
             throw new CliInputException($"{Cap(where)}: key '{key}': {reason}.");
         }

@@ -16,11 +16,9 @@ public static class Results
         var rows = ComparisonTable.Rows([run]);
         console.Write(ComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
         WarnIfNotLearned(run, console);
+        // Results first: the report and predictions exist before any chart is drawn, so a chart that fails loses nothing.
         AtomicText.Write(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);
         (run.Test with { Predictions = run.AllPredictions() }).SavePredictionsCsv(output["predictions.csv"], output.Force);
-        var chart = RiskGroupChart.Create(run.Test.Predictions, run.Threshold, $"{run.Label}: test risk groups (cut at the training median risk)");
-        chart.SavePng(output["km.png"], output.Force);
-        chart.SaveHtml(output["km.html"], offline: true, overwrite: output.Force);
         var report = new JsonObject
         {
             ["format"] = "vptsurv-train/1",
@@ -32,6 +30,16 @@ public static class Results
             ["model"] = run.ToJson(),
         };
         AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+        try
+        {
+            var chart = RiskGroupChart.Create(run.Test.Predictions, run.Threshold, $"{run.Label}: test risk groups (cut at the training median risk)");
+            chart.SavePng(output["km.png"], output.Force);
+            chart.SaveHtml(output["km.html"], offline: true, overwrite: output.Force);
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            throw new InvalidOperationException($"the results are written (report.json, predictions.csv in {output.Root}), but the KM chart failed: {e.Message}", e);
+        }
         console.MarkupLine($"Wrote {Markup.Escape(output.Root)}{Markup.Escape(suffix)}.");
     }
 

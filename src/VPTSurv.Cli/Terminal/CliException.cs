@@ -6,7 +6,16 @@ namespace VPTSurv.Cli.Terminal;
 /// </summary>
 public sealed class CliInputException(string message, Exception? inner = null) : Exception(message, inner);
 
-/// <summary>The tool's exit codes.</summary>
+/// <summary>
+/// The tool's exit codes, one table for every command (<see cref="ErrorReport.ExitCodeOf"/> maps exceptions to them):
+/// <list type="table">
+/// <listheader><term>code</term><description>meaning</description></listheader>
+/// <item><term>0</term><description>success.</description></item>
+/// <item><term>1</term><description>a failure during work: a bug, a native error, a full disk, a diverging run (non-finite loss).</description></item>
+/// <item><term>2</term><description>bad input or usage, named in the message: option, config key, manifest row, split, file, checkpoint, slide, a folder in use by another run.</description></item>
+/// <item><term>130</term><description>interrupted (Ctrl+C); files already written are whole.</description></item>
+/// </list>
+/// </summary>
 public static class ExitCodes
 {
     /// <summary>Success.</summary>

@@ -4,19 +4,28 @@ using Spectre.Console.Cli;
 using VPTSurv.Data;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Slides;
+using VPTSurv.Survival;
+using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Terminal;
 
 /// <summary>Turns an exception that ended a command into a message and an exit code.</summary>
 public static class ErrorReport
 {
-    /// <summary>The exit code for <paramref name="error"/>: 2 for what the user can fix, 130 for Ctrl+C, else 1.</summary>
+    /// <summary>
+    /// The exit code for <paramref name="error"/>, by the one table of <see cref="ExitCodes"/>: 130 for Ctrl+C; 2 for input
+    /// or usage the user can fix (a file, row, key, option, a busy folder, a checkpoint of another run); 1 for
+    /// everything that fails while working (a bug, a native error, a full disk, a run whose loss became NaN).
+    /// </summary>
     public static int ExitCodeOf(Exception error) => error switch
     {
         OperationCanceledException => ExitCodes.Cancelled,
-        CliInputException or ManifestValidationException or CommandParseException or CommandRuntimeException
-            or FileNotFoundException or DirectoryNotFoundException or CheckpointFormatException or SlideFormatException
-            or MissingMppException or JsonException => ExitCodes.BadInput,
+        CliInputException or CommandParseException or CommandRuntimeException
+            or ManifestValidationException or CohortSplitException or JsonException
+            or FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException
+            or CheckpointFormatException or CheckpointMismatchException or ResumeMismatchException
+            or SlideFormatException or MissingMppException
+            or NoEventsException or NoComparablePairsException => ExitCodes.BadInput,
         _ => ExitCodes.Failure,
     };
 

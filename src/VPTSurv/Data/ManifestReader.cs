@@ -24,15 +24,29 @@ public static class ManifestReader
         return Read(reader, path, baseDir, checkFiles);
     }
 
+    /// <summary>The line a record starts on: its last line minus the line breaks inside it.</summary>
+    private static int StartLine(IParser parser)
+    {
+        var raw = parser.RawRecord.TrimEnd('\r', '\n');
+        return parser.RawRow - raw.Count(c => c == '\n');
+    }
+
     /// <summary>Reads a manifest from <paramref name="reader"/>; <paramref name="name"/> is used in messages and as
     /// the cohort's name, <paramref name="baseDirectory"/> resolves relative slide paths.</summary>
     public static Cohort Read(TextReader reader, string name, string baseDirectory, bool checkFiles = true)
     {
         var problems = new List<ManifestProblem>();
+        var badQuotes = new HashSet<int>();
         var config = new CsvConfiguration(CultureInfo.InvariantCulture)
         {
             TrimOptions = TrimOptions.Trim,
-            BadDataFound = null, // a stray quote is reported through the field checks below, with its line
+            // A quote inside an unquoted field (A"1) would otherwise be kept in the id; the row is reported instead.
+            BadDataFound = args =>
+            {
+                int at = StartLine(args.Context.Parser!);
+                if (badQuotes.Add(at))
+                    problems.Add(new ManifestProblem(at, null, "a quote inside a field; quotes may only enclose a whole field (\"a,b\"), doubled inside it (\"\")"));
+            },
             DetectColumnCountChanges = false,
         };
         using var csv = new CsvReader(reader, config);
@@ -60,9 +74,20 @@ public static class ManifestReader
         var rows = new List<Row>();
         var slideLines = new Dictionary<string, int>(StringComparer.Ordinal);
 
+        int previousEnd = csv.Parser.RawRow;
         while (csv.Read())
         {
-            int line = csv.Parser.RawRow;
+            int line = StartLine(csv.Parser), end = csv.Parser.RawRow;
+            int spanned = end - line;
+            if (spanned > 0) line = Math.Min(line, previousEnd + 1); // at the end of the file the parser counts one line more
+            previousEnd = end;
+            if (badQuotes.Contains(line)) continue;
+            if (spanned > 0)
+            {
+                // Manifests hold no multi-line values: a record over several lines is a quote left open on its first line.
+                problems.Add(new ManifestProblem(line, null, $"a quote opened on this line is not closed (the field runs over {spanned + 1} lines)"));
+                continue;
+            }
             if (csv.Parser.Count != header.Length)
             {
                 problems.Add(new ManifestProblem(line, null, $"has {csv.Parser.Count} fields, the header has {header.Length}"));

@@ -99,6 +99,7 @@ public sealed record EvaluationReport(
         var trainRisk = training.Select(p => p.Risk).Order().ToArray();
         double median = MathNet.Numerics.Statistics.Statistics.QuantileCustom(trainRisk, 0.5, MathNet.Numerics.Statistics.QuantileDefinition.R7);
         var groups = Try("risk groups", () => RiskGroups.Compute(targets, risk, median));
+        if (groups is not null) notes.AddRange(groups.Notes);
 
         return new EvaluationReport(string.Join("+", split), predictions.Count, patients.Count, targets.EventCount,
             slideC, patientC, uno, auc, brier, groups, predictions, notes);

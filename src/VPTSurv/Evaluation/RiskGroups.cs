@@ -18,6 +18,9 @@ namespace VPTSurv.Evaluation;
 public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, KaplanMeierResult? Low, int HighCount, int LowCount,
     double LogRankP, double HazardRatio, double HazardRatioLower, double HazardRatioUpper)
 {
+    /// <summary>Why a statistic is missing ("hazard ratio: not computed (reason)"); empty when all were computed.</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     /// <summary>Splits <paramref name="targets"/> by <paramref name="risk"/> &gt; <paramref name="threshold"/>.</summary>
     public static RiskGroups Compute(SurvivalTargets targets, IReadOnlyList<double> risk, double threshold)
     {
@@ -27,17 +30,45 @@ public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, Kapla
         var km = new KaplanMeier();
         KaplanMeierResult? Fit(int[] idx) => idx.Length == 0 ? null : km.Fit(targets.Subset(idx));
         double p = double.NaN, hr = double.NaN, lo = double.NaN, hi = double.NaN;
-        if (high.Length > 0 && low.Length > 0 && targets.EventCount > 0)
+        var notes = new List<string>();
+        if (high.Length == 0 || low.Length == 0)
+            notes.Add($"log-rank test and hazard ratio: not computed (every subject is in the {(high.Length == 0 ? "low" : "high")}-risk group)");
+        else if (targets.EventCount == 0)
+            notes.Add("log-rank test and hazard ratio: not computed (no observed death)");
+        else
         {
             try { p = LogRank.Test(targets, group).PValue; }
-            catch (ArgumentException) { }
-            try
+            catch (ArgumentException e) { notes.Add($"log-rank test: not computed ({e.Message})"); }
+            if (Separated(targets, group))
+                notes.Add("hazard ratio: not computed (the risk groups separate completely: no death in one group happens while anyone of the other is at risk, so the Cox estimate is infinite)");
+            else try
             {
                 var fit = new CoxRegression().Fit(group.Select(g => new double[] { g }).ToList(), targets.Time, targets.EventObserved, ["high"]);
                 if (fit.Converged) (hr, lo, hi) = (fit.HazardRatios[0], fit.Lower[0], fit.Upper[0]);
+                else notes.Add($"hazard ratio: not computed (the Cox fit did not converge in {fit.Iterations} iterations; the groups may separate completely)");
             }
-            catch (ArgumentException) { }
+            catch (ArgumentException e) { notes.Add($"hazard ratio: not computed ({e.Message})"); }
         }
-        return new RiskGroups(threshold, Fit(high), Fit(low), high.Length, low.Length, p, hr, lo, hi);
+        return new RiskGroups(threshold, Fit(high), Fit(low), high.Length, low.Length, p, hr, lo, hi) { Notes = notes };
+    }
+
+    /// <summary>
+    /// Whether a binary covariate separates the deaths: the Cox likelihood then grows without bound as the coefficient
+    /// goes to ±∞, because every death of one group comes when no member of the other group is at risk.
+    /// </summary>
+    private static bool Separated(SurvivalTargets targets, int[] group)
+    {
+        bool lowDeathWithHighAtRisk = false, highDeathWithLowAtRisk = false;
+        for (int i = 0; i < group.Length; i++)
+        {
+            if (!targets.EventObserved[i]) continue;
+            for (int j = 0; j < group.Length; j++)
+            {
+                if (group[j] == group[i] || targets.Time[j] < targets.Time[i]) continue;
+                if (group[i] == 0) lowDeathWithHighAtRisk = true;
+                else highDeathWithLowAtRisk = true;
+            }
+        }
+        return !lowDeathWithHighAtRisk || !highDeathWithLowAtRisk;
     }
 }

@@ -41,8 +41,7 @@ public sealed class OpenSlideFile : ISlide
     public OpenSlideFile(string path, string? id = null)
     {
         RequireLibrary(path);
-        if (!File.Exists(path))
-            throw new SlideFormatException(path, "file not found");
+        SlideSource.RequireSlideFile(path);
         Source = path;
         Id = id ?? Path.GetFileNameWithoutExtension(path);
         _osr = OpenHandle(path);

@@ -43,6 +43,20 @@ public static class SlideSource
     /// <summary>Whether a scheme is registered.</summary>
     public static bool IsRegistered(string scheme) => Schemes.ContainsKey(scheme);
 
+    /// <summary>
+    /// Fails unless <paramref name="path"/> is an existing, non-empty regular file. FIFOs, sockets and devices report
+    /// a size of 0, so they are refused here, before a reader opens them and blocks forever waiting for a writer.
+    /// </summary>
+    /// <exception cref="SlideFormatException">Missing, a directory, empty, or not a regular file.</exception>
+    public static void RequireSlideFile(string path)
+    {
+        if (Directory.Exists(path)) throw new SlideFormatException(path, "is a directory, not a slide file");
+        var info = new FileInfo(path);
+        if (!info.Exists) throw new SlideFormatException(path, "file not found");
+        if (info.Length == 0)
+            throw new SlideFormatException(path, "is empty or not a regular file (a FIFO, socket or device); a slide must be a regular file");
+    }
+
     /// <summary>Opens <paramref name="source"/>.</summary>
     /// <param name="source">A file path or <c>scheme:rest</c>.</param>
     /// <param name="reader">Forces a file reader.</param>
@@ -59,8 +73,7 @@ public static class SlideSource
             if (scheme.All(char.IsAsciiLetterOrDigit))
                 throw new SlideFormatException(source, $"no reader is registered for the scheme '{scheme}:' (registered: {string.Join(", ", Schemes.Keys.Order())}; use SlideSource.RegisterScheme)");
         }
-        if (!File.Exists(source))
-            throw new SlideFormatException(source, Directory.Exists(source) ? "is a directory, not a slide file" : "file not found");
+        RequireSlideFile(source);
         var ext = Path.GetExtension(source);
         bool isTiff = ext.Equals(".tif", StringComparison.OrdinalIgnoreCase) || ext.Equals(".tiff", StringComparison.OrdinalIgnoreCase);
         switch (reader)

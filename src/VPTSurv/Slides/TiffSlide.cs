@@ -20,8 +20,7 @@ public sealed partial class TiffSlide : ISlide
     /// <param name="id">Identifier; defaults to the file name without extension.</param>
     public TiffSlide(string path, string? id = null)
     {
-        if (!File.Exists(path))
-            throw new SlideFormatException(path, "file not found");
+        SlideSource.RequireSlideFile(path);
         Source = path;
         Id = id ?? Path.GetFileNameWithoutExtension(path);
         Image first;

@@ -36,7 +36,7 @@ public sealed class EndToEndTrainer : TrainerBase
         var bins = TimeBins.Fit(new SurvivalTargets(data.Train.Select(s => s.Time).ToArray(), data.Train.Select(s => s.EventObserved).ToArray()), S.Bins);
         var model = Preset.BuildModel(Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        return Run(data, model, optimizer, EpochLoop.Start(Method, bins), progress, cancellationToken);
+        return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(Method, bins), Preset, data, bins), progress, cancellationToken);
     }
 
     /// <summary>
@@ -49,7 +49,8 @@ public sealed class EndToEndTrainer : TrainerBase
         var data = RunData.Create(Preset, cohort);
         var model = Preset.BuildModel(Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        var loop = EpochLoop.Resume(checkpoint, meta, Method, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log);
+        var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, Method, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log),
+            Preset, data, checkpoint: checkpoint, meta: meta);
         return Run(data, model, optimizer, loop, progress, cancellationToken);
     }
 

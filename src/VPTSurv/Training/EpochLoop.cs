@@ -78,6 +78,9 @@ internal sealed class EpochLoop
     public int BestEpoch { get; private set; }
     public double BestC { get; private set; }
     public int Stale { get; private set; }
+
+    /// <summary>The run's <see cref="RunIdentity"/> JSON, saved with every checkpoint (set by <see cref="RunIdentity.Attach"/>).</summary>
+    public string? Identity { get; set; }
     private Dictionary<string, Tensor> Best { get; set; }
 
     /// <summary>The untrained model (epoch 0): training and validation C before any step; null until measured.</summary>
@@ -108,7 +111,7 @@ internal sealed class EpochLoop
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
         var expected = PresetJson.Of(preset);
         if (meta.PresetJson != expected)
-            throw new ArgumentException($"Checkpoint '{checkpoint}' was written with a different preset:\n  checkpoint: {meta.PresetJson}\n  this run:   {expected}", nameof(checkpoint));
+            throw new ResumeMismatchException($"Checkpoint '{checkpoint}' was written with a different preset: {RunIdentity.PresetDifference(meta.PresetJson, expected)}.");
         if (meta.Method != family && !meta.Method.StartsWith(family + "/", StringComparison.Ordinal))
             throw new ArgumentException($"Checkpoint '{checkpoint}' is of a {meta.Method} run; this run is {family}.", nameof(checkpoint));
         return meta;
@@ -124,7 +127,7 @@ internal sealed class EpochLoop
         if (meta.Method != method)
             throw new ArgumentException($"Checkpoint '{checkpoint}' is of a {meta.Method} run; this run is {method}.", nameof(checkpoint));
         if (encoderHash != meta.EncoderHash)
-            throw new ArgumentException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).", nameof(checkpoint));
+            throw new ResumeMismatchException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).");
         TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
         log?.Invoke($"resumed '{checkpoint}' ({method}) after epoch {meta.Epoch} (step {meta.Step})");
         return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best,
@@ -247,6 +250,7 @@ internal sealed class EpochLoop
         int epoch = record.Epoch;
         double valC = record.ValidationC;
         Epoch = epoch;
+        Finite.Require(record.TrainLoss, $"the training loss of epoch {epoch} (the run diverged or an input is not finite)");
         History.Add(record);
         if (BestEpoch == 0 || (double.IsFinite(valC) && !(valC <= BestC)))
         {
@@ -257,7 +261,7 @@ internal sealed class EpochLoop
         else Stale++;
         if (options.CheckpointPath is { } path)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
-                BestEpoch, BestC, Stale, Method) { Untrained = Untrained, Standardization = Standardization }, model, optimizer, Best);
+                BestEpoch, BestC, Stale, Method, Identity) { Untrained = Untrained, Standardization = Standardization }, model, optimizer, Best);
         if (options.StopAfterEpoch is { } stop && epoch >= stop && epoch < preset.Training.Epochs) return EpochOutcome.Paused;
         if (preset.Training.Patience is { } patience && Stale >= patience) return EpochOutcome.EarlyStop;
         return EpochOutcome.Continue;

@@ -46,6 +46,7 @@ public sealed class FeatureCache
     {
         if (positions is not null && (positions.dim() != 2 || positions.shape[0] != features.shape[0] || positions.shape[1] != 2 || positions.dtype != ScalarType.Float32))
             throw new ArgumentException($"slide '{slideId}': positions must be float32 (N, 2) = ({features.shape[0]}, 2); got {positions.dtype} ({string.Join(", ", positions.shape)}).", nameof(positions));
+        Finite.Require(features, $"features of slide '{slideId}'; not cached"); // a poisoned file would pass every later read
         var tensors = new Dictionary<string, Tensor> { ["features"] = features };
         if (positions is not null) tensors["positions"] = positions;
         SafeTensors.Write(PathFor(slideId, key), tensors, overwrite: true,
@@ -63,6 +64,7 @@ public sealed class FeatureCache
             : p is not null && (p.dim() != 2 || p.shape[0] != f.shape[0] || p.shape[1] != 2 || p.dtype != ScalarType.Float32)
                 ? $"'positions' must be float32 (N, 2) = ({f.shape[0]}, 2); got {p.dtype} ({string.Join(", ", p.shape)})"
             : tensors.Keys.FirstOrDefault(k => k is not ("features" or "positions")) is { } extra ? $"unexpected tensor '{extra}'"
+            : !f.isfinite().all().item<bool>() ? "the features hold NaN or infinite values"
             : null;
         if (problem is not null)
         {

@@ -34,8 +34,9 @@ public static class TrainingCheckpoint
     /// <param name="BestC">Its validation C.</param>
     /// <param name="Stale">Epochs since the best.</param>
     /// <param name="Method">"end-to-end", or "two-stage/" and the decoder's type name (e.g. "two-stage/PatchGcn"); a file without it is end-to-end.</param>
+    /// <param name="Identity">The run's <see cref="RunIdentity"/> JSON (manifest rows, bins, preset); null in older files.</param>
     public sealed record Meta(string PresetJson, string EncoderHash, double[] BinEdges, int Epoch, int Step,
-        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end")
+        IReadOnlyList<EpochRecord> History, int BestEpoch, double BestC, int Stale, string Method = "end-to-end", string? Identity = null)
     {
         /// <summary>The untrained model's training and validation C (epoch 0); null in files written before it was recorded.</summary>
         public EpochRecord? Untrained { get; init; }
@@ -71,6 +72,7 @@ public static class TrainingCheckpoint
                     ["stale"] = meta.Stale,
                     ["untrained"] = meta.Untrained is null ? null : JsonSerializer.SerializeToNode(meta.Untrained, HistoryOptions),
                     ["standardization"] = meta.Standardization is null ? null : JsonNode.Parse(meta.Standardization.ToJson()),
+                    ["identity"] = meta.Identity is null ? null : JsonNode.Parse(meta.Identity),
                 };
                 using (var w = new StreamWriter(zip.CreateEntry("meta.json").Open()))
                     w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -108,15 +110,10 @@ public static class TrainingCheckpoint
             LoadTrainable(path, model, loaded);
             foreach (var t in loaded.Values) t.Dispose();
             best = SafeTensors.Read(Extract(path, zip, "best.safetensors", dir));
-            using (var r = new BinaryReader(Entry(path, zip, "optimizer.bin").Open()))
+            using (var r = new BinaryReader(new MemoryStream(ReadEntry(path, zip, "optimizer.bin", Array.MaxLength))))
                 optimizer.load_state_dict(r);
-            using (var s = Entry(path, zip, "rng.bin").Open())
-            using (var ms = new MemoryStream())
-            {
-                s.CopyTo(ms);
-                using var state = tensor(ms.ToArray(), ScalarType.Byte);
+            using (var state = tensor(ReadEntry(path, zip, "rng.bin", MaxSmallEntryBytes), ScalarType.Byte))
                 torch.random.set_rng_state(state);
-            }
         }
         finally
         {
@@ -165,14 +162,20 @@ public static class TrainingCheckpoint
     private static string Extract(string path, ZipArchive zip, string name, string dir)
     {
         var target = Path.Combine(dir, name);
-        Entry(path, zip, name).ExtractToFile(target);
+        ZipEntries.ExtractTo(path, Entry(path, zip, name), target, MaxEntryBytes, new FileInfo(path).Length);
         return target;
     }
+
+    // Entries are read with their declared sizes checked and capped (a hostile zip must not exhaust memory or disk).
+    private const long MaxEntryBytes = 64L << 30, MaxSmallEntryBytes = 64L << 20;
+
+    private static byte[] ReadEntry(string path, ZipArchive zip, string name, long maxBytes) =>
+        ZipEntries.ReadAll(path, Entry(path, zip, name), maxBytes, new FileInfo(path).Length);
 
     private static Meta ReadMeta(string path, ZipArchive zip)
     {
         JsonNode? root;
-        using (var r = new StreamReader(Entry(path, zip, "meta.json").Open()))
+        using (var r = new StreamReader(new MemoryStream(ReadEntry(path, zip, "meta.json", MaxSmallEntryBytes))))
         {
             try { root = JsonNode.Parse(r.ReadToEnd()); }
             catch (JsonException e) { throw new CheckpointFormatException(path, $"meta.json is not valid JSON ({e.Message})."); }
@@ -184,7 +187,7 @@ public static class TrainingCheckpoint
         var history = o["history"].Deserialize<EpochRecord[]>(HistoryOptions) ?? [];
         return new Meta(Get<string>("preset"), Get<string>("encoder_hash"), edges, Get<int>("epoch"), Get<int>("step"), history,
             Get<int>("best_epoch"), o["best_c"] is { } c ? c.GetValue<double>() : double.NaN, Get<int>("stale"),
-            o["method"] is { } m ? m.GetValue<string>() : "end-to-end")
+            o["method"] is { } m ? m.GetValue<string>() : "end-to-end", o["identity"]?.ToJsonString())
         {
             Untrained = o["untrained"]?.Deserialize<EpochRecord>(HistoryOptions),
             Standardization = o["standardization"] is { } st ? Model.FeatureStandardization.FromJson(st.ToJsonString(), $"{path} (meta.json standardization)") : null,

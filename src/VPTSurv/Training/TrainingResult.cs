@@ -84,6 +84,7 @@ public sealed class TrainingResult : IDisposable
         if (slides.Count == 0) throw new InvalidOperationException($"Cohort '{Cohort.Name}' has no slide in the {split.ToManifest()} split.");
         var logits = _predict(slides);
         var result = slides.Select((s, i) => new SlidePrediction(s.SlideId, s.PatientId, split, s.Time, s.EventObserved, logits[i])).ToList();
+        foreach (var p in result) Finite.Require(p.Risk, $"the predicted risk of slide '{p.SlideId}' ({split.ToManifest()} split)");
         _predictions[split] = result;
         return result;
     }

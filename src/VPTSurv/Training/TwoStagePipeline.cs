@@ -132,13 +132,14 @@ public sealed class TwoStagePipeline : TrainerBase
                     for (long start = 0; start < batch.Count; start += S.MicroBatch)
                         parts.Add(model.FrozenFeatures(batch.Tiles.narrow(0, start, Math.Min(S.MicroBatch, batch.Count - start))));
                     var f = cat(parts, 0); // (N, d)
+                    Finite.Require(f, $"features of slide '{slide.SlideId}' ({slide.Source}); not cached");
                     var xy = batch.Positions?.clone(); // (N, 2)
                     cache.Write(slide.SlideId, key, f, xy);
                     features[slide.SlideId] = f.MoveToOuterDisposeScope();
                     if (xy is not null) positions[slide.SlideId] = xy.MoveToOuterDisposeScope();
                     tiles += batch.Count;
                 }
-                catch (Exception e) when (e is IOException or InvalidDataException or SlideRegionException or InvalidOperationException)
+                catch (Exception e) when (e is IOException or InvalidDataException or SlideRegionException or InvalidOperationException or NonFiniteException)
                 {
                     Fail(slide, e);
                 }
@@ -197,9 +198,9 @@ public sealed class TwoStagePipeline : TrainerBase
             var method = $"{Family}/{decoder.GetType().Name}";
             int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
             using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
-            var loop = checkpoint is { } c
+            var loop = RunIdentity.Attach(checkpoint is { } c
                 ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
-                : EpochLoop.Start(method, bins);
+                : EpochLoop.Start(method, bins), Preset, data, bins, checkpoint?.Path, checkpoint?.Meta);
             loop.Standardization ??= FeatureStandardization.Fit(train.Select(s => set.Features[s.SlideId]));
             var features = set.Standardized(loop.Standardization);
             set.Dispose();

@@ -126,4 +126,13 @@ public sealed class SafeTensorsTests : IDisposable
         var zip = WriteRaw("broken.pth", [0x50, 0x4b, 0x03, 0x04, 9, 9, 9]);
         Assert.Throws<CheckpointFormatException>(() => CheckpointLoader.ReadFile(zip));
     }
+
+    [Fact]
+    public void DuplicateKeyInTheHeaderIsRefused()
+    {
+        // The last entry used to win: a second 'pos_embed' could replace the real one unseen.
+        var header = "{\"pos_embed\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[0,4]},\"pos_embed\":{\"dtype\":\"F32\",\"shape\":[1],\"data_offsets\":[4,8]}}";
+        var ex = Fails("dup.safetensors", Build(header, 8));
+        Assert.Contains("'pos_embed' appears twice", ex.Message);
+    }
 }

@@ -60,8 +60,36 @@ public class ResumeTests
             var ckpt = Path.Combine(dir, "run.ckpt");
             using (new EndToEndTrainer(TwoEpochs, new TrainerOptions { Source = PlantedCohort.Source(), CheckpointPath = ckpt, StopAfterEpoch = 1 }).Fit(cohort)) { }
             var other = TwoEpochs with { Training = TwoEpochs.Training with { LearningRate = 0.5 } };
-            var e = Assert.Throws<ArgumentException>(() => new EndToEndTrainer(other, new TrainerOptions { Source = PlantedCohort.Source() }).Resume(ckpt, cohort));
+            var e = Assert.Throws<ResumeMismatchException>(() => new EndToEndTrainer(other, new TrainerOptions { Source = PlantedCohort.Source() }).Resume(ckpt, cohort));
             Assert.Contains("different preset", e.Message);
+            // The message names the key that differs, not two whole preset JSONs.
+            Assert.Contains("training.learningRate: checkpoint", e.Message);
+            Assert.Contains("this run 0.5", e.Message);
+            Assert.DoesNotContain("\"Encoder\"", e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, recursive: true);
+        }
+    }
+
+    [Fact]
+    public void ResumeRefusesAnotherCohortNamingTheSlides()
+    {
+        // Before, a resume on another manifest continued silently on the other cohort with the old time bins.
+        var cohort = PlantedCohort.Create(train: 4, val: 4, test: 4);
+        var other = PlantedCohort.Create(train: 6, val: 4, test: 4);
+        var dir = Directory.CreateTempSubdirectory("vptsurv-resume-").FullName;
+        try
+        {
+            var ckpt = Path.Combine(dir, "run.ckpt");
+            using (new EndToEndTrainer(TwoEpochs, new TrainerOptions { Source = PlantedCohort.Source(), CheckpointPath = ckpt, StopAfterEpoch = 1 }).Fit(cohort)) { }
+            Assert.NotNull(RunIdentity.FromJson(TrainingCheckpoint.ReadMeta(ckpt).Identity));
+            var e = Assert.Throws<ResumeMismatchException>(() => new EndToEndTrainer(TwoEpochs, new TrainerOptions { Source = PlantedCohort.Source() }).Resume(ckpt, other));
+            Assert.Contains("the manifest rows differ", e.Message);
+            Assert.Contains(ckpt, e.Message);
+            var onlyNew = other.Slides.Select(s => s.SlideId).Except(cohort.Slides.Select(s => s.SlideId)).ToList();
+            Assert.True(onlyNew.Count == 0 || onlyNew.Take(1).All(id => e.Message.Contains(id)), e.Message);
         }
         finally
         {

@@ -65,6 +65,8 @@ public static class SafeTensors
 
     private static List<Entry> ParseHeader(string path, byte[] header, long dataLength)
     {
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+            throw new CheckpointFormatException(path, "the header is not valid UTF-8 JSON.");
         JsonDocument doc;
         try
         {
@@ -79,8 +81,12 @@ public static class SafeTensors
             throw new CheckpointFormatException(path, $"the header must be a JSON object, got {doc.RootElement.ValueKind}.");
 
         var entries = new List<Entry>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
         foreach (var prop in doc.RootElement.EnumerateObject())
         {
+            // JSON allows a repeated name and parsers keep one of them silently; a header must say one thing per tensor.
+            if (!seen.Add(prop.Name))
+                throw new CheckpointFormatException(path, $"key '{prop.Name}' appears twice in the header; each tensor must be listed once.");
             if (prop.Name == "__metadata__")
                 continue;
             entries.Add(ParseEntry(path, prop.Name, prop.Value, dataLength));
