@@ -162,8 +162,14 @@ public sealed class KaplanMeierChart
     /// </summary>
     public string ToHtml(bool offline = true) => KaplanMeierPlotly.Document(this, offline);
 
-    /// <summary>An HTML fragment for a notebook output cell (plotly.js from a CDN through require.js).</summary>
-    public string ToNotebookHtml() => KaplanMeierPlotly.Fragment(this);
+    /// <summary>
+    /// An HTML fragment for a notebook output: the chart's div and a script that draws it once plotly.js is on the page
+    /// (see <see cref="Notebook.PlotlyNotebookHtml"/>). The kernel extension decides per output whether to embed the library.
+    /// </summary>
+    /// <param name="embedLibrary">Embed plotly.js (about 3.6 MB) so this output renders on its own, offline.</param>
+    /// <param name="source">Where plotly.js comes from when it is not embedded.</param>
+    public string ToNotebookHtml(bool embedLibrary = true, Notebook.PlotlyJsSource source = Notebook.PlotlyJsSource.EmbedOnce) =>
+        Notebook.PlotlyNotebookHtml.Fragment(ToPlotlyJson(), embedLibrary, source);
 
     /// <summary>The Plotly figure as JSON (data, layout), e.g. for a custom page.</summary>
     public string ToPlotlyJson() => KaplanMeierPlotly.FigureJson(this);

@@ -15,7 +15,7 @@ public static class NotebookFormatters
     /// <summary>Registers every formatter with dotnet-interactive's <see cref="Formatter"/>. Idempotent.</summary>
     public static void Register()
     {
-        Formatter.Register<KaplanMeierChart>(chart => chart.ToNotebookHtml(), Html);
+        Formatter.Register<KaplanMeierChart>(chart => NotebookPlotly.Html(chart.ToPlotlyJson()), Html);
         Formatter.Register<KaplanMeierCurve>(SurvivalHtml.Curve, Html);
         Formatter.Register<KaplanMeierResult>(SurvivalHtml.KaplanMeier, Html);
         Formatter.Register<LogRankResult>(SurvivalHtml.LogRank, Html);
