@@ -122,6 +122,16 @@ public sealed class KaplanMeierChart
         return FromData(time, eventObserved, group, [LowRisk, HighRisk], options);
     }
 
+    /// <summary>A chart of one fitted estimate; as <see cref="KaplanMeierCharting.Chart(KaplanMeierResult, string, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(KaplanMeierResult km, string label = "all", KaplanMeierChartOptions? options = null) => km.Chart(label, options);
+
+    /// <summary>A chart of fitted estimates per group; as <see cref="KaplanMeierCharting.Chart(IEnumerable{ValueTuple{string, KaplanMeierResult}}, LogRankResult?, CoxFit?, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(IEnumerable<(string Label, KaplanMeierResult Km)> groups, LogRankResult? logRank = null,
+        CoxFit? hazardRatio = null, KaplanMeierChartOptions? options = null) => groups.Chart(logRank, hazardRatio, options);
+
+    /// <summary>The risk-group chart of an evaluation report; as <see cref="KaplanMeierCharting.Chart(Evaluation.RiskGroups, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(Evaluation.RiskGroups groups, KaplanMeierChartOptions? options = null) => groups.Chart(options);
+
     /// <summary>A copy with other options.</summary>
     public KaplanMeierChart WithOptions(KaplanMeierChartOptions options) => new(Groups, Validate(options), LogRank, HazardRatio);
 

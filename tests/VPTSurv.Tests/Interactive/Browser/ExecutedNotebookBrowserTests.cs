@@ -25,6 +25,35 @@ public class ExecutedNotebookBrowserTests(ITestOutputHelper output)
         Assert.Empty(page.Errors);
     }
 
+    [ExecutedNotebookFact]
+    public async Task Figure_2_charts_render_with_the_risk_groups_counted_from_the_saved_predictions()
+    {
+        // The notebook saves each report (JSON: the training-median cut) and its per-slide predictions (CSV) and prints the folder.
+        var executed = File.ReadAllText(Path.Combine(ExecutedNotebookFactAttribute.Folder, "04-kaplan-meier.ipynb"));
+        var match = System.Text.RegularExpressions.Regex.Match(executed, @"written to ([^""\\]+)");
+        Assert.True(match.Success, "04-kaplan-meier printed no 'written to <folder>' line");
+        var folder = match.Groups[1].Value.Trim();
+        var expected = new List<ExpectedGroup[]>();
+        foreach (var stem in new[] { "two-stage", "end-to-end" })
+        {
+            using var report = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, stem + ".json")));
+            var cut = report.RootElement.GetProperty("risk_groups").GetProperty("threshold_training_median_risk").GetDouble();
+            var rows = File.ReadAllLines(Path.Combine(folder, stem + "-predictions.csv"));
+            var header = rows[0].Split(',');
+            int time = Array.IndexOf(header, "time"), evt = Array.IndexOf(header, "event"), risk = Array.IndexOf(header, "risk");
+            var slides = rows.Skip(1).Where(r => r.Length > 0).Select(r => r.Split(','))
+                .Select(f => (Time: ExpectedGroup.D(f[time]), Event: f[evt] == "1", High: ExpectedGroup.D(f[risk]) > cut)).ToArray();
+            ExpectedGroup Group(string label, bool high) => new(label,
+                slides.Where(s => s.High == high).Select(s => s.Time).ToArray(), slides.Where(s => s.High == high).Select(s => s.Event).ToArray());
+            var groups = new[] { Group("low risk", false), Group("high risk", true) };
+            if (groups.All(g => g.Count > 0)) expected.Add(groups); // the notebook draws no chart for an empty group
+        }
+        var (page, charts) = await OpenAsync("04-kaplan-meier", expected.Count);
+        await using var _ = page;
+        for (int i = 0; i < expected.Count; i++) AssertKaplanMeier(charts[i], expected[i]);
+        Assert.Empty(page.Errors);
+    }
+
     internal async Task<(ChromiumPage Page, RenderedChart[] Charts)> OpenAsync(string notebook, int expectedCharts)
     {
         var executed = Path.Combine(ExecutedNotebookFactAttribute.Folder, notebook + ".ipynb");
