@@ -56,6 +56,26 @@ public class ExecutedNotebookBrowserTests(ITestOutputHelper output)
         Assert.Empty(page.Errors);
     }
 
+    [ExecutedNotebookFact]
+    public async Task Every_chart_of_every_executed_notebook_is_drawn_and_no_page_logs_an_error()
+    {
+        var notebooks = Directory.GetFiles(ExecutedNotebookFactAttribute.Folder, "*.ipynb").Order().ToArray();
+        Assert.NotEmpty(notebooks);
+        foreach (var executed in notebooks)
+        {
+            var name = Path.GetFileNameWithoutExtension(executed);
+            var html = Path.Combine(ExecutedNotebookFactAttribute.Folder, name + ".html");
+            File.WriteAllText(html, NotebookHtmlExport.ToHtml(executed));
+            await using var page = await ChromiumPage.OpenAsync(html);
+            int outputs = await page.Page.Locator(".vptsurv-plot").CountAsync();
+            await page.WaitForChartsAsync(outputs);
+            var charts = await RenderedChart.ReadAllAsync(page.Page);
+            output.WriteLine($"{name}: {outputs} chart output(s), {charts.Count(c => c.Svgs > 0)} drawn; {page.Errors.Count} page error(s)");
+            Assert.True(charts.Count(c => c.Svgs > 0) == outputs, $"{name}: {outputs} chart outputs but {charts.Count(c => c.Svgs > 0)} drawn; page errors: {string.Join(" / ", page.Errors)}");
+            Assert.True(page.Errors.Count == 0, $"{name}: {string.Join(" / ", page.Errors)}");
+        }
+    }
+
     internal async Task<(ChromiumPage Page, RenderedChart[] Charts)> OpenAsync(string notebook, int expectedCharts)
     {
         var executed = Path.Combine(ExecutedNotebookFactAttribute.Folder, notebook + ".ipynb");
