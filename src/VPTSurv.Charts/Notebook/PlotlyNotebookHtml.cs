@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -95,6 +94,4 @@ public static class PlotlyNotebookHtml
     private static string ScriptSafe(string js) => js.Replace("</", "<\\/", StringComparison.Ordinal);
 
     private static string JsString(string s) => JsonSerializer.Serialize(s, new JsonSerializerOptions { Encoder = JavaScriptEncoder.Default });
-
-    internal static string Px(int v) => v.ToString(CultureInfo.InvariantCulture);
 }
