@@ -3,14 +3,15 @@ using System.Globalization;
 namespace VPTSurv.Charts;
 
 /// <summary>The log-rank test printed on a Kaplan–Meier chart.</summary>
-/// <param name="ChiSquare">The test statistic.</param>
+/// <param name="ChiSquare">The test statistic (NaN when only the p-value is known, e.g. from an evaluation report).</param>
 /// <param name="DegreesOfFreedom">Groups minus one.</param>
 /// <param name="PValue">The p-value.</param>
 public sealed record LogRankAnnotation(double ChiSquare, int DegreesOfFreedom, double PValue)
 {
     /// <summary>"Log-rank p = 0.0013 (χ² = 10.3, df 1)", with p below 1e-4 in scientific notation.</summary>
-    public override string ToString() =>
-        $"Log-rank p = {ChartText.PValue(PValue)} (χ² = {ChiSquare.ToString("0.##", CultureInfo.InvariantCulture)}, df {DegreesOfFreedom})";
+    public override string ToString() => double.IsNaN(ChiSquare)
+        ? $"Log-rank p = {ChartText.PValue(PValue)}"
+        : $"Log-rank p = {ChartText.PValue(PValue)} (χ² = {ChiSquare.ToString("0.##", CultureInfo.InvariantCulture)}, df {DegreesOfFreedom})";
 }
 
 /// <summary>A hazard ratio with its confidence interval printed on a Kaplan–Meier chart.</summary>

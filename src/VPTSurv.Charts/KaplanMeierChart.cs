@@ -128,6 +128,16 @@ public sealed class KaplanMeierChart
         return FromData(time, eventObserved, group, [LowRisk, HighRisk], options);
     }
 
+    /// <summary>A chart of one fitted estimate; as <see cref="KaplanMeierCharting.Chart(KaplanMeierResult, string, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(KaplanMeierResult km, string label = "all", KaplanMeierChartOptions? options = null) => km.Chart(label, options);
+
+    /// <summary>A chart of fitted estimates per group; as <see cref="KaplanMeierCharting.Chart(IEnumerable{ValueTuple{string, KaplanMeierResult}}, LogRankResult?, CoxFit?, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(IEnumerable<(string Label, KaplanMeierResult Km)> groups, LogRankResult? logRank = null,
+        CoxFit? hazardRatio = null, KaplanMeierChartOptions? options = null) => groups.Chart(logRank, hazardRatio, options);
+
+    /// <summary>The risk-group chart of an evaluation report; as <see cref="KaplanMeierCharting.Chart(Evaluation.RiskGroups, KaplanMeierChartOptions?)"/>.</summary>
+    public static KaplanMeierChart From(Evaluation.RiskGroups groups, KaplanMeierChartOptions? options = null) => groups.Chart(options);
+
     /// <summary>A copy with other options.</summary>
     public KaplanMeierChart WithOptions(KaplanMeierChartOptions options) => new(Groups, Validate(options), LogRank, HazardRatio);
 
@@ -168,8 +178,14 @@ public sealed class KaplanMeierChart
     /// </summary>
     public string ToHtml(bool offline = true) => KaplanMeierPlotly.Document(this, offline);
 
-    /// <summary>An HTML fragment for a notebook output cell (plotly.js from a CDN through require.js).</summary>
-    public string ToNotebookHtml() => KaplanMeierPlotly.Fragment(this);
+    /// <summary>
+    /// An HTML fragment for a notebook output: the chart's div and a script that draws it once plotly.js is on the page
+    /// (see <see cref="Notebook.PlotlyNotebookHtml"/>). The kernel extension decides per output whether to embed the library.
+    /// </summary>
+    /// <param name="embedLibrary">Embed plotly.js (about 3.6 MB) so this output renders on its own, offline.</param>
+    /// <param name="source">Where plotly.js comes from when it is not embedded.</param>
+    public string ToNotebookHtml(bool embedLibrary = true, Notebook.PlotlyJsSource source = Notebook.PlotlyJsSource.EmbedOnce) =>
+        Notebook.PlotlyNotebookHtml.Fragment(ToPlotlyJson(), embedLibrary, source);
 
     /// <summary>The Plotly figure as JSON (data, layout), e.g. for a custom page.</summary>
     public string ToPlotlyJson() => KaplanMeierPlotly.FigureJson(this);

@@ -124,9 +124,6 @@ internal static class KaplanMeierPlotly
         return GenericChart.toEmbeddedHTML(GenericChart.addDisplayOptions(display, Build(chart)));
     }
 
-    /// <summary>A fragment for notebook output (a div and a script that loads plotly.js through require.js).</summary>
-    public static string Fragment(KaplanMeierChart chart) => GenericChart.toChartHTML(Build(chart));
-
     public static string FigureJson(KaplanMeierChart chart) => GenericChart.toFigureJson(Build(chart));
 
     private static Trace Band(KaplanMeierCurve group, string color)

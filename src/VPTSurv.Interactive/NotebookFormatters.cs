@@ -1,12 +1,19 @@
 using Microsoft.DotNet.Interactive.Formatting;
 using VPTSurv.Charts;
+using VPTSurv.Evaluation;
 using VPTSurv.Model;
 using VPTSurv.Runtime;
 using VPTSurv.Survival;
+using VPTSurv.Training;
 
 namespace VPTSurv.Interactive;
 
 /// <summary>HTML formatters for VPTSurv's results in a notebook; the extension registers them on load.</summary>
+/// <remarks>
+/// One line per result type, each pointing at a small per-area writer (SurvivalHtml, ConcordanceHtml, AccuracyHtml,
+/// EvaluationHtml, TrainingHtml, ModelHtml). Numbers are rounded for display only: the objects keep full precision,
+/// and <see cref="DataFrameConversions"/> gives them as tables of numbers.
+/// </remarks>
 public static class NotebookFormatters
 {
     /// <summary>The MIME type the formatters produce.</summary>
@@ -15,17 +22,31 @@ public static class NotebookFormatters
     /// <summary>Registers every formatter with dotnet-interactive's <see cref="Formatter"/>. Idempotent.</summary>
     public static void Register()
     {
-        Formatter.Register<KaplanMeierChart>(chart => chart.ToNotebookHtml(), Html);
-        Formatter.Register<KaplanMeierCurve>(SurvivalHtml.Curve, Html);
-        Formatter.Register<KaplanMeierResult>(SurvivalHtml.KaplanMeier, Html);
-        Formatter.Register<LogRankResult>(SurvivalHtml.LogRank, Html);
-        Formatter.Register<CoxFit>(SurvivalHtml.Cox, Html);
-        Formatter.Register<ConcordanceResult>(SurvivalHtml.Concordance, Html);
-        Formatter.Register<RuntimeDiagnostics>(Diagnostics, Html);
-        Formatter.Register<ParameterReport>(ModelHtml.Parameters, Html);
-        foreach (var type in new[] { typeof(KaplanMeierChart), typeof(KaplanMeierCurve), typeof(KaplanMeierResult), typeof(LogRankResult),
-                     typeof(CoxFit), typeof(ConcordanceResult), typeof(RuntimeDiagnostics), typeof(ParameterReport) })
-            Formatter.SetPreferredMimeTypesFor(type, Html);
+        Add<KaplanMeierChart>(chart => NotebookPlotly.Html(chart.ToPlotlyJson()));
+        Add<TrainingHistoryChart>(chart => NotebookPlotly.Html(chart.ToPlotlyJson()));
+        Add<KaplanMeierCurve>(SurvivalHtml.Curve);
+        Add<KaplanMeierResult>(SurvivalHtml.KaplanMeier);
+        Add<LogRankResult>(SurvivalHtml.LogRank);
+        Add<CoxFit>(SurvivalHtml.Cox);
+        Add<ConcordanceResult>(SurvivalHtml.Concordance);
+        Add<ConcordanceInterval>(ConcordanceHtml.Interval);
+        Add<UnoConcordanceResult>(ConcordanceHtml.Uno);
+        Add<TimeDependentAucResult>(AccuracyHtml.Auc);
+        Add<BrierScoreResult>(AccuracyHtml.Brier);
+        Add<RiskGroups>(EvaluationHtml.Groups);
+        Add<EvaluationReport>(EvaluationHtml.Report);
+        Add<TrainingResult>(TrainingHtml.Result);
+        Add<EpochRecord[]>(h => TrainingHtml.History(h));
+        Add<List<EpochRecord>>(h => TrainingHtml.History(h));
+        Add<ComparisonTable>(t => t.ToHtml());
+        Add<RuntimeDiagnostics>(Diagnostics);
+        Add<ParameterReport>(ModelHtml.Parameters);
+    }
+
+    private static void Add<T>(Func<T, string> html)
+    {
+        Formatter.Register<T>(html, Html);
+        Formatter.SetPreferredMimeTypesFor(typeof(T), Html);
     }
 
     /// <summary>The runtime description as a two-column table (versions, threads, devices, native backend).</summary>

@@ -22,7 +22,7 @@ public static class SurvivalHtml
         return $"<div class=\"vptsurv-km\">{summary}{table}</div>";
     }
 
-    /// <summary>A fitted Kaplan–Meier estimate: size, events, median with its interval, and the life table at round times.</summary>
+    /// <summary>A fitted Kaplan–Meier estimate: size, events, median with its interval, the life table at round times, and its chart.</summary>
     public static string KaplanMeier(KaplanMeierResult km)
     {
         ArgumentNullException.ThrowIfNull(km);
@@ -34,7 +34,8 @@ public static class SurvivalHtml
         var table = new HtmlTable(["time", "at risk", "events", "censored", "S(t)", "std err", "lower", "upper"], "Life table (events and censorings since the previous row)");
         foreach (var r in km.Table(ChartText.NiceTicks(last)))
             table.Row(N(r.Time), I(r.AtRisk), I(r.Events), I(r.Censored), N(r.Survival), N(r.StdErr), N(r.Lower), N(r.Upper));
-        return $"<div class=\"vptsurv-km\">{summary}{table}</div>";
+        var chart = km.Time.Length == 0 ? "" : NotebookPlotly.Html(km.Chart().ToPlotlyJson());
+        return $"<div class=\"vptsurv-km\">{summary}{table}{chart}</div>";
     }
 
     /// <summary>A log-rank test: observed and expected deaths per group, the statistic and the p-value.</summary>
