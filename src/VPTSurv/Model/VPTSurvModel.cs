@@ -18,7 +18,7 @@ namespace VPTSurv.Model;
 public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
 {
     private readonly PromptedEncoder encoder;
-    private readonly VPTSurvDecoder decoder;
+    private readonly BagDecoder decoder;
 
     /// <summary>Builds the model with random weights (the encoder frozen; load encoder weights into <see cref="Backbone"/>).</summary>
     public VPTSurvModel(VPTSurvModelConfig config) : base("VPTSurv")
@@ -30,8 +30,26 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The configuration.</summary>
-    public VPTSurvModelConfig Config { get; }
+    /// <summary>
+    /// Composes a prompted encoder and any bag decoder whose input width is the encoder's (see <see cref="ModelBuilder"/>).
+    /// End to end, tiles carry no positions, so decoders that need coordinates (PatchGCN, HVTSurv) train two-stage.
+    /// </summary>
+    public VPTSurvModel(PromptedEncoder encoder, BagDecoder decoder) : base("VPTSurv")
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(decoder);
+        if (decoder.InputDim != encoder.Vit.Width)
+            throw new ArgumentException($"The decoder reads {decoder.InputDim}-wide tile tokens, but the encoder's width is {encoder.Vit.Width}.", nameof(decoder));
+        if (decoder.NeedsCoordinates)
+            throw new ArgumentException($"{decoder.GetType().Name} needs tile positions, which the end-to-end model does not carry; train it two-stage on extracted features.", nameof(decoder));
+        Config = decoder is VPTSurvDecoder v ? new VPTSurvModelConfig(encoder.Vit.Config, encoder.Config, v.Config) : null;
+        this.encoder = encoder;
+        this.decoder = decoder;
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration; null for a model composed from parts whose decoder is not the VPTSurv decoder.</summary>
+    public VPTSurvModelConfig? Config { get; }
 
     /// <summary>The prompted encoder (frozen ViT + sources + adaptors + Up).</summary>
     public PromptedEncoder Encoder => encoder;
@@ -39,8 +57,12 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     /// <summary>The frozen ViT (load checkpoints into it with <see cref="Encoders.Checkpoints.CheckpointLoader"/>).</summary>
     public ViTEncoder Backbone => encoder.Vit;
 
-    /// <summary>The survival decoder.</summary>
-    public VPTSurvDecoder Decoder => decoder;
+    /// <summary>The VPTSurv survival decoder (for a model composed with another decoder, see <see cref="BagDecoder"/>).</summary>
+    public VPTSurvDecoder Decoder => decoder as VPTSurvDecoder
+        ?? throw new InvalidOperationException($"This model's decoder is {decoder.GetType().Name}; use BagDecoder.");
+
+    /// <summary>The decoder, whatever its kind.</summary>
+    public BagDecoder BagDecoder => decoder;
 
     /// <summary>Prompted last-block patch tokens: tiles (N, 3, T, T) 0..255 -> (N, n, d).</summary>
     public Tensor ForwardFeatures(Tensor tiles, Tensor? context = null, Tensor? covariates = null) =>
@@ -60,7 +82,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>Pooled tile tokens (N, d) -> K logits (K).</summary>
-    public Tensor Decode(Tensor pooled) => decoder.Decode(pooled);
+    public Tensor Decode(Tensor pooled) => decoder is VPTSurvDecoder v ? v.Decode(pooled) : decoder.forward(new Bag(pooled));
 
     /// <summary>Tiles of one WSI -> K logits (K).</summary>
     public Tensor Forward(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
