@@ -14,14 +14,15 @@ var embeddedSourceKind = new Guid("0E8A571B-6926-466E-B4AD-8AB04611F5FE");
 int failures = 0;
 foreach (var nupkg in Directory.GetFiles(feed, "*.nupkg").Order())
 {
-    var snupkg = Path.ChangeExtension(nupkg, ".snupkg");
-    if (!File.Exists(snupkg)) { Console.WriteLine($"{Path.GetFileName(nupkg)}: FAILED, no {Path.GetFileName(snupkg)}"); failures++; continue; }
     using var package = ZipFile.OpenRead(nupkg);
-    using var symbols = ZipFile.OpenRead(snupkg);
     var id = Path.GetFileNameWithoutExtension(nupkg);
     var own = package.Entries.Where(e => e.FullName.EndsWith(".dll", StringComparison.Ordinal)
         && Path.GetFileNameWithoutExtension(e.Name).StartsWith("VPTSurv", StringComparison.Ordinal)
-        && (e.FullName.StartsWith("lib/", StringComparison.Ordinal) || e.FullName.StartsWith("tools/", StringComparison.Ordinal)));
+        && (e.FullName.StartsWith("lib/", StringComparison.Ordinal) || e.FullName.StartsWith("tools/", StringComparison.Ordinal))).ToList();
+    if (own.Count == 0) { Console.WriteLine($"{id}: no assembly (a pointer package), no symbols needed"); continue; }
+    var snupkg = Path.ChangeExtension(nupkg, ".snupkg");
+    if (!File.Exists(snupkg)) { Console.WriteLine($"{id}: FAILED, no {Path.GetFileName(snupkg)}"); failures++; continue; }
+    using var symbols = ZipFile.OpenRead(snupkg);
     foreach (var dll in own)
     {
         var pdbEntry = symbols.Entries.FirstOrDefault(e => e.FullName == Path.ChangeExtension(dll.FullName, ".pdb"));

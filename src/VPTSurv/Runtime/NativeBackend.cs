@@ -117,7 +117,7 @@ public static class NativeBackend
     {
         var names = NativeNames.ForThisOs();
         var torchAssembly = typeof(torch).Assembly;
-        var dirs = SearchDirectories(torchAssembly).Distinct().ToList();
+        var dirs = SearchDirectories(torchAssembly).Select(Path.TrimEndingDirectorySeparator).Distinct().ToList();
         var sharp = FindLibrary(names.LibTorchSharp, dirs);
         var torchCpu = FindLibrary(names.TorchCpu, dirs);
         if (sharp is null || torchCpu is null)
@@ -179,9 +179,10 @@ public static class NativeBackend
     private static NativeBackendException Missing(string file, IReadOnlyList<string> searched, Assembly torchAssembly)
     {
         var fix = $"dotnet add package {BackendPackage}";
-        var where = searched.Count == 0 ? "(no directories)" : string.Join(", ", searched);
         return new NativeBackendException(
-            $"TorchSharp's native backend was not found: no {file} in {where}. VPTSurv depends on TorchSharp only, and the " +
+            $"TorchSharp's native backend was not found: no {file} next to the application ({AppContext.BaseDirectory}), in the " +
+            $"native search paths of its .deps.json, or in a notebook's package folders ({searched.Count} folders searched). " +
+            "VPTSurv depends on TorchSharp only, and the " +
             $"application chooses the libtorch backend. Fix: `{fix}` " +
             $"(in a notebook: #r \"nuget: {CpuPackageForThisMachine()}, {LibTorchPackageVersion(torchAssembly)}\"; " +
             "all platforms: TorchSharp-cpu; NVIDIA GPUs: TorchSharp-cuda-linux or TorchSharp-cuda-windows).")
