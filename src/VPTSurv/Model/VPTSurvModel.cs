@@ -19,7 +19,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
 {
     private readonly PromptedEncoder encoder;
     private readonly FeatureStandardizer standardizer;
-    private readonly VPTSurvDecoder decoder;
+    private readonly BagDecoder decoder;
 
     /// <summary>
     /// Builds the model with random weights (the encoder frozen; load encoder weights into <see cref="Backbone"/>).
@@ -38,8 +38,27 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    /// <summary>The configuration.</summary>
-    public VPTSurvModelConfig Config { get; }
+    /// <summary>
+    /// Composes a prompted encoder and any bag decoder whose input width is the encoder's (see <see cref="ModelBuilder"/>).
+    /// End to end, tiles carry no positions, so decoders that need coordinates (PatchGCN, HVTSurv) train two-stage.
+    /// </summary>
+    public VPTSurvModel(PromptedEncoder encoder, BagDecoder decoder) : base("VPTSurv")
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        ArgumentNullException.ThrowIfNull(decoder);
+        if (decoder.InputDim != encoder.Vit.Width)
+            throw new ArgumentException($"The decoder reads {decoder.InputDim}-wide tile tokens, but the encoder's width is {encoder.Vit.Width}.", nameof(decoder));
+        if (decoder.NeedsCoordinates)
+            throw new ArgumentException($"{decoder.GetType().Name} needs tile positions, which the end-to-end model does not carry; train it two-stage on extracted features.", nameof(decoder));
+        Config = decoder is VPTSurvDecoder v ? new VPTSurvModelConfig(encoder.Vit.Config, encoder.Config, v.Config) : null;
+        this.encoder = encoder;
+        standardizer = new FeatureStandardizer(decoder.InputDim);
+        this.decoder = decoder;
+        RegisterComponents();
+    }
+
+    /// <summary>The configuration; null for a model composed from parts whose decoder is not the VPTSurv decoder.</summary>
+    public VPTSurvModelConfig? Config { get; }
 
     /// <summary>The prompted encoder (frozen ViT + sources + adaptors + Up).</summary>
     public PromptedEncoder Encoder => encoder;
@@ -47,8 +66,12 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     /// <summary>The frozen ViT (load checkpoints into it with <see cref="Encoders.Checkpoints.CheckpointLoader"/>).</summary>
     public ViTEncoder Backbone => encoder.Vit;
 
-    /// <summary>The survival decoder.</summary>
-    public VPTSurvDecoder Decoder => decoder;
+    /// <summary>The VPTSurv survival decoder (for a model composed with another decoder, see <see cref="BagDecoder"/>).</summary>
+    public VPTSurvDecoder Decoder => decoder as VPTSurvDecoder
+        ?? throw new InvalidOperationException($"This model's decoder is {decoder.GetType().Name}; use BagDecoder.");
+
+    /// <summary>The decoder, whatever its kind.</summary>
+    public BagDecoder BagDecoder => decoder;
 
     /// <summary>
     /// The standardisation of the pooled tokens before the decoder (<see cref="FeatureStandardization"/>): identity
@@ -77,7 +100,8 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     public Tensor Decode(Tensor pooled)
     {
         using var scope = NewDisposeScope();
-        return decoder.Decode(standardizer.forward(pooled)).MoveToOuterDisposeScope();
+        var z = standardizer.forward(pooled);
+        return (decoder is VPTSurvDecoder v ? v.Decode(z) : decoder.forward(new Bag(z))).MoveToOuterDisposeScope();
     }
 
     /// <summary>Tiles of one WSI -> K logits (K).</summary>

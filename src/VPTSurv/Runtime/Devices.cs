@@ -32,7 +32,8 @@ public static class Devices
         {
             if (!cuda)
                 throw new InvalidOperationException(
-                    $"Device '{requested}' was requested but CUDA is not available: build with -p:TorchBackend=cuda on a machine with an NVIDIA GPU and driver.");
+                    $"Device '{requested}' was requested but CUDA is not available: on a machine with an NVIDIA GPU and driver, reference a CUDA backend " +
+                    "(TorchSharp-cuda-linux or TorchSharp-cuda-windows in your project; -p:TorchBackend=cuda for this repository's executables).");
             device = new torch.Device(want);
             why = "requested";
         }

@@ -29,6 +29,7 @@ public static class PyramidalTiff
         ArgumentOutOfRangeException.ThrowIfLessThan(jpegQuality, 1);
         ArgumentOutOfRangeException.ThrowIfGreaterThan(jpegQuality, 100);
         ArgumentOutOfRangeException.ThrowIfLessThan(bandRows, 1);
+        VipsImaging.EnsureAvailable();
         double mpp = source.ResolveMpp(micronsPerPixel);
         var (w64, h64) = source.LevelDimensions[0];
         if (w64 > int.MaxValue || h64 > int.MaxValue)

@@ -5,7 +5,7 @@ using NetVips;
 namespace VPTSurv.Slides;
 
 /// <summary>
-/// A pyramidal TIFF read through libvips (the NetVips package), needing no system library. Each TIFF page whose aspect
+/// A pyramidal TIFF read through libvips (the NetVips package; the system libvips or a NetVips.Native package). Each TIFF page whose aspect
 /// ratio matches page 0 is a level (label and macro images are skipped); MPP comes from the resolution tags of page 0,
 /// else from an Aperio <c>MPP =</c> field of its ImageDescription. Thread-safe.
 /// </summary>
@@ -21,6 +21,7 @@ public sealed partial class TiffSlide : ISlide
     public TiffSlide(string path, string? id = null)
     {
         SlideSource.RequireSlideFile(path);
+        VipsImaging.EnsureAvailable();
         Source = path;
         Id = id ?? Path.GetFileNameWithoutExtension(path);
         Image first;

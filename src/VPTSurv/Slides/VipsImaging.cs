@@ -2,15 +2,43 @@ using NetVips;
 
 namespace VPTSurv.Slides;
 
-/// <summary>Conversions between <see cref="RgbImage"/> and libvips images, and resizing through libvips.</summary>
+/// <summary>
+/// Conversions between <see cref="RgbImage"/> and libvips images, and resizing through libvips. libvips is a native
+/// library: the system's (<c>libvips42</c> on Debian/Ubuntu, <c>vips</c> on Homebrew) is used when present, or the
+/// application references a bundled build (<c>NetVips.Native.linux-x64</c> and siblings); <see cref="EnsureAvailable"/>
+/// says which is missing.
+/// </summary>
 public static class VipsImaging
 {
     private static readonly double[] White = [255, 255, 255];
+
+    /// <summary>
+    /// Throws <see cref="DllNotFoundException"/> with the command that installs libvips unless NetVips could load and
+    /// initialise it (from the application's folder, a NetVips.Native package, or the system library path).
+    /// </summary>
+    public static void EnsureAvailable()
+    {
+        if (NetVips.ModuleInitializer.VipsInitialized) return;
+        throw new DllNotFoundException(MissingLibvipsMessage(NetVips.ModuleInitializer.Exception?.Message), NetVips.ModuleInitializer.Exception);
+    }
+
+    internal static string MissingLibvipsMessage(string? cause)
+    {
+        string fix = OperatingSystem.IsLinux()
+            ? "install the system library (Debian/Ubuntu: `sudo apt-get install libvips42`) or add the bundled one to the application: `dotnet add package NetVips.Native.linux-x64`"
+            : OperatingSystem.IsMacOS()
+                ? "install it (`brew install vips`) or add the bundled one to the application: `dotnet add package NetVips.Native.osx-arm64` (osx-x64 on Intel)"
+                : "add the bundled build to the application: `dotnet add package NetVips.Native.win-x64`";
+        return "libvips could not be loaded: VPTSurv reads TIFF slides, resizes regions and writes PNGs with libvips (8.10 or newer). " +
+            $"To fix it, {fix} (in a notebook: #r \"nuget: NetVips.Native.linux-x64\")." +
+            (string.IsNullOrWhiteSpace(cause) ? "" : $" NetVips said: {cause.Trim()}");
+    }
 
     /// <summary>A libvips image over a copy-free view of <paramref name="image"/>'s pixels (3 bands, uchar, sRGB).</summary>
     public static Image ToVips(this RgbImage image)
     {
         ValidateShape(image);
+        EnsureAvailable();
         return Image.NewFromMemory(image.Pixels, image.Width, image.Height, 3, Enums.BandFormat.Uchar);
     }
 
@@ -87,6 +115,7 @@ public static class VipsImaging
     {
         if (!File.Exists(path))
             throw new SlideFormatException(path, "file not found");
+        EnsureAvailable();
         try
         {
             using var img = Image.NewFromFile(path, access: Enums.Access.Sequential, failOn: Enums.FailOn.Error);

@@ -23,6 +23,31 @@ public class NativeBackendTests
     }
 
     [Fact]
+    public void Libtorch_is_found_next_to_the_application_and_the_NuGet_cache_is_not_searched()
+    {
+        // The test host gets libtorch the way every application does: its .deps.json copies the backend package's
+        // native files into bin/runtimes/<rid>/native. The loader must find them there, and no search directory may be
+        // a package folder of the NuGet cache other than TorchSharp's own (which ships LibTorchSharp).
+        var report = NativeBackend.EnsureLoaded();
+        Assert.StartsWith(Path.GetFullPath(AppContext.BaseDirectory), report.LibTorchDirectory);
+        var cache = Environment.GetEnvironmentVariable("NUGET_PACKAGES") is { Length: > 0 } env
+            ? env : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".nuget", "packages");
+        var searched = NativeBackend.SearchDirectories(typeof(torch).Assembly).ToList();
+        Assert.DoesNotContain(searched, d => d.StartsWith(Path.GetFullPath(cache), StringComparison.Ordinal)
+            && !d.Contains($"{Path.DirectorySeparatorChar}torchsharp{Path.DirectorySeparatorChar}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Libvips_is_available_here_and_its_absence_would_name_both_fixes()
+    {
+        VPTSurv.Slides.VipsImaging.EnsureAvailable();
+        var message = VPTSurv.Slides.VipsImaging.MissingLibvipsMessage("Unable to load shared library 'libvips.so.42'");
+        Assert.Contains("sudo apt-get install libvips42", message);
+        Assert.Contains("dotnet add package NetVips.Native.linux-x64", message);
+        Assert.Contains("libvips.so.42", message);
+    }
+
+    [Fact]
     public void Patch_is_applied_exactly_when_the_system_libstdcxx_lacks_the_version()
     {
         var report = NativeBackend.EnsureLoaded();
