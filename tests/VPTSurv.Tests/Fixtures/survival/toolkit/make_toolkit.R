@@ -136,6 +136,36 @@ for (d in ds) {
       res$trend <- list(scores = sc, u = u, var = v, chisq = u^2 / v, p = pchisq(u^2 / v, 1, lower.tail = FALSE))
     }
   }
+  # 4. Cox: many covariates, strata, ridge, robust SE with cluster ids, the three global tests, baseline hazard and
+  # survival of new subjects. Only where there are at least 5 events.
+  if (sum(d$event) >= 5) {
+    X <- d$x; colnames(X) <- paste0("x", seq_len(ncol(X)))
+    ctl <- coxph.control(eps = 1e-14, iter.max = 200, toler.chol = 1e-15)
+    cl <- ceiling(seq_len(n) / 2)
+    xnew <- rbind(colMeans(X) + 0.5, apply(X, 2, min))
+    tt <- sort(unique(c(unname(quantile(d$time[d$event == 1], c(0.25, 0.5, 0.9), type = 1)))))
+    res$cox <- list(cluster = cl, times = tt, newx = unname(xnew))
+    for (ties in c("breslow", "efron")) {
+      f <- ok(coxph(y ~ X, ties = ties, control = ctl))
+      if (is.null(f) || any(!is.finite(coef(f)))) next
+      fr <- coxph(y ~ X + cluster(cl), ties = ties, control = ctl)
+      bh <- basehaz(f, centered = TRUE)
+      bh_at <- sapply(tt, function(s) { k <- which(bh$time <= s); if (length(k)) bh$hazard[max(k)] else 0 })
+      sf <- survfit(f, newdata = list(X = xnew))
+      pred <- t(summary(sf, times = tt, extend = TRUE)$surv)
+      block <- list(coef = unname(coef(f)), se = unname(sqrt(diag(vcov(f)))), loglik = f$loglik,
+                    score = unname(f$score), wald = unname(f$wald.test),
+                    robust_se = unname(sqrt(diag(fr$var))), naive_se = unname(sqrt(diag(fr$naive.var))),
+                    baseline = bh_at, predicted = unname(pred))
+      fs <- ok(coxph(y ~ X + strata(d$strata), ties = ties, control = ctl))
+      if (!is.null(fs) && all(is.finite(coef(fs))) && length(unique(d$strata)) > 1)
+        block$strata <- list(coef = unname(coef(fs)), se = unname(sqrt(diag(vcov(fs)))), loglik = fs$loglik)
+      fp <- ok(coxph(y ~ ridge(X, theta = 1, scale = FALSE), ties = ties, control = ctl))
+      if (!is.null(fp)) block$ridge <- list(theta = 1, coef = unname(coef(fp)), se = unname(sqrt(diag(fp$var))),
+                                            loglik = unname(fp$loglik[2]))
+      res$cox[[ties]] <- block
+    }
+  }
   out$datasets[[d$name]] <- res
 }
 writeLines(toJSON(out, digits = NA, auto_unbox = TRUE, null = "null", na = "null", pretty = FALSE), "toolkit.json")
