@@ -83,7 +83,7 @@ public sealed class KaplanMeierChart
         }
         var chart = Create(curves, options);
         if (labels.Length < 2) return chart;
-        chart = chart.WithLogRank(VPTSurv.Survival.LogRank.Test(time, eventObserved, codes).ToAnnotation());
+        chart = chart.WithLogRank(new VPTSurv.Survival.LogRankTest().Fit(time, eventObserved, codes).ToAnnotation());
         if (labels.Length == 2)
         {
             var indicator = codes.Select(c => new double[] { c }).ToArray();

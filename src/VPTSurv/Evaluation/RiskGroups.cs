@@ -29,7 +29,7 @@ public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, Kapla
         double p = double.NaN, hr = double.NaN, lo = double.NaN, hi = double.NaN;
         if (high.Length > 0 && low.Length > 0 && targets.EventCount > 0)
         {
-            try { p = LogRank.Test(targets, group).PValue; }
+            try { p = new LogRankTest().Fit(targets, group).PValue; }
             catch (ArgumentException) { }
             try
             {

@@ -18,7 +18,7 @@ public sealed record BrierScore(IReadOnlyList<double> Times, BootstrapSettings? 
     /// <param name="targets">Outcomes of the evaluated subjects.</param>
     /// <param name="survivalAtTimes">Predicted survival probabilities in [0, 1], one row per subject, one column per time.</param>
     /// <param name="censoringFrom">Targets on which G is estimated (e.g. the training split); null = <paramref name="targets"/>.</param>
-    public BrierScoreResult Compute(SurvivalTargets targets, double[,] survivalAtTimes, SurvivalTargets? censoringFrom = null)
+    public BrierScoreResult Fit(SurvivalTargets targets, double[,] survivalAtTimes, SurvivalTargets? censoringFrom = null)
     {
         var result = Point(targets, survivalAtTimes, censoringFrom);
         if (Bootstrap is not { } b || Times.Count < 2) return result;

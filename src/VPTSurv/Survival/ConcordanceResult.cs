@@ -45,14 +45,3 @@ public sealed record ConcordanceResult(
         [[CIndex, StdError, Lower, Upper, (double)Comparable, (double)Concordant, (double)Discordant, (double)TiedRisk,
           Bootstrap?.Lower ?? double.NaN, Bootstrap?.Upper ?? double.NaN]]);
 }
-
-/// <summary>A bootstrap percentile interval of a concordance index.</summary>
-/// <param name="Estimate">The index on the full data.</param>
-/// <param name="Lower">Lower percentile bound ((1 - Level) / 2 quantile of the resampled indices).</param>
-/// <param name="Upper">Upper percentile bound ((1 + Level) / 2 quantile).</param>
-/// <param name="StdError">Standard deviation of the resampled indices.</param>
-/// <param name="Level">Confidence level, e.g. 0.95.</param>
-/// <param name="Resamples">Resamples that had a comparable pair and entered the interval.</param>
-/// <param name="Skipped">Resamples drawn without any comparable pair (left out).</param>
-public sealed record ConcordanceInterval(
-    double Estimate, double Lower, double Upper, double StdError, double Level, int Resamples, int Skipped);

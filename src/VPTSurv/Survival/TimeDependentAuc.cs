@@ -21,26 +21,26 @@ public sealed record TimeDependentAuc(IReadOnlyList<double> Times, BootstrapSett
     /// <param name="targets">Outcomes of the evaluated subjects.</param>
     /// <param name="risk">One risk score per subject.</param>
     /// <param name="censoringFrom">Targets on which G is estimated (e.g. the training split); null = <paramref name="targets"/>.</param>
-    public TimeDependentAucResult Compute(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
+    public TimeDependentAucResult Fit(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(risk);
         SurvivalInput.CheckSameLength(targets.Count, risk.Count, nameof(risk));
         SurvivalInput.CheckFinite(risk, nameof(risk));
         var r = SurvivalInput.ToArray(risk);
-        return ComputeCore(targets, (_, i) => r[i], censoringFrom);
+        return FitCore(targets, (_, i) => r[i], censoringFrom);
     }
 
     /// <summary>AUC(t_k) of a risk that depends on time: <paramref name="riskAtTimes"/>[i, k] is subject i's risk at Times[k].</summary>
-    public TimeDependentAucResult Compute(SurvivalTargets targets, double[,] riskAtTimes, SurvivalTargets? censoringFrom = null)
+    public TimeDependentAucResult Fit(SurvivalTargets targets, double[,] riskAtTimes, SurvivalTargets? censoringFrom = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(riskAtTimes);
         IpcwInput.CheckMatrix(riskAtTimes, targets.Count, Times.Count, nameof(riskAtTimes), unitInterval: false);
-        return ComputeCore(targets, (k, i) => riskAtTimes[i, k], censoringFrom);
+        return FitCore(targets, (k, i) => riskAtTimes[i, k], censoringFrom);
     }
 
-    private TimeDependentAucResult ComputeCore(SurvivalTargets targets, Func<int, int, double> risk, SurvivalTargets? censoringFrom)
+    private TimeDependentAucResult FitCore(SurvivalTargets targets, Func<int, int, double> risk, SurvivalTargets? censoringFrom)
     {
         var result = Point(targets, risk, censoringFrom);
         if (Bootstrap is not { } b) return result;

@@ -19,7 +19,7 @@ public sealed record UnoConcordance(double? Tau = null, BootstrapSettings? Boots
     /// <param name="censoringFrom">Targets on which G is estimated; null = <paramref name="targets"/> (R's choice).</param>
     /// <exception cref="NoComparablePairsException">No comparable pair with a death at or before tau.</exception>
     /// <exception cref="ArgumentException">Bad risk (index named) or G = 0 before a used death time.</exception>
-    public UnoConcordanceResult Compute(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
+    public UnoConcordanceResult Fit(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
     {
         var result = Point(targets, risk, censoringFrom);
         if (Bootstrap is not { } b) return result;

@@ -147,7 +147,7 @@ public sealed class EndToEndTrainer : TrainerBase
         var risk = logits.Select(l => -SurvivalSum(l)).ToArray();
         try
         {
-            return Concordance.Harrell(data.Val.Select(s => s.Time).ToArray(), data.Val.Select(s => s.EventObserved).ToArray(), risk).CIndex;
+            return new HarrellConcordance().Fit(data.Val.Select(s => s.Time).ToArray(), data.Val.Select(s => s.EventObserved).ToArray(), risk).CIndex;
         }
         catch (NoComparablePairsException)
         {

@@ -257,7 +257,7 @@ public sealed class TwoStagePipeline : TrainerBase
             if (val.Count > 0)
             {
                 var risk = val.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId)))).ToArray();
-                try { valC = Concordance.Harrell(val.Select(s => s.Time).ToArray(), val.Select(s => s.EventObserved).ToArray(), risk).CIndex; }
+                try { valC = new HarrellConcordance().Fit(val.Select(s => s.Time).ToArray(), val.Select(s => s.EventObserved).ToArray(), risk).CIndex; }
                 catch (NoComparablePairsException) { }
             }
             double meanLoss = lossSum / train.Count;

@@ -18,14 +18,14 @@ public class ToolkitPropertyTests
     {
         var (y, risk) = Lung();
         var settings = new BootstrapSettings(60, Seed: 7);
-        var fit = new UnoConcordance(Bootstrap: settings).Compute(y, risk);
+        var fit = new UnoConcordance(Bootstrap: settings).Fit(y, risk);
         var master = new Random(7);
         var seeds = Enumerable.Range(0, 60).Select(_ => master.Next()).ToArray();
         var values = seeds.Select(s =>
         {
             var rng = new Random(s);
             var idx = Enumerable.Range(0, y.Count).Select(_ => rng.Next(y.Count)).ToArray();
-            return new UnoConcordance().Compute(y.Subset(idx), idx.Select(i => risk[i]).ToArray()).CIndex;
+            return new UnoConcordance().Fit(y.Subset(idx), idx.Select(i => risk[i]).ToArray()).CIndex;
         }).ToArray();
         Assert.NotNull(fit.Bootstrap);
         Assert.Equal(values.QuantileCustom(0.025, QuantileDefinition.R7), fit.Bootstrap!.Lower, 12);
@@ -38,10 +38,10 @@ public class ToolkitPropertyTests
     {
         var (y, risk) = Lung();
         double[] times = [150, 300, 450];
-        var auc = new TimeDependentAuc(times, new BootstrapSettings(80, 3)).Compute(y, risk);
+        var auc = new TimeDependentAuc(times, new BootstrapSettings(80, 3)).Fit(y, risk);
         Assert.Equal(3, auc.AucBootstrap!.Length);
         Assert.True(auc.MeanAucBootstrap!.Lower < auc.MeanAuc && auc.MeanAuc < auc.MeanAucBootstrap.Upper);
-        var again = new TimeDependentAuc(times, new BootstrapSettings(80, 3)).Compute(y, risk);
+        var again = new TimeDependentAuc(times, new BootstrapSettings(80, 3)).Fit(y, risk);
         Assert.Equal(auc.MeanAucBootstrap, again.MeanAucBootstrap);
 
         // A survival prediction that ignores the subject: the KM curve itself.
@@ -49,7 +49,7 @@ public class ToolkitPropertyTests
         var s = new double[y.Count, times.Length];
         for (int i = 0; i < y.Count; i++)
             for (int k = 0; k < times.Length; k++) s[i, k] = km.SurvivalAt(times[k]);
-        var bs = new BrierScore(times, new BootstrapSettings(80, 3)).Compute(y, s);
+        var bs = new BrierScore(times, new BootstrapSettings(80, 3)).Fit(y, s);
         Assert.True(bs.IntegratedBootstrap!.Lower < bs.Integrated && bs.Integrated < bs.IntegratedBootstrap.Upper);
     }
 
