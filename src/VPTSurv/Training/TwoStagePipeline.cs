@@ -224,6 +224,7 @@ public sealed class TwoStagePipeline : TrainerBase
         var schedule = new CosineSchedule(S.LearningRate, S.Epochs * steps);
         var clock = Stopwatch.StartNew();
         int stepsThisRun = 0;
+        var coxBank = S.Loss == SurvivalLossKind.CoxMemoryBank ? new CoxMemoryBank(S.CoxMemory) : null;
         bool completed = true;
         while (loop.Epoch < S.Epochs)
         {
@@ -243,7 +244,9 @@ public sealed class TwoStagePipeline : TrainerBase
                 {
                     var s = order[first + b];
                     var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
-                    var loss = SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }));
+                    var loss = coxBank is null
+                        ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
+                        : coxBank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
                     (loss / count).backward();
                     lossSum += loss.item<float>();
                 }

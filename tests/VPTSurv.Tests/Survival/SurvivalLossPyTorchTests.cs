@@ -64,4 +64,14 @@ public class SurvivalLossPyTorchTests
         }
         Assert.Equal(4, bank.Count);
     }
+
+    [Fact]
+    public void Risk_from_hazard_logits_is_minus_the_expected_bins_survived()
+    {
+        double[] l = [-1.0, 0.3, 2.0, -0.5];
+        double acc = 1, sum = 0;
+        foreach (var v in l) { acc *= 1 / (1 + Math.Exp(v)); sum += acc; }
+        var risk = SurvivalLoss.RiskFromHazardLogits(tensor(l, [1, 4], ScalarType.Float64));
+        Assert.Equal(-sum, risk.item<double>(), 12);
+    }
 }
