@@ -3,18 +3,18 @@ namespace VPTSurv.Survival;
 /// <summary>The O(n log n) pair count behind Harrell's and Uno's C (public entry: <see cref="HarrellConcordance"/>).</summary>
 internal static class Concordance
 {
-    internal static ConcordanceResult HarrellUnchecked(double[] time, bool[] eventObserved, double[] risk)
+    internal static ConcordanceResult HarrellUnchecked(double[] time, bool[] eventObserved, double[] risk, PairOrder? prepared = null)
     {
-        if (!TryHarrell(time, eventObserved, risk, out var result))
+        if (!TryHarrell(time, eventObserved, risk, out var result, prepared))
             throw new NoComparablePairsException(
                 $"Harrell's C is undefined: no comparable pair among {time.Length} subjects " +
                 $"({eventObserved.Count(e => e)} deaths; a pair needs a death before another subject's time).");
         return result;
     }
 
-    internal static bool TryHarrell(double[] time, bool[] eventObserved, double[] risk, out ConcordanceResult result)
+    internal static bool TryHarrell(double[] time, bool[] eventObserved, double[] risk, out ConcordanceResult result, PairOrder? prepared = null)
     {
-        var s = Sweep(time, eventObserved, risk, null);
+        var s = Sweep(time, eventObserved, risk, null, prepared);
         long comparable = s.Concordant + s.Discordant + s.TiedRisk;
         result = new ConcordanceResult(
             comparable == 0 ? double.NaN : (s.Concordant + 0.5 * s.TiedRisk) / comparable,
@@ -32,14 +32,10 @@ internal static class Concordance
     /// tree before the deaths are queried (they outlive them) and deaths enter after (deaths at the same time are
     /// not compared). <paramref name="deathWeight"/> (optional) gives each death's pair weight from its time.
     /// </summary>
-    internal static PairCounts Sweep(double[] time, bool[] eventObserved, double[] risk, Func<double, double>? deathWeight)
+    internal static PairCounts Sweep(double[] time, bool[] eventObserved, double[] risk, Func<double, double>? deathWeight, PairOrder? prepared = null)
     {
         int n = time.Length;
-        var rank = DenseRanks(risk, out int distinct);
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = (double[])time.Clone();
-        Array.Sort(keys, order);
+        var (order, keys, rank, distinct) = prepared ?? PairOrder.Of(time, risk);
         var tree = new long[distinct + 1];
         long inTree = 0, concordant = 0, discordant = 0, tiedRisk = 0, tiedTime = 0, tiedBoth = 0;
         double wConc = 0, wDisc = 0, wTied = 0;
@@ -107,5 +103,20 @@ internal static class Concordance
             rank[idx[s]] = distinct;
         }
         return rank;
+    }
+}
+
+/// <summary>Subjects sorted by time (ascending keys and their indices) and the dense ranks of the risks: computed once, shared by the sweeps.</summary>
+internal sealed record PairOrder(int[] Order, double[] Keys, int[] Rank, int Distinct)
+{
+    public static PairOrder Of(double[] time, double[] risk)
+    {
+        int n = time.Length;
+        var order = new int[n];
+        for (int i = 0; i < n; i++) order[i] = i;
+        var keys = (double[])time.Clone();
+        Array.Sort(keys, order);
+        var rank = Concordance.DenseRanks(risk, out int distinct);
+        return new PairOrder(order, keys, rank, distinct);
     }
 }

@@ -13,17 +13,13 @@ namespace VPTSurv.Survival;
 internal static class ConcordanceInfluence
 {
     /// <summary>dfbeta of Somers' d for every subject (sign as R with reverse = TRUE).</summary>
-    public static double[] Dfbeta(double[] time, bool[] ev, double[] risk, ConcordanceResult counts)
+    public static double[] Dfbeta(double[] time, bool[] ev, double[] risk, ConcordanceResult counts, PairOrder? prepared = null)
     {
         int n = time.Length;
         var c = new double[n];
         var d = new double[n];
         var t = new double[n];
-        var rank = Concordance.DenseRanks(risk, out int distinct);
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = (double[])time.Clone();
-        Array.Sort(keys, order);
+        var (order, keys, rank, distinct) = prepared ?? PairOrder.Of(time, risk);
 
         // Descending: a death at time s is compared with everyone whose time is > s, or = s and censored.
         var tree = new long[distinct + 1];

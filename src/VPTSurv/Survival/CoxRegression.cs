@@ -111,7 +111,18 @@ public sealed record CoxRegression(
         }
         // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes.
         var order = Enumerable.Range(0, n).OrderBy(i => stratum[i]).ThenByDescending(i => time[i]).ToArray();
-        var data = new CoxData(x, time, ev, order, stratum);
+        // The sweeps read subjects in this order many times: copy them into it once, so memory is read in sequence.
+        var xs = new double[n, p];
+        var ts = new double[n];
+        var es = new bool[n];
+        var ss = new int[n];
+        for (int s = 0; s < n; s++)
+        {
+            int i = order[s];
+            for (int j = 0; j < p; j++) xs[s, j] = x[i, j];
+            (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
+        }
+        var data = new CoxData(xs, ts, es, Enumerable.Range(0, n).ToArray(), ss);
 
         var beta = Vector<double>.Build.Dense(p);
         var current = Penalize(Evaluate(data, beta), beta);
@@ -161,8 +172,8 @@ public sealed record CoxRegression(
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
             var collapsed = Matrix<double>.Build.Dense(clusters, p);
-            for (int i = 0; i < n; i++)
-                for (int j = 0; j < p; j++) collapsed[cluster[i], j] += dfbeta[i, j];
+            for (int s = 0; s < n; s++)
+                for (int j = 0; j < p; j++) collapsed[cluster[order[s]], j] += dfbeta[s, j];
             robust = (collapsed.Transpose() * collapsed).ToArray();
         }
         return new CoxFit(

@@ -23,8 +23,9 @@ public sealed record HarrellConcordance(double Level = 0.95, BootstrapSettings? 
         var t = SurvivalInput.ToArray(time);
         var e = SurvivalInput.ToArray(eventObserved);
         var r = SurvivalInput.ToArray(risk);
-        var counts = Concordance.HarrellUnchecked(t, e, r);
-        var dfbeta = ConcordanceInfluence.Dfbeta(t, e, r, counts);
+        var prepared = PairOrder.Of(t, r);
+        var counts = Concordance.HarrellUnchecked(t, e, r, prepared);
+        var dfbeta = ConcordanceInfluence.Dfbeta(t, e, r, counts, prepared);
         double variance = dfbeta.Sum(v => v * v) / 4;
         BootstrapInterval? interval = null;
         if (Bootstrap is { } b)
