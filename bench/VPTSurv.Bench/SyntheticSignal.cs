@@ -20,9 +20,9 @@ internal static class SyntheticSignal
             var g = SyntheticCohorts.Generate(config);
             var patients = g.Cohort.Patients;
             var lp = g.Truth.ToDictionary(t => t.PatientId, t => t.LogHazard);
-            var c = Concordance.Harrell([.. patients.Select(p => p.Time)], [.. patients.Select(p => p.EventObserved)], [.. patients.Select(p => lp[p.PatientId])]);
+            var c = new HarrellConcordance().Fit([.. patients.Select(p => p.Time)], [.. patients.Select(p => p.EventObserved)], [.. patients.Select(p => lp[p.PatientId])]);
             var test = g.Cohort.SlidesIn(Split.Test).ToList();
-            var cTest = Concordance.Harrell([.. test.Select(s => s.Time)], [.. test.Select(s => s.EventObserved)], [.. test.Select(s => lp[s.PatientId])]);
+            var cTest = new HarrellConcordance().Fit([.. test.Select(s => s.Time)], [.. test.Select(s => s.EventObserved)], [.. test.Select(s => lp[s.PatientId])]);
             result[config.Name] = new JsonObject
             {
                 ["patients"] = patients.Count,

@@ -84,7 +84,7 @@ public sealed class KaplanMeierChart
         var chart = Create(curves, options);
         if (labels.Length < 2) return chart;
         // A test or a hazard ratio that cannot be computed (no death, complete separation) leaves its annotation out.
-        try { chart = chart.WithLogRank(VPTSurv.Survival.LogRank.Test(time, eventObserved, codes).ToAnnotation()); }
+        try { chart = chart.WithLogRank(new VPTSurv.Survival.LogRankTest().Fit(time, eventObserved, codes).ToAnnotation()); }
         catch (ArgumentException) { }
         if (labels.Length == 2)
         {

@@ -23,7 +23,7 @@ public static class ConcordanceTable
 
     /// <summary>One row per named estimate with its bootstrap interval.</summary>
     /// <param name="results">(name, interval) pairs in display order.</param>
-    public static DataFrame Create(IEnumerable<(string Name, ConcordanceInterval Interval)> results)
+    public static DataFrame Create(IEnumerable<(string Name, BootstrapInterval Interval)> results)
     {
         ArgumentNullException.ThrowIfNull(results);
         var rows = results.ToArray();

@@ -45,7 +45,7 @@ public static class SurvivalHtml
         var table = new HtmlTable(["group", "observed", "expected", "(O−E)²/E"],
             $"Log-rank test: χ² = {N(test.ChiSquare)} on {test.DegreesOfFreedom} df, p = {ChartText.PValue(test.PValue)}");
         for (int g = 0; g < test.Groups.Length; g++)
-            table.Row(I(test.Groups[g]), N(test.Observed[g]), N(test.Expected[g]),
+            table.Row(test.Groups[g], N(test.Observed[g]), N(test.Expected[g]),
                 N(Math.Pow(test.Observed[g] - test.Expected[g], 2) / test.Expected[g]));
         return table.ToString();
     }

@@ -60,7 +60,7 @@ public static class ComparisonTable
         return sb.ToString();
     }
 
-    private static string Interval(ConcordanceInterval? c) =>
+    private static string Interval(BootstrapInterval? c) =>
         c is null ? "n/a" : $"{F(c.Estimate)} [{F(c.Lower)}, {F(c.Upper)}]";
 
     private static string F(double v) => double.IsFinite(v) ? v.ToString("F3", CultureInfo.InvariantCulture) : "n/a";

@@ -19,7 +19,7 @@ namespace VPTSurv.Evaluation;
 /// </summary>
 public sealed record EvaluationReport(
     string Split, int Slides, int Patients, int Events,
-    ConcordanceInterval? SlideC, ConcordanceInterval? PatientC, UnoConcordanceResult? UnoC,
+    BootstrapInterval? SlideC, BootstrapInterval? PatientC, UnoConcordanceResult? UnoC,
     TimeDependentAucResult? Auc, BrierScoreResult? Brier, RiskGroups? Groups,
     IReadOnlyList<SlidePrediction> Predictions, IReadOnlyList<string> Notes)
 {
@@ -62,12 +62,12 @@ public sealed record EvaluationReport(
             }
         }
 
-        var slideC = Try("per-slide C", () => Concordance.Bootstrap(targets, risk, options.BootstrapResamples, options.Level, options.Seed));
+        var slideC = Try("per-slide C", () => new HarrellConcordance(options.Level, new BootstrapSettings(options.BootstrapResamples, options.Seed)).Fit(targets, risk).Bootstrap!);
         var patients = predictions.GroupBy(p => p.PatientId, StringComparer.Ordinal).ToList();
         var patientTargets = new SurvivalTargets(patients.Select(g => g.First().Time).ToArray(), patients.Select(g => g.First().EventObserved).ToArray());
         var patientRisk = patients.Select(g => g.Average(p => p.Risk)).ToArray();
-        var patientC = Try("per-patient C", () => Concordance.Bootstrap(patientTargets, patientRisk, options.BootstrapResamples, options.Level, options.Seed));
-        var uno = Try("Uno's C", () => new UnoConcordance().Compute(targets, risk, trainTargets));
+        var patientC = Try("per-patient C", () => new HarrellConcordance(options.Level, new BootstrapSettings(options.BootstrapResamples, options.Seed)).Fit(patientTargets, patientRisk).Bootstrap!);
+        var uno = Try("Uno's C", () => new UnoConcordance().Fit(targets, risk, trainTargets));
 
         var eventTimes = predictions.Where(p => p.EventObserved).Select(p => p.Time).Order().ToArray();
         var aucTimes = eventTimes.Length == 0 ? [] : options.AucAt
@@ -75,7 +75,7 @@ public sealed record EvaluationReport(
             .Where(t => targets.Time.Any(y => y > t)).Distinct().Order().ToArray();
         var auc = aucTimes.Length == 0
             ? Try<TimeDependentAucResult>("time-dependent AUC", () => throw new ArgumentException("no event time with a subject still at risk after it"))
-            : Try("time-dependent AUC", () => new TimeDependentAuc(aucTimes).Compute(targets, risk, trainTargets));
+            : Try("time-dependent AUC", () => new TimeDependentAuc(aucTimes).Fit(targets, risk, trainTargets));
 
         var sorted = targets.Time.Order().ToArray();
         double lo = MathNet.Numerics.Statistics.Statistics.QuantileCustom(sorted, 0.1, MathNet.Numerics.Statistics.QuantileDefinition.R7);
@@ -88,7 +88,7 @@ public sealed record EvaluationReport(
             for (int i = 0; i < predictions.Count; i++)
                 for (int k = 0; k < times.Length; k++)
                     s[i, k] = predictions[i].SurvivalAt(times[k], edges);
-            brier = Try("integrated Brier score", () => new BrierScore(times).Compute(targets, s, trainTargets));
+            brier = Try("integrated Brier score", () => new BrierScore(times).Fit(targets, s, trainTargets));
         }
         else
         {
@@ -109,7 +109,7 @@ public sealed record EvaluationReport(
     public JsonObject ToJson()
     {
         static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
-        static JsonObject? Interval(ConcordanceInterval? c) => c is null ? null : new JsonObject
+        static JsonObject? Interval(BootstrapInterval? c) => c is null ? null : new JsonObject
         {
             ["c_index"] = Num(c.Estimate), ["lower"] = Num(c.Lower), ["upper"] = Num(c.Upper), ["std_error"] = Num(c.StdError),
             ["level"] = c.Level, ["resamples"] = c.Resamples, ["skipped"] = c.Skipped,

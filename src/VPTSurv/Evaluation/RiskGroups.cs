@@ -37,7 +37,7 @@ public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, Kapla
             notes.Add("log-rank test and hazard ratio: not computed (no observed death)");
         else
         {
-            try { p = LogRank.Test(targets, group).PValue; }
+            try { p = new LogRankTest().Fit(targets, group).PValue; }
             catch (ArgumentException e) { notes.Add($"log-rank test: not computed ({e.Message})"); }
             if (Separated(targets, group))
                 notes.Add("hazard ratio: not computed (the risk groups separate completely: no death in one group happens while anyone of the other is at risk, so the Cox estimate is infinite)");

@@ -10,13 +10,31 @@ namespace VPTSurv.Survival;
 /// when given). Subjects censored at or before t contribute 0 but stay in n.
 /// </summary>
 /// <param name="Times">Evaluation times, strictly increasing.</param>
-public sealed record BrierScore(IReadOnlyList<double> Times)
+/// <param name="Bootstrap">Bootstrap settings of a percentile interval of the integrated score (null: none).</param>
+/// <param name="Level">Confidence level of the bootstrap interval.</param>
+public sealed record BrierScore(IReadOnlyList<double> Times, BootstrapSettings? Bootstrap = null, double Level = 0.95)
 {
     /// <summary>Brier scores of <paramref name="survivalAtTimes"/>[i, k] = predicted S_i(Times[k]).</summary>
     /// <param name="targets">Outcomes of the evaluated subjects.</param>
     /// <param name="survivalAtTimes">Predicted survival probabilities in [0, 1], one row per subject, one column per time.</param>
     /// <param name="censoringFrom">Targets on which G is estimated (e.g. the training split); null = <paramref name="targets"/>.</param>
-    public BrierScoreResult Compute(SurvivalTargets targets, double[,] survivalAtTimes, SurvivalTargets? censoringFrom = null)
+    public BrierScoreResult Fit(SurvivalTargets targets, double[,] survivalAtTimes, SurvivalTargets? censoringFrom = null)
+    {
+        var result = Point(targets, survivalAtTimes, censoringFrom);
+        if (Bootstrap is not { } b || Times.Count < 2) return result;
+        SurvivalInput.CheckLevel(Level);
+        int m = Times.Count;
+        var interval = b.Intervals([result.Integrated], targets.Count, Level, idx =>
+        {
+            var s = new double[idx.Length, m];
+            for (int i = 0; i < idx.Length; i++)
+                for (int k = 0; k < m; k++) s[i, k] = survivalAtTimes[idx[i], k];
+            return [Point(targets.Subset(idx), s, censoringFrom).Integrated];
+        })[0];
+        return result with { IntegratedBootstrap = interval };
+    }
+
+    private BrierScoreResult Point(SurvivalTargets targets, double[,] survivalAtTimes, SurvivalTargets? censoringFrom)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(survivalAtTimes);
@@ -65,7 +83,17 @@ public sealed record BrierScore(IReadOnlyList<double> Times)
 /// <param name="Times">The evaluation times.</param>
 /// <param name="Score">BS(t) at each time.</param>
 /// <param name="Integrated">Integrated Brier score (NaN with fewer than two times).</param>
-public sealed record BrierScoreResult(double[] Times, double[] Score, double Integrated);
+public sealed record BrierScoreResult(double[] Times, double[] Score, double Integrated) : ISurvivalResult
+{
+    /// <summary>Percentile bootstrap interval of the integrated score, when asked for.</summary>
+    public BootstrapInterval? IntegratedBootstrap { get; init; }
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new("Brier score (IPCW)",
+        ["time", "Brier", "boot lower", "boot upper"],
+        [.. Times.Select((t, k) => (IReadOnlyList<object>)[t, Score[k], double.NaN, double.NaN]),
+         ["integrated", Integrated, IntegratedBootstrap?.Lower ?? double.NaN, IntegratedBootstrap?.Upper ?? double.NaN]]);
+}
 
 /// <summary>Checks shared by the IPCW metrics.</summary>
 internal static class IpcwInput

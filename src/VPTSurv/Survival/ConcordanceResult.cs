@@ -14,19 +14,34 @@ namespace VPTSurv.Survival;
 /// <param name="TiedTime">Pairs of deaths at the same time with different risk (R's <c>tied.y</c>); not comparable.</param>
 /// <param name="TiedTimeAndRisk">Pairs of deaths at the same time with equal risk (R's <c>tied.xy</c>); not comparable.</param>
 public sealed record ConcordanceResult(
-    double CIndex, long Concordant, long Discordant, long TiedRisk, long TiedTime, long TiedTimeAndRisk)
+    double CIndex, long Concordant, long Discordant, long TiedRisk, long TiedTime, long TiedTimeAndRisk) : ISurvivalResult
 {
     /// <summary>Number of comparable pairs: Concordant + Discordant + TiedRisk.</summary>
     public long Comparable => Concordant + Discordant + TiedRisk;
-}
 
-/// <summary>A bootstrap percentile interval of a concordance index.</summary>
-/// <param name="Estimate">The index on the full data.</param>
-/// <param name="Lower">Lower percentile bound ((1 - Level) / 2 quantile of the resampled indices).</param>
-/// <param name="Upper">Upper percentile bound ((1 + Level) / 2 quantile).</param>
-/// <param name="StdError">Standard deviation of the resampled indices.</param>
-/// <param name="Level">Confidence level, e.g. 0.95.</param>
-/// <param name="Resamples">Resamples that had a comparable pair and entered the interval.</param>
-/// <param name="Skipped">Resamples drawn without any comparable pair (left out).</param>
-public sealed record ConcordanceInterval(
-    double Estimate, double Lower, double Upper, double StdError, double Level, int Resamples, int Skipped);
+    /// <summary>Infinitesimal-jackknife variance of C, R's <c>concordance()$var</c> (NaN when not computed).</summary>
+    public double Variance { get; init; } = double.NaN;
+
+    /// <summary>Standard error of C, sqrt(<see cref="Variance"/>) (R's <c>std.err</c>).</summary>
+    public double StdError => Math.Sqrt(Variance);
+
+    /// <summary>Confidence level of <see cref="Lower"/> / <see cref="Upper"/>.</summary>
+    public double Level { get; init; } = 0.95;
+
+    /// <summary>Lower limit of the normal (Wald) interval C - z·se.</summary>
+    public double Lower => CIndex - Z * StdError;
+
+    /// <summary>Upper limit of the normal (Wald) interval C + z·se.</summary>
+    public double Upper => CIndex + Z * StdError;
+
+    /// <summary>Percentile bootstrap interval, when one was asked for (<see cref="HarrellConcordance.Bootstrap"/>).</summary>
+    public BootstrapInterval? Bootstrap { get; init; }
+
+    private double Z => MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (1 - Level) / 2);
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new("Harrell's C",
+        ["C", "se", "lower", "upper", "comparable", "concordant", "discordant", "tied risk", "boot lower", "boot upper"],
+        [[CIndex, StdError, Lower, Upper, (double)Comparable, (double)Concordant, (double)Discordant, (double)TiedRisk,
+          Bootstrap?.Lower ?? double.NaN, Bootstrap?.Upper ?? double.NaN]]);
+}

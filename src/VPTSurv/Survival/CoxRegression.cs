@@ -12,16 +12,23 @@ namespace VPTSurv.Survival;
 /// <param name="MaxIterations">Newton iterations before giving up (the fit then reports <c>Converged = false</c>).</param>
 /// <param name="Tolerance">Relative change of the log partial likelihood that ends the iterations.</param>
 /// <param name="Level">Confidence level of the hazard-ratio intervals.</param>
-public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95)
+/// <param name="Ridge">L2 penalty θ: the fit maximises log PL - θ/2 Σ β² (R's <c>ridge(x, theta = θ, scale = FALSE)</c>);
+/// the covariance is then the inverse of the penalized information, as R's <c>fit$var</c>. 0 = no penalty.</param>
+public sealed record CoxRegression(
+    CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95, double Ridge = 0)
 {
     /// <summary>Fits the model; <paramref name="covariates"/> is n rows of p values.</summary>
     /// <param name="covariates">One row per subject, one column per covariate.</param>
     /// <param name="time">Follow-up times.</param>
     /// <param name="eventObserved">True where death was observed.</param>
     /// <param name="names">Optional covariate names (default x1, x2, …).</param>
-    /// <exception cref="ArgumentException">Bad input (row and column named), a constant or collinear covariate.</exception>
+    /// <param name="strata">Optional stratum label per subject: each stratum has its own baseline hazard and risk sets (R's <c>strata()</c>).</param>
+    /// <param name="cluster">Optional cluster label per subject: adds the robust (sandwich) covariance summed over clusters (R's <c>cluster()</c>).</param>
+    /// <exception cref="ArgumentException">Bad input (row and column named), a constant or collinear covariate (a singular design).</exception>
     /// <exception cref="NoEventsException">No observed death.</exception>
-    public CoxFit Fit(IReadOnlyList<double[]> covariates, IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<string>? names = null)
+    public CoxFit Fit(
+        IReadOnlyList<double[]> covariates, IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<string>? names = null,
+        IReadOnlyList<string>? strata = null, IReadOnlyList<string>? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(covariates);
         SurvivalInput.CheckTimeEvent(time, eventObserved);
@@ -43,11 +50,25 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
                 x[i, j] = row[j];
             }
         }
-        return FitCore(x, SurvivalInput.ToArray(time), SurvivalInput.ToArray(eventObserved), names);
+        int[]? stratum = null, clusterCode = null;
+        string[] stratumLabels = ["all"];
+        if (strata is not null)
+        {
+            SurvivalInput.CheckSameLength(n, strata.Count, nameof(strata));
+            stratum = Labels.Encode(strata, nameof(strata), out stratumLabels);
+        }
+        if (cluster is not null)
+        {
+            SurvivalInput.CheckSameLength(n, cluster.Count, nameof(cluster));
+            clusterCode = Labels.Encode(cluster, nameof(cluster), out _);
+        }
+        return FitCore(x, SurvivalInput.ToArray(time), SurvivalInput.ToArray(eventObserved), names, stratum ?? new int[n], stratumLabels, clusterCode);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
-    public CoxFit Fit(double[,] covariates, IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<string>? names = null)
+    public CoxFit Fit(
+        double[,] covariates, IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<string>? names = null,
+        IReadOnlyList<string>? strata = null, IReadOnlyList<string>? cluster = null)
     {
         ArgumentNullException.ThrowIfNull(covariates);
         var rows = new double[covariates.GetLength(0)][];
@@ -56,10 +77,10 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
             rows[i] = new double[covariates.GetLength(1)];
             for (int j = 0; j < rows[i].Length; j++) rows[i][j] = covariates[i, j];
         }
-        return Fit(rows, time, eventObserved, names);
+        return Fit(rows, time, eventObserved, names, strata, cluster);
     }
 
-    private CoxFit FitCore(double[,] x, double[] time, bool[] ev, IReadOnlyList<string>? names)
+    private CoxFit FitCore(double[,] x, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
     {
         int n = x.GetLength(0), p = x.GetLength(1);
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
@@ -67,6 +88,7 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
             throw new ArgumentException($"{names.Count} names given for {p} covariates.", nameof(names));
         var labels = names?.ToArray() ?? Enumerable.Range(1, p).Select(j => $"x{j}").ToArray();
         if (!ev.Any(e => e)) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
+        if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
 
         var means = new double[p];
         for (int j = 0; j < p; j++)
@@ -78,15 +100,35 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
                 constant &= x[i, j] == x[0, j];
             }
             means[j] /= n;
+            // As R's coxph (nocenter = c(-1, 0, 1)): a covariate with values only in {-1, 0, 1} is not centred, so
+            // the baseline hazard refers to 0 there. The likelihood does not depend on the centring.
+            bool indicator = true;
+            for (int i = 0; i < n && indicator; i++) indicator = x[i, j] is -1 or 0 or 1;
+            if (indicator) means[j] = 0;
             for (int i = 0; i < n; i++) x[i, j] -= means[j];
             if (constant)
                 throw new ArgumentException($"covariate {j} ('{labels[j]}') is constant; its coefficient is not identifiable.", "covariates");
         }
-        var order = Enumerable.Range(0, n).OrderByDescending(i => time[i]).ToArray();
+        // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes.
+        var order = Enumerable.Range(0, n).OrderBy(i => stratum[i]).ThenByDescending(i => time[i]).ToArray();
+        // The sweeps read subjects in this order many times: copy them into it once, so memory is read in sequence.
+        var xs = new double[n, p];
+        var ts = new double[n];
+        var es = new bool[n];
+        var ss = new int[n];
+        for (int s = 0; s < n; s++)
+        {
+            int i = order[s];
+            for (int j = 0; j < p; j++) xs[s, j] = x[i, j];
+            (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
+        }
+        var data = new CoxData(xs, ts, es, Enumerable.Range(0, n).ToArray(), ss);
 
         var beta = Vector<double>.Build.Dense(p);
-        var current = Evaluate(x, time, ev, order, beta);
+        var current = Penalize(Evaluate(data, beta), beta);
         double nullLoglik = current.Loglik;
+        var nullScore = current.Score;
+        var nullInformation = current.Information;
         bool converged = false;
         int iterations = 0;
         while (iterations < MaxIterations)
@@ -94,14 +136,14 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
             iterations++;
             var step = Solve(current.Information, current.Score, labels);
             var next = beta + step;
-            var trial = Evaluate(x, time, ev, order, next);
+            var trial = Penalize(Evaluate(data, next), next);
             // Step halving, as coxph, when a full Newton step lowers the likelihood. Near the optimum the change is
             // at rounding level and may be slightly negative: such a step is kept, or halving would stall the fit.
             double slack = 1e-10 * Math.Abs(current.Loglik);
             for (int h = 0; h < 30 && !(trial.Loglik >= current.Loglik - slack); h++)
             {
                 next = (beta + next) / 2;
-                trial = Evaluate(x, time, ev, order, next);
+                trial = Penalize(Evaluate(data, next), next);
             }
             double change = Math.Abs(trial.Loglik - current.Loglik);
             beta = next;
@@ -118,7 +160,22 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
         var coef = beta.ToArray();
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(covariance[j, j])).ToArray();
         var wald = coef.Zip(se, (b, s) => b / s).ToArray();
-        double lr = 2 * (current.Loglik - nullLoglik);
+        // The reported log-likelihoods are the partial likelihood itself, without the penalty (as R's fit$loglik).
+        double penalty = Ridge / 2 * beta.DotProduct(beta);
+        double lr = 2 * (current.Loglik + penalty - nullLoglik);
+        double scoreTest = nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
+        double waldTest = beta.DotProduct(Inverse(covariance, labels) * beta);
+        var baseline = CoxBaselineHazard.Build(data, beta, Ties, stratumLabels);
+        double[,]? robust = null;
+        if (cluster is not null)
+        {
+            var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
+            int clusters = cluster.Max() + 1;
+            var collapsed = Matrix<double>.Build.Dense(clusters, p);
+            for (int s = 0; s < n; s++)
+                for (int j = 0; j < p; j++) collapsed[cluster[order[s]], j] += dfbeta[s, j];
+            robust = (collapsed.Transpose() * collapsed).ToArray();
+        }
         return new CoxFit(
             labels, coef, se,
             coef.Select(Math.Exp).ToArray(),
@@ -126,9 +183,27 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
             coef.Zip(se, (b, s) => Math.Exp(b + z * s)).ToArray(),
             wald,
             wald.Select(w => 2 * Normal.CDF(0, 1, -Math.Abs(w))).ToArray(),
-            covariance.ToArray(), means, current.Loglik, nullLoglik, lr,
-            MathNet.Numerics.SpecialFunctions.GammaUpperRegularized(p / 2.0, Math.Max(lr, 0) / 2),
-            iterations, converged, Ties, Level);
+            covariance.ToArray(), means, current.Loglik + penalty, nullLoglik, lr,
+            LogRankCore.ChiSquareUpper(lr, p),
+            iterations, converged, Ties, Level)
+        {
+            ScoreTest = scoreTest,
+            ScoreTestPValue = LogRankCore.ChiSquareUpper(scoreTest, p),
+            WaldTest = waldTest,
+            WaldTestPValue = LogRankCore.ChiSquareUpper(waldTest, p),
+            RobustCovariance = robust,
+            Ridge = Ridge,
+            Baseline = baseline,
+        };
+    }
+
+    private Evaluation Penalize(Evaluation e, Vector<double> beta)
+    {
+        if (Ridge == 0) return e;
+        int p = beta.Count;
+        return new Evaluation(
+            e.Loglik - Ridge / 2 * beta.DotProduct(beta), e.Score - Ridge * beta,
+            e.Information + Matrix<double>.Build.DenseIdentity(p) * Ridge);
     }
 
     private Vector<double> Solve(Matrix<double> information, Vector<double> score, string[] labels)
@@ -155,8 +230,9 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
     private readonly record struct Evaluation(double Loglik, Vector<double> Score, Matrix<double> Information);
 
     /// <summary>Log partial likelihood, score and observed information at β (risk-set sums swept from the longest time).</summary>
-    private Evaluation Evaluate(double[,] x, double[] time, bool[] ev, int[] order, Vector<double> beta)
+    private Evaluation Evaluate(CoxData data, Vector<double> beta)
     {
+        var (x, time, ev, order, stratum) = (data.X, data.Time, data.Event, data.Order, data.Stratum);
         int n = x.GetLength(0), p = x.GetLength(1);
         var eta = new double[n];
         double shift = double.NegativeInfinity;
@@ -177,7 +253,11 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
         for (int start = 0; start < n;)
         {
             int stop = start;
-            while (stop + 1 < n && time[order[stop + 1]] == time[order[start]]) stop++;
+            while (stop + 1 < n && time[order[stop + 1]] == time[order[start]] && stratum[order[stop + 1]] == stratum[order[start]]) stop++;
+            if (start == 0 || stratum[order[start]] != stratum[order[start - 1]])
+            {
+                s0 = 0; Array.Clear(s1); Array.Clear(s2);
+            }
             d0 = 0; Array.Clear(d1); Array.Clear(d2);
             int deaths = 0;
             for (int s = start; s <= stop; s++)
@@ -233,7 +313,8 @@ public sealed record CoxRegression(CoxTies Ties = CoxTies.Efron, int MaxIteratio
 /// <param name="Z">Wald statistics β / se.</param>
 /// <param name="PValues">Two-sided Wald p-values.</param>
 /// <param name="Covariance">Covariance matrix of β.</param>
-/// <param name="Means">Covariate means (the model is fitted on centred covariates).</param>
+/// <param name="Means">Centring of each covariate: its mean, or 0 for a covariate with values only in {-1, 0, 1}
+/// (R's <c>fit$means</c>); the baseline hazard refers to these values.</param>
 /// <param name="LogLikelihood">Log partial likelihood at β.</param>
 /// <param name="LogLikelihoodNull">Log partial likelihood at β = 0.</param>
 /// <param name="LikelihoodRatio">2 (LogLikelihood - LogLikelihoodNull).</param>
@@ -246,7 +327,54 @@ public sealed record CoxFit(
     string[] Names, double[] Coefficients, double[] StdErrors, double[] HazardRatios, double[] Lower, double[] Upper,
     double[] Z, double[] PValues, double[,] Covariance, double[] Means, double LogLikelihood, double LogLikelihoodNull,
     double LikelihoodRatio, double LikelihoodRatioPValue, int Iterations, bool Converged, CoxTies Ties, double Level)
+    : ISurvivalResult
 {
+    /// <summary>Score (log-rank) test of β = 0: U(0)ᵀ I(0)⁻¹ U(0) on p df (R's <c>fit$score</c>).</summary>
+    public double ScoreTest { get; init; } = double.NaN;
+
+    /// <summary>Chi-square upper tail of <see cref="ScoreTest"/>.</summary>
+    public double ScoreTestPValue { get; init; } = double.NaN;
+
+    /// <summary>Global Wald test βᵀ V⁻¹ β on p df (R's <c>fit$wald.test</c>).</summary>
+    public double WaldTest { get; init; } = double.NaN;
+
+    /// <summary>Chi-square upper tail of <see cref="WaldTest"/>.</summary>
+    public double WaldTestPValue { get; init; } = double.NaN;
+
+    /// <summary>Robust (sandwich) covariance Σ_c D_cᵀ D_c over clusters of the dfbeta residuals (R's <c>cluster()</c>); null without clusters.</summary>
+    public double[,]? RobustCovariance { get; init; }
+
+    /// <summary>Robust standard errors (square roots of the diagonal of <see cref="RobustCovariance"/>); null without clusters.</summary>
+    public double[]? RobustStdErrors => RobustCovariance is { } v ? Enumerable.Range(0, Names.Length).Select(j => Math.Sqrt(v[j, j])).ToArray() : null;
+
+    /// <summary>The L2 penalty θ of the fit (0 = none).</summary>
+    public double Ridge { get; init; }
+
+    /// <summary>Baseline cumulative hazard at the covariate means, per stratum.</summary>
+    public CoxBaseline? Baseline { get; init; }
+
+    /// <summary>
+    /// Predicted survival S(t | x) = exp(-Λ0_s(t) exp((x - means)·β)) of a new subject at chosen times, as R's
+    /// <c>survfit(fit, newdata)</c> (the stratum is given by its index in <see cref="CoxBaseline.Strata"/>).
+    /// </summary>
+    public double[] PredictSurvival(IReadOnlyList<double> x, IReadOnlyList<double> times, int stratum = 0)
+    {
+        ArgumentNullException.ThrowIfNull(times);
+        var baseline = Baseline ?? throw new InvalidOperationException("this fit carries no baseline hazard.");
+        if ((uint)stratum >= (uint)baseline.Strata.Length)
+            throw new ArgumentOutOfRangeException(nameof(stratum), stratum, $"the fit has {baseline.Strata.Length} strata.");
+        double lp = LinearPredictor(x) - Coefficients.Zip(Means, (b, m) => b * m).Sum();
+        double risk = Math.Exp(lp);
+        return times.Select(t => Math.Exp(-baseline.At(stratum, t) * risk)).ToArray();
+    }
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new(
+        FormattableString.Invariant($"Cox regression ({Ties} ties{(Ridge > 0 ? $", ridge θ = {Ridge}" : "")}): LR = {LikelihoodRatio:G6}, Wald = {WaldTest:G6}, score = {ScoreTest:G6} on {Names.Length} df"),
+        ["covariate", "coef", "HR", "se", "robust se", "z", "p", "lower", "upper"],
+        [.. Names.Select((nm, j) => (IReadOnlyList<object>)[nm, Coefficients[j], HazardRatios[j], StdErrors[j],
+            RobustStdErrors?[j] ?? double.NaN, Z[j], PValues[j], Lower[j], Upper[j]])]);
+
     /// <summary>Log relative hazard x·β of one subject (higher = worse), uncentred.</summary>
     public double LinearPredictor(IReadOnlyList<double> x)
     {

@@ -32,25 +32,9 @@ public sealed record KaplanMeier(ConfidenceBand Band = ConfidenceBand.Log, doubl
         SurvivalInput.CheckTimeEvent(time, eventObserved);
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
         if (time.Count == 0) throw new ArgumentException("Kaplan–Meier needs at least one subject.", nameof(time));
-        int n = time.Count;
-        var order = Enumerable.Range(0, n).OrderBy(i => time[i]).ToArray();
-        var times = new List<double>();
-        var atRisk = new List<int>();
-        var events = new List<int>();
-        var censored = new List<int>();
-        for (int start = 0; start < n;)
-        {
-            int stop = start;
-            while (stop + 1 < n && time[order[stop + 1]] == time[order[start]]) stop++;
-            int d = 0;
-            for (int s = start; s <= stop; s++) if (eventObserved[order[s]]) d++;
-            times.Add(time[order[start]]);
-            atRisk.Add(n - start);
-            events.Add(d);
-            censored.Add(stop - start + 1 - d);
-            start = stop + 1;
-        }
-        int m = times.Count;
+        var table = EventTable.Build(SurvivalInput.ToArray(time), SurvivalInput.ToArray(eventObserved));
+        var (times, atRisk, events, censored) = (table.Time, table.AtRisk, table.Events, table.Censored);
+        int m = times.Length;
         var surv = new double[m];
         var seLog = new double[m];
         double s0 = 1, greenwood = 0;
@@ -73,7 +57,7 @@ public sealed record KaplanMeier(ConfidenceBand Band = ConfidenceBand.Log, doubl
             SurvivalQuantile.Find(times, lower, 0.5),
             SurvivalQuantile.Find(times, upper, 0.5));
         return new KaplanMeierResult(
-            times.ToArray(), atRisk.ToArray(), events.ToArray(), censored.ToArray(), surv, stdErr, seLog, lower, upper,
+            times, atRisk, events, censored, surv, stdErr, seLog, lower, upper,
             median, medLo, medHi, Band, Level);
     }
 
@@ -120,7 +104,58 @@ public sealed record KaplanMeier(ConfidenceBand Band = ConfidenceBand.Log, doubl
 public sealed record KaplanMeierResult(
     double[] Time, int[] AtRisk, int[] Events, int[] Censored, double[] Survival, double[] StdErr, double[] StdErrLog,
     double[] Lower, double[] Upper, double Median, double MedianLower, double MedianUpper, ConfidenceBand Band, double Level)
+    : ISurvivalResult
 {
+    /// <summary>
+    /// Quantiles of the survival time with their intervals, as R's <c>quantile.survfit</c>: the p-quantile is where
+    /// 1 - S first reaches p; its limits are where the lower and upper bands reach it (NaN where never).
+    /// </summary>
+    public IReadOnlyList<SurvivalQuantileRow> Quantiles(IReadOnlyList<double> probabilities)
+    {
+        ArgumentNullException.ThrowIfNull(probabilities);
+        var rows = new List<SurvivalQuantileRow>(probabilities.Count);
+        for (int i = 0; i < probabilities.Count; i++)
+        {
+            double p = probabilities[i];
+            if (!(p >= 0 && p <= 1))
+                throw new ArgumentOutOfRangeException(nameof(probabilities), p, $"probabilities[{i}] = {p} must lie in [0, 1].");
+            rows.Add(new SurvivalQuantileRow(p, SurvivalQuantile.Find(Time, Survival, p),
+                SurvivalQuantile.Find(Time, Lower, p), SurvivalQuantile.Find(Time, Upper, p)));
+        }
+        return rows;
+    }
+
+    /// <summary>
+    /// Restricted mean survival time up to <paramref name="tau"/> (the area under the curve on [0, tau]) with its
+    /// standard error, as R's <c>print(survfit, rmean = tau)</c>: var = Σ_k A_k² d_k / (n_k (n_k - d_k)) over death
+    /// times t_k &lt;= tau (terms with n_k = d_k are 0), A_k the area under the curve from t_k to tau.
+    /// </summary>
+    public RestrictedMeanResult RestrictedMean(double tau)
+    {
+        if (!(tau > 0 && double.IsFinite(tau))) throw new ArgumentOutOfRangeException(nameof(tau), tau, "tau must be finite and > 0.");
+        int last = LastAtOrBefore(tau);
+        // Rectangles: from 0 to Time[0] at S = 1, then Time[k] to the next time (or tau) at Survival[k].
+        double mean = 0, variance = 0, tail = 0;
+        for (int k = last; k >= -1; k--)
+        {
+            double from = k < 0 ? 0 : Time[k], to = k == last ? tau : Time[k + 1];
+            double rect = (to - from) * (k < 0 ? 1 : Survival[k]);
+            mean += rect;
+            if (k < 0) break;
+            tail += rect;
+            double n = AtRisk[k], d = Events[k];
+            if (d > 0 && n > d) variance += tail * tail * d / (n * (n - d));
+        }
+        double z = MathNet.Numerics.Distributions.Normal.InvCDF(0, 1, 1 - (1 - Level) / 2), se = Math.Sqrt(variance);
+        return new RestrictedMeanResult(tau, mean, se, mean - z * se, mean + z * se, Level);
+    }
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new(
+        FormattableString.Invariant($"Kaplan–Meier ({Band} band, {Level:P0}): n = {(AtRisk.Length > 0 ? AtRisk[0] : 0)}, events = {Events.Sum()}, median = {SurvivalTable.Format(Median)} ({SurvivalTable.Format(MedianLower)}, {SurvivalTable.Format(MedianUpper)})"),
+        ["time", "at risk", "events", "censored", "S", "se", "lower", "upper"],
+        [.. Time.Select((t, k) => (IReadOnlyList<object>)[t, AtRisk[k], Events[k], Censored[k], Survival[k], StdErr[k], Lower[k], Upper[k]])]);
+
     /// <summary>S(t): the curve at any time (1 before the first time).</summary>
     public double SurvivalAt(double t)
     {
@@ -186,3 +221,24 @@ public sealed record KaplanMeierResult(
 /// <param name="Upper">Upper band at Time.</param>
 public sealed record KaplanMeierTableRow(
     double Time, int AtRisk, int Events, int Censored, double Survival, double StdErr, double Lower, double Upper);
+
+/// <summary>One row of <see cref="KaplanMeierResult.Quantiles"/>.</summary>
+/// <param name="Probability">p: the quantile is where 1 - S reaches p (0.5 = the median).</param>
+/// <param name="Time">The quantile (NaN if the curve never reaches it).</param>
+/// <param name="Lower">Lower limit (where the lower band reaches p).</param>
+/// <param name="Upper">Upper limit (where the upper band reaches p; NaN if never).</param>
+public sealed record SurvivalQuantileRow(double Probability, double Time, double Lower, double Upper);
+
+/// <summary>Restricted mean survival time (<see cref="KaplanMeierResult.RestrictedMean"/>).</summary>
+/// <param name="Tau">Restriction time.</param>
+/// <param name="Mean">Area under the Kaplan–Meier curve on [0, Tau].</param>
+/// <param name="StdError">Standard error (R's <c>se(rmean)</c>).</param>
+/// <param name="Lower">Mean - z·se.</param>
+/// <param name="Upper">Mean + z·se.</param>
+/// <param name="Level">Confidence level.</param>
+public sealed record RestrictedMeanResult(double Tau, double Mean, double StdError, double Lower, double Upper, double Level) : ISurvivalResult
+{
+    /// <inheritdoc />
+    public SurvivalTable Summary => new("Restricted mean survival time",
+        ["tau", "RMST", "se", "lower", "upper"], [[Tau, Mean, StdError, Lower, Upper]]);
+}

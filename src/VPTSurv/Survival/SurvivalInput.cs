@@ -36,6 +36,12 @@ internal static class SurvivalInput
         CheckSameLength(time.Count, eventObserved.Count, nameof(eventObserved));
     }
 
+    /// <summary>A confidence level in (0, 1).</summary>
+    public static void CheckLevel(double level, string name = "Level")
+    {
+        if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(name, level, $"{name} must lie in (0, 1).");
+    }
+
     public static double[] ToArray(IReadOnlyList<double> x)
     {
         var a = new double[x.Count];

@@ -3,9 +3,35 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Survival;
 
+/// <summary>The training loss a run uses (<c>TrainingSettings.Loss</c>; config key <c>training.loss</c>).</summary>
+public enum SurvivalLossKind
+{
+    /// <summary>Discrete-time negative log-likelihood of the K hazard logits (the paper's loss).</summary>
+    DiscreteTimeNll,
+
+    /// <summary>
+    /// Cox partial likelihood (Efron) of the risk -Σ_k S_k from the hazard logits, against a memory bank of past
+    /// subjects (<see cref="CoxMemoryBank"/>), so that one bag per step still has a risk set.
+    /// </summary>
+    CoxMemoryBank,
+}
+
 /// <summary>Survival losses on TorchSharp tensors, differentiable with respect to the logits / risk scores.</summary>
 public static class SurvivalLoss
 {
+    /// <summary>
+    /// Risk score of discrete hazard logits: minus the expected number of bins survived, -Σ_k S_k with
+    /// S_k = Π_{j&lt;=k} sigmoid(-l_j) (higher = worse; the risk the evaluation ranks by). (B, K) -> (B).
+    /// </summary>
+    public static Tensor RiskFromHazardLogits(Tensor logits)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        if (logits.dim() != 2)
+            throw new ArgumentException($"logits must be (B, K); got shape ({string.Join(", ", logits.shape)}).", nameof(logits));
+        using var scope = NewDisposeScope();
+        return (-nn.functional.logsigmoid(-logits).cumsum(1).exp().sum(1)).MoveToOuterDisposeScope();
+    }
+
     /// <summary>
     /// Discrete-time negative log-likelihood (Zadeh and Schmid 2021, in the form of MCAT's <c>nll_loss</c>), mean over
     /// the batch. With hazards h_k = sigmoid(l_k), S_k = prod_{j&lt;=k}(1-h_j), S_{-1} = 1 and the bin y of each subject:
@@ -95,10 +121,20 @@ public static class SurvivalLoss
                 var v => throw new ArgumentException($"eventObserved[{i}] = {v}: expected 0 or 1.", nameof(eventObserved)),
             };
         }
-        var plan = CoxRiskSetPlan.Build(t, eventFlags);
-        if (plan.EventCount == 0)
+        var loss = CoxTerms(risk, t, eventFlags, ties, b, out int counted);
+        if (counted == 0)
             throw new NoEventsException($"Cox partial likelihood: the batch of {b} subjects has no observed event; use larger batches or the discrete-time loss.");
+        return loss;
+    }
 
+    /// <summary>
+    /// The Cox terms -(r_i - log denominator_i) of the events among the first <paramref name="counted"/> subjects,
+    /// summed and divided by their number; the risk sets span all subjects. <paramref name="eventsCounted"/> is
+    /// that number (the loss is 0 when it is 0).
+    /// </summary>
+    internal static Tensor CoxTerms(Tensor risk, double[] t, bool[] eventFlags, CoxTies ties, long counted, out int eventsCounted)
+    {
+        var plan = CoxRiskSetPlan.Build(t, eventFlags);
         using var scope = NewDisposeScope();
         var device = risk.device;
         var order = tensor(plan.OrderDescending, device: device);                                  // (B)
@@ -118,8 +154,51 @@ public static class SurvivalLoss
             var fraction = tensor(plan.EfronFraction, dtype: risk.dtype, device: device);         // (E): l/d
             logDenominator = logRiskSet + torch.log1p(-fraction * share.index_select(0, groupOfEvent));
         }
-        var loss = -(eventRisk - logDenominator).sum() / plan.EventCount;
-        return loss.MoveToOuterDisposeScope();
+        var mask = plan.SortedPositionOfEvent.Select(pos => plan.OrderDescending[pos] < counted).ToArray();
+        eventsCounted = mask.Count(m => m);
+        var terms = eventRisk - logDenominator;                                                   // (E)
+        if (eventsCounted == 0) return (risk.sum() * 0).MoveToOuterDisposeScope();
+        var maskT = tensor(mask, device: device).to(risk.dtype);                                  // (E)
+        return (-(terms * maskT).sum() / eventsCounted).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// Negative log-likelihood of a Weibull model (TorchSurv's <c>weibull.neg_log_likelihood</c>), mean over the
+    /// batch: with scale λ = exp(logParams[:, 0]) and shape ρ = exp(logParams[:, 1]),
+    /// <code>
+    ///   log h(t) = log ρ - log λ + (ρ - 1)(log t - log λ),   H(t) = (t / λ)^ρ,   loss = -mean(e · log h(t) - H(t))
+    /// </code>
+    /// </summary>
+    /// <param name="logParams">(B, 2) log scale and log shape per subject (or (B, 1): log scale, shape 1 = exponential).</param>
+    /// <param name="time">(B) follow-up times, &gt; 0.</param>
+    /// <param name="eventObserved">(B) 1 where death was observed, 0 where censored.</param>
+    public static Tensor WeibullNll(Tensor logParams, Tensor time, Tensor eventObserved)
+    {
+        ArgumentNullException.ThrowIfNull(logParams);
+        ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(eventObserved);
+        if (logParams.dim() != 2 || logParams.shape[1] is not (1 or 2))
+            throw new ArgumentException($"logParams must be (B, 2) or (B, 1); got shape ({string.Join(", ", logParams.shape)}).", nameof(logParams));
+        long b = logParams.shape[0];
+        CheckVector(time, b, nameof(time));
+        CheckVector(eventObserved, b, nameof(eventObserved));
+        using (no_grad())
+        {
+            using var tc = time.to(ScalarType.Float64, CPU);
+            var tv = tc.data<double>().ToArray();
+            for (int i = 0; i < tv.Length; i++)
+                if (!(tv[i] > 0 && double.IsFinite(tv[i])))
+                    throw new ArgumentException($"time[{i}] = {tv[i]}: survival times must be finite and > 0.", nameof(time));
+        }
+        using var scope = NewDisposeScope();
+        var logScale = logParams.select(1, 0);                                                    // (B)
+        var logShape = logParams.shape[1] == 2 ? logParams.select(1, 1) : zeros_like(logScale);   // (B)
+        var logT = time.to(logParams.dtype, logParams.device).log();                              // (B)
+        var e = eventObserved.to(logParams.dtype, logParams.device);                              // (B)
+        var shape = logShape.exp();
+        var logHazard = logShape - logScale + (shape - 1) * (logT - logScale);
+        var cumHazard = (shape * (logT - logScale)).exp();
+        return (-(e * logHazard - cumHazard).mean()).MoveToOuterDisposeScope();
     }
 
     private static void CheckVector(Tensor x, long length, string name)

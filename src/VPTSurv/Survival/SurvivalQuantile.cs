@@ -38,11 +38,16 @@ internal static class SurvivalQuantile
         return (x[i1] + x[i2]) / 2;
     }
 
-    // First index k with y[k] + shift >= p, given y non-decreasing; -1 when p lies above every y + shift.
+    // R's approx(y + shift, 1:n, p, "constant", f = 1): approx sorts by y, so on a curve that is not monotone (an
+    // upper band can rise again) this is the index of the smallest y + shift >= p; -1 when p lies outside the range.
     private static int FirstAtOrAbove(List<double> y, double shift, double p)
     {
-        if (p < y[0] + shift) return -1;
-        for (int k = 0; k < y.Count; k++) if (y[k] + shift >= p) return k;
-        return -1;
+        int best = -1;
+        double min = double.PositiveInfinity;
+        for (int k = 0; k < y.Count; k++) min = Math.Min(min, y[k] + shift);
+        if (p < min) return -1;
+        for (int k = 0; k < y.Count; k++)
+            if (y[k] + shift >= p && (best < 0 || y[k] < y[best])) best = k;
+        return best;
     }
 }

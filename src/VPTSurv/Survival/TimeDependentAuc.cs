@@ -12,32 +12,48 @@ namespace VPTSurv.Survival;
 /// times, divided by 1 - S(t_last), as scikit-survival.
 /// </summary>
 /// <param name="Times">Evaluation times, strictly increasing, each with at least one case and one control.</param>
-public sealed record TimeDependentAuc(IReadOnlyList<double> Times)
+/// <param name="Bootstrap">Bootstrap settings of percentile intervals of AUC(t) and the mean AUC (null: none); a
+/// resample without a case or a control at some time is skipped.</param>
+/// <param name="Level">Confidence level of the bootstrap intervals.</param>
+public sealed record TimeDependentAuc(IReadOnlyList<double> Times, BootstrapSettings? Bootstrap = null, double Level = 0.95)
 {
     /// <summary>AUC(t) of one risk score per subject (higher = worse), the same at every time.</summary>
     /// <param name="targets">Outcomes of the evaluated subjects.</param>
     /// <param name="risk">One risk score per subject.</param>
     /// <param name="censoringFrom">Targets on which G is estimated (e.g. the training split); null = <paramref name="targets"/>.</param>
-    public TimeDependentAucResult Compute(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
+    public TimeDependentAucResult Fit(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(risk);
         SurvivalInput.CheckSameLength(targets.Count, risk.Count, nameof(risk));
         SurvivalInput.CheckFinite(risk, nameof(risk));
         var r = SurvivalInput.ToArray(risk);
-        return ComputeCore(targets, (_, i) => r[i], censoringFrom);
+        return FitCore(targets, (_, i) => r[i], censoringFrom);
     }
 
     /// <summary>AUC(t_k) of a risk that depends on time: <paramref name="riskAtTimes"/>[i, k] is subject i's risk at Times[k].</summary>
-    public TimeDependentAucResult Compute(SurvivalTargets targets, double[,] riskAtTimes, SurvivalTargets? censoringFrom = null)
+    public TimeDependentAucResult Fit(SurvivalTargets targets, double[,] riskAtTimes, SurvivalTargets? censoringFrom = null)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(riskAtTimes);
         IpcwInput.CheckMatrix(riskAtTimes, targets.Count, Times.Count, nameof(riskAtTimes), unitInterval: false);
-        return ComputeCore(targets, (k, i) => riskAtTimes[i, k], censoringFrom);
+        return FitCore(targets, (k, i) => riskAtTimes[i, k], censoringFrom);
     }
 
-    private TimeDependentAucResult ComputeCore(SurvivalTargets targets, Func<int, int, double> risk, SurvivalTargets? censoringFrom)
+    private TimeDependentAucResult FitCore(SurvivalTargets targets, Func<int, int, double> risk, SurvivalTargets? censoringFrom)
+    {
+        var result = Point(targets, risk, censoringFrom);
+        if (Bootstrap is not { } b) return result;
+        SurvivalInput.CheckLevel(Level);
+        var intervals = b.Intervals([.. result.Auc, result.MeanAuc], targets.Count, Level, idx =>
+        {
+            var r = Point(targets.Subset(idx), (k, i) => risk(k, idx[i]), censoringFrom);
+            return [.. r.Auc, r.MeanAuc];
+        });
+        return result with { AucBootstrap = intervals[..^1], MeanAucBootstrap = intervals[^1] };
+    }
+
+    private TimeDependentAucResult Point(SurvivalTargets targets, Func<int, int, double> risk, SurvivalTargets? censoringFrom)
     {
         IpcwInput.CheckTimes(Times, nameof(Times));
         var reference = censoringFrom ?? targets;
@@ -110,4 +126,17 @@ public sealed record TimeDependentAuc(IReadOnlyList<double> Times)
 /// <param name="Times">The evaluation times.</param>
 /// <param name="Auc">AUC(t) at each time.</param>
 /// <param name="MeanAuc">Mean AUC weighted by the Kaplan–Meier drop between the times.</param>
-public sealed record TimeDependentAucResult(double[] Times, double[] Auc, double MeanAuc);
+public sealed record TimeDependentAucResult(double[] Times, double[] Auc, double MeanAuc) : ISurvivalResult
+{
+    /// <summary>Percentile bootstrap interval of AUC at each time, when asked for.</summary>
+    public BootstrapInterval[]? AucBootstrap { get; init; }
+
+    /// <summary>Percentile bootstrap interval of the mean AUC, when asked for.</summary>
+    public BootstrapInterval? MeanAucBootstrap { get; init; }
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new("Time-dependent AUC",
+        ["time", "AUC", "boot lower", "boot upper"],
+        [.. Times.Select((t, k) => (IReadOnlyList<object>)[t, Auc[k], AucBootstrap?[k].Lower ?? double.NaN, AucBootstrap?[k].Upper ?? double.NaN]),
+         ["mean", MeanAuc, MeanAucBootstrap?.Lower ?? double.NaN, MeanAucBootstrap?.Upper ?? double.NaN]]);
+}

@@ -8,7 +8,10 @@ namespace VPTSurv.Survival;
 /// <c>concordance_index_ipcw</c>).
 /// </summary>
 /// <param name="Tau">Truncation time: only deaths at times &lt;= Tau are compared (null: no truncation).</param>
-public sealed record UnoConcordance(double? Tau = null)
+/// <param name="Bootstrap">Bootstrap settings of a percentile interval (null: none). G is re-estimated on each
+/// resample unless a fixed censoring reference is given.</param>
+/// <param name="Level">Confidence level of the bootstrap interval.</param>
+public sealed record UnoConcordance(double? Tau = null, BootstrapSettings? Bootstrap = null, double Level = 0.95)
 {
     /// <summary>Uno's C of <paramref name="risk"/> (higher = worse) against <paramref name="targets"/>.</summary>
     /// <param name="targets">Outcomes of the evaluated subjects.</param>
@@ -16,7 +19,18 @@ public sealed record UnoConcordance(double? Tau = null)
     /// <param name="censoringFrom">Targets on which G is estimated; null = <paramref name="targets"/> (R's choice).</param>
     /// <exception cref="NoComparablePairsException">No comparable pair with a death at or before tau.</exception>
     /// <exception cref="ArgumentException">Bad risk (index named) or G = 0 before a used death time.</exception>
-    public UnoConcordanceResult Compute(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
+    public UnoConcordanceResult Fit(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom = null)
+    {
+        var result = Point(targets, risk, censoringFrom);
+        if (Bootstrap is not { } b) return result;
+        SurvivalInput.CheckLevel(Level);
+        var r = SurvivalInput.ToArray(risk);
+        var interval = b.Intervals([result.CIndex], targets.Count, Level,
+            idx => [Point(targets.Subset(idx), idx.Select(i => r[i]).ToArray(), censoringFrom).CIndex])[0];
+        return result with { Bootstrap = interval };
+    }
+
+    private UnoConcordanceResult Point(SurvivalTargets targets, IReadOnlyList<double> risk, SurvivalTargets? censoringFrom)
     {
         ArgumentNullException.ThrowIfNull(targets);
         ArgumentNullException.ThrowIfNull(risk);
@@ -54,4 +68,13 @@ public sealed record UnoConcordance(double? Tau = null)
 /// <param name="Discordant">Weighted discordant pairs.</param>
 /// <param name="TiedRisk">Weighted pairs tied in risk.</param>
 /// <param name="Tau">The truncation time used (infinity when none).</param>
-public sealed record UnoConcordanceResult(double CIndex, double Concordant, double Discordant, double TiedRisk, double Tau);
+public sealed record UnoConcordanceResult(double CIndex, double Concordant, double Discordant, double TiedRisk, double Tau) : ISurvivalResult
+{
+    /// <summary>Percentile bootstrap interval, when asked for.</summary>
+    public BootstrapInterval? Bootstrap { get; init; }
+
+    /// <inheritdoc />
+    public SurvivalTable Summary => new("Uno's C",
+        ["C", "tau", "boot lower", "boot upper", "boot se"],
+        [[CIndex, Tau, Bootstrap?.Lower ?? double.NaN, Bootstrap?.Upper ?? double.NaN, Bootstrap?.StdError ?? double.NaN]]);
+}

@@ -35,6 +35,12 @@ public sealed record TrainingSettings(
     /// <summary>Tiles per encoder chunk for inference, feature extraction and the gradient-caching re-run.</summary>
     public int MicroBatch { get; init; } = 64;
 
+    /// <summary>Training loss (config key <c>training.loss</c>): the paper's discrete-time NLL, or the memory-bank Cox loss.</summary>
+    public VPTSurv.Survival.SurvivalLossKind Loss { get; init; } = VPTSurv.Survival.SurvivalLossKind.DiscreteTimeNll;
+
+    /// <summary>Past subjects kept in the Cox memory bank when <see cref="Loss"/> is the Cox loss.</summary>
+    public int CoxMemory { get; init; } = 256;
+
     /// <summary>
     /// Gradient caching: forward all N tiles without a graph, decoder and loss with a graph on the pooled tokens, then
     /// re-run the encoder on <see cref="MicroBatch"/>-tile chunks with a graph and backpropagate each chunk's token

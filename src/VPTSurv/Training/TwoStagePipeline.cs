@@ -236,6 +236,7 @@ public sealed class TwoStagePipeline : TrainerBase
     private bool TrainDecoder(BagDecoder decoder, OptimizerHelper optimizer, EpochLoop loop, FeatureSet set, List<SlideRecord> train,
         List<SlideRecord> val, int steps, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
+        var coxBank = S.Loss == SurvivalLossKind.CoxMemoryBank ? new CoxMemoryBank(S.CoxMemory) : null;
         SlideRecord[] order = [];
         var trainer = new EpochTrainer
         {
@@ -260,7 +261,9 @@ public sealed class TwoStagePipeline : TrainerBase
                 {
                     var s = order[first + b];
                     var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
-                    var loss = SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }));
+                    var loss = coxBank is null
+                        ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
+                        : coxBank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
                     (loss / count).backward();
                     lossSum += loss.item<float>();
                     record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));

@@ -95,7 +95,7 @@ internal static class PlantedSignal
                     using var scope = NewDisposeScope();
                     trainRisk[i] = DiscreteTimeHead.Risk(model.forward(train.Bags[i])).item<float>();
                 }
-            log($"training C = {Concordance.Harrell(train.Time, train.Event, trainRisk).CIndex:F3}");
+            log($"training C = {new HarrellConcordance().Fit(train.Time, train.Event, trainRisk).CIndex:F3}");
         }
         var risk = new double[test.Bags.Length];
         using (torch.no_grad())
@@ -104,6 +104,6 @@ internal static class PlantedSignal
                 using var scope = NewDisposeScope();
                 risk[i] = DiscreteTimeHead.Risk(model.forward(test.Bags[i])).item<float>();
             }
-        return Concordance.Harrell(test.Time, test.Event, risk).CIndex;
+        return new HarrellConcordance().Fit(test.Time, test.Event, risk).CIndex;
     }
 }

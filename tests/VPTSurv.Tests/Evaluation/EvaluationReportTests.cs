@@ -35,7 +35,7 @@ public class EvaluationReportTests
         Assert.Equal(4.0 / 5.0, report.SlideC!.Estimate, 12);
         // Per patient: x (mean of logit 2 and 0 risks) vs y (logit 1) and z; check against Harrell on the aggregated risks.
         var riskX = (preds[0].Risk + preds[1].Risk) / 2;
-        var expected = Concordance.Harrell([2.0, 5.0, 9.0], [true, true, false], [riskX, preds[2].Risk, preds[3].Risk]).CIndex;
+        var expected = new HarrellConcordance().Fit([2.0, 5.0, 9.0], [true, true, false], [riskX, preds[2].Risk, preds[3].Risk]).CIndex;
         Assert.Equal(expected, report.PatientC!.Estimate, 12);
         Assert.Equal(4, report.Slides);
         Assert.Equal(3, report.Patients);

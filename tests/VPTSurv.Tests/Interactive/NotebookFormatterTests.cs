@@ -68,7 +68,7 @@ public class NotebookFormatterTests
         NotebookFormatters.Register();
         var (t, e) = Lung();
         var groups = LungFixture.Subjects.Select(x => x.Group == "female" ? 1 : 0).ToArray();
-        var html = VPTSurv.Survival.LogRank.Test(t, e, groups).ToDisplayString(HtmlFormatter.MimeType);
+        var html = new VPTSurv.Survival.LogRankTest().Fit(t, e, groups).ToDisplayString(HtmlFormatter.MimeType);
         Assert.Contains("χ² = 10.327 on 1 df, p = 0.0013", html);
         var observed = Rows(html).Select(r => r[1]).ToArray();
         Assert.Equal([LungFixture.Subjects.Count(x => x.Event && x.Group == "male").ToString(),
@@ -93,7 +93,7 @@ public class NotebookFormatterTests
     {
         NotebookFormatters.Register();
         var (t, e) = Lung();
-        var c = Concordance.Harrell(t, e, LungFixture.Subjects.Select(s => s.Age).ToArray());
+        var c = new HarrellConcordance().Fit(t, e, LungFixture.Subjects.Select(s => s.Age).ToArray());
         var row = Rows(c.ToDisplayString(HtmlFormatter.MimeType)).Single();
         var s = LungFixture.Stats;
         Assert.Equal(ChartText.Number(s["age_cindex"], 4), row[0]);
@@ -105,8 +105,8 @@ public class NotebookFormatterTests
     public void Concordance_table_is_a_data_frame_with_one_row_per_model()
     {
         var (t, e) = Lung();
-        var byAge = Concordance.Harrell(t, e, LungFixture.Subjects.Select(s => s.Age).ToArray());
-        var bySex = Concordance.Harrell(t, e, LungFixture.Subjects.Select(s => s.Group == "male" ? 1.0 : 0.0).ToArray());
+        var byAge = new HarrellConcordance().Fit(t, e, LungFixture.Subjects.Select(s => s.Age).ToArray());
+        var bySex = new HarrellConcordance().Fit(t, e, LungFixture.Subjects.Select(s => s.Group == "male" ? 1.0 : 0.0).ToArray());
         var frame = ConcordanceTable.Create([("age", byAge), ("sex", bySex)]);
         Assert.Equal(2, frame.Rows.Count);
         Assert.Equal(["model", "C-index", "comparable", "concordant", "discordant", "tied risk"], frame.Columns.Select(c => c.Name));

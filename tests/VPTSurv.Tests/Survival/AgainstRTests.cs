@@ -13,7 +13,7 @@ public class AgainstRTests
     {
         var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["harrell"]!;
-        var c = Concordance.Harrell(y, risk);
+        var c = new HarrellConcordance().Fit(y, risk);
         Assert.Equal(
             ((long)Number(r["concordant"]), (long)Number(r["discordant"]), (long)Number(r["tied_risk"]), (long)Number(r["tied_time"]), (long)Number(r["tied_time_and_risk"])),
             (c.Concordant, c.Discordant, c.TiedRisk, c.TiedTime, c.TiedTimeAndRisk));
@@ -26,8 +26,8 @@ public class AgainstRTests
     {
         var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["uno"]!;
-        Close(Number(r["c_all"]), new UnoConcordance().Compute(y, risk).CIndex, "Uno C (no truncation)");
-        Close(Number(r["c_tau"]), new UnoConcordance(Number(r["tau"])).Compute(y, risk).CIndex, "Uno C (tau)");
+        Close(Number(r["c_all"]), new UnoConcordance().Fit(y, risk).CIndex, "Uno C (no truncation)");
+        Close(Number(r["c_tau"]), new UnoConcordance(Number(r["tau"])).Fit(y, risk).CIndex, "Uno C (tau)");
     }
 
     [Theory]
@@ -76,7 +76,7 @@ public class AgainstRTests
         foreach (var key in new[] { "two", "k" })
         {
             var r = Dataset(name)["logrank"]![key]!;
-            var lr = LogRank.Test(y, Ints(r["group"]));
+            var lr = new LogRankTest().Fit(y, Ints(r["group"]));
             Close(Numbers(r["observed"]), lr.Observed, $"{key} observed");
             Close(Numbers(r["expected"]), lr.Expected, $"{key} expected");
             Close(Number(r["chisq"]), lr.ChiSquare, $"{key} chi-square");
@@ -139,7 +139,7 @@ public class AgainstRTests
     {
         var (y, risk, _, _, _) = Columns(name);
         var r = Dataset(name)["auc"]!;
-        var auc = new TimeDependentAuc(Numbers(r["times"])).Compute(y, risk);
+        var auc = new TimeDependentAuc(Numbers(r["times"])).Fit(y, risk);
         Close(Numbers(r["auc"]), auc.Auc, "AUC(t)");
     }
 
@@ -149,7 +149,7 @@ public class AgainstRTests
     {
         var (y, _, _, _, _) = Columns(name);
         var r = Dataset(name)["brier"]!;
-        var bs = new BrierScore(Numbers(r["times"])).Compute(y, Matrix(r["survival"], y.Count));
+        var bs = new BrierScore(Numbers(r["times"])).Fit(y, Matrix(r["survival"], y.Count));
         Close(Numbers(r["score"]), bs.Score, "BS(t)");
     }
 }

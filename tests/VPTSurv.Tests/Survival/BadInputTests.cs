@@ -20,8 +20,8 @@ public class BadInputTests
     [Fact]
     public void Log_rank_rejects_a_single_group_and_mismatched_labels()
     {
-        Assert.Contains("at least two groups", Assert.Throws<ArgumentException>(() => LogRank.Test(Y, [1, 1, 1, 1])).Message);
-        Assert.Contains("group has 3 entries", Assert.Throws<ArgumentException>(() => LogRank.Test(Y, [0, 1, 1])).Message);
+        Assert.Contains("at least two groups", Assert.Throws<ArgumentException>(() => new LogRankTest().Fit(Y, [1, 1, 1, 1])).Message);
+        Assert.Contains("group has 3 entries", Assert.Throws<ArgumentException>(() => new LogRankTest().Fit(Y, [0, 1, 1])).Message);
     }
 
     [Fact]
@@ -42,14 +42,14 @@ public class BadInputTests
     [Fact]
     public void Ipcw_metrics_reject_times_without_cases_or_controls_and_bad_predictions()
     {
-        Assert.Contains("Times[0] = 0.5", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([0.5]).Compute(Y, [1.0, 2, 3, 4])).Message);
-        Assert.Contains("Times[1] = 4", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0, 4.0]).Compute(Y, [1.0, 2, 3, 4])).Message);
-        Assert.Contains("Times[1]", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0, 2.0]).Compute(Y, [1.0, 2, 3, 4])).Message);
-        Assert.Contains("risk[3]", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0]).Compute(Y, [1.0, 2, 3, double.NaN])).Message);
+        Assert.Contains("Times[0] = 0.5", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([0.5]).Fit(Y, [1.0, 2, 3, 4])).Message);
+        Assert.Contains("Times[1] = 4", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0, 4.0]).Fit(Y, [1.0, 2, 3, 4])).Message);
+        Assert.Contains("Times[1]", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0, 2.0]).Fit(Y, [1.0, 2, 3, 4])).Message);
+        Assert.Contains("risk[3]", Assert.Throws<ArgumentException>(() => new TimeDependentAuc([2.0]).Fit(Y, [1.0, 2, 3, double.NaN])).Message);
         var s = new double[,] { { 0.5 }, { 0.5 }, { 1.2 }, { 0.5 } };
-        Assert.Contains("survivalAtTimes[2, 0] = 1.2", Assert.Throws<ArgumentException>(() => new BrierScore([2.0]).Compute(Y, s)).Message);
-        Assert.Contains("must be 4 × 2", Assert.Throws<ArgumentException>(() => new BrierScore([2.0, 3.0]).Compute(Y, s)).Message);
-        Assert.Throws<ArgumentOutOfRangeException>(() => new UnoConcordance(-1).Compute(Y, [1.0, 2, 3, 4]));
-        Assert.Throws<NoComparablePairsException>(() => new UnoConcordance(0.5).Compute(Y, [1.0, 2, 3, 4]));
+        Assert.Contains("survivalAtTimes[2, 0] = 1.2", Assert.Throws<ArgumentException>(() => new BrierScore([2.0]).Fit(Y, s)).Message);
+        Assert.Contains("must be 4 × 2", Assert.Throws<ArgumentException>(() => new BrierScore([2.0, 3.0]).Fit(Y, s)).Message);
+        Assert.Throws<ArgumentOutOfRangeException>(() => new UnoConcordance(-1).Fit(Y, [1.0, 2, 3, 4]));
+        Assert.Throws<NoComparablePairsException>(() => new UnoConcordance(0.5).Fit(Y, [1.0, 2, 3, 4]));
     }
 }

@@ -15,7 +15,7 @@ public class ConcordanceTests
         // Comparable pairs (earlier death, later or tied-censored subject) and verdicts by hand:
         //  0-1 conc, 0-2 conc, 0-3 conc, 0-4 conc;  1-2 (tie in time, 2 censored: outlives) disc (0.5 < 0.7),
         //  1-3 tied risk, 1-4 conc;  3-4 conc.  -> 6 concordant, 1 discordant, 1 tied risk; C = 6.5 / 8.
-        var r = Concordance.Harrell([1.0, 2, 2, 3, 4], [true, true, false, true, false], [0.9, 0.5, 0.7, 0.5, 0.1]);
+        var r = new HarrellConcordance().Fit([1.0, 2, 2, 3, 4], [true, true, false, true, false], [0.9, 0.5, 0.7, 0.5, 0.1]);
         Assert.Equal((6L, 1L, 1L, 8L), (r.Concordant, r.Discordant, r.TiedRisk, r.Comparable));
         Assert.Equal(6.5 / 8, r.CIndex, 15);
     }
@@ -23,7 +23,7 @@ public class ConcordanceTests
     [Fact]
     public void Two_deaths_at_the_same_time_are_not_compared()
     {
-        var r = Concordance.Harrell([2.0, 2, 2, 5], [true, true, true, false], [1.0, 2.0, 2.0, 0.0]);
+        var r = new HarrellConcordance().Fit([2.0, 2, 2, 5], [true, true, true, false], [1.0, 2.0, 2.0, 0.0]);
         Assert.Equal((3L, 0L, 0L), (r.Concordant, r.Discordant, r.TiedRisk));
         Assert.Equal((2L, 1L), (r.TiedTime, r.TiedTimeAndRisk));
     }
@@ -40,7 +40,7 @@ public class ConcordanceTests
             var r = Enumerable.Range(0, n).Select(_ => (double)rng.Next(8)).ToArray();
             if (!e.Any(x => x)) e[0] = true;
             var naive = NaiveHarrell(t, e, r);
-            var fast = Concordance.Harrell(t, e, r);
+            var fast = new HarrellConcordance().Fit(t, e, r);
             Assert.Equal(naive, (fast.Concordant, fast.Discordant, fast.TiedRisk, fast.TiedTime, fast.TiedTimeAndRisk));
         }
     }
@@ -68,17 +68,17 @@ public class ConcordanceTests
     [Fact]
     public void No_comparable_pair_is_a_typed_error()
     {
-        Assert.Throws<NoComparablePairsException>(() => Concordance.Harrell([1.0, 2.0], [false, false], [0.1, 0.2]));
-        Assert.Throws<NoComparablePairsException>(() => Concordance.Harrell([3.0, 3.0], [true, true], [0.1, 0.2]));
-        Assert.Throws<NoComparablePairsException>(() => Concordance.Harrell([5.0, 2.0], [true, false], [0.1, 0.2]));
+        Assert.Throws<NoComparablePairsException>(() => new HarrellConcordance().Fit([1.0, 2.0], [false, false], [0.1, 0.2]));
+        Assert.Throws<NoComparablePairsException>(() => new HarrellConcordance().Fit([3.0, 3.0], [true, true], [0.1, 0.2]));
+        Assert.Throws<NoComparablePairsException>(() => new HarrellConcordance().Fit([5.0, 2.0], [true, false], [0.1, 0.2]));
     }
 
     [Fact]
     public void Bad_risk_or_length_is_rejected_naming_the_index()
     {
-        Assert.Contains("risk[1]", Assert.Throws<ArgumentException>(() => Concordance.Harrell([1.0, 2.0], [true, true], [0.1, double.NaN])).Message);
-        Assert.Contains("risk has 1 entries", Assert.Throws<ArgumentException>(() => Concordance.Harrell([1.0, 2.0], [true, true], [0.1])).Message);
-        Assert.Contains("time[0]", Assert.Throws<ArgumentException>(() => Concordance.Harrell([-1.0, 2.0], [true, true], [0.1, 0.2])).Message);
+        Assert.Contains("risk[1]", Assert.Throws<ArgumentException>(() => new HarrellConcordance().Fit([1.0, 2.0], [true, true], [0.1, double.NaN])).Message);
+        Assert.Contains("risk has 1 entries", Assert.Throws<ArgumentException>(() => new HarrellConcordance().Fit([1.0, 2.0], [true, true], [0.1])).Message);
+        Assert.Contains("time[0]", Assert.Throws<ArgumentException>(() => new HarrellConcordance().Fit([-1.0, 2.0], [true, true], [0.1, 0.2])).Message);
     }
 
     [Fact]
@@ -89,10 +89,10 @@ public class ConcordanceTests
         var risk = Enumerable.Range(0, n).Select(_ => rng.NextDouble()).ToArray();
         var time = risk.Select(x => -Math.Log(rng.NextDouble()) / (0.2 + x)).ToArray();
         var ev = Enumerable.Range(0, n).Select(_ => rng.NextDouble() < 0.7).ToArray();
-        var a = Concordance.Bootstrap(time, ev, risk, 200, seed: 11);
-        var b = Concordance.Bootstrap(time, ev, risk, 200, seed: 11);
+        var a = new HarrellConcordance(Bootstrap: new BootstrapSettings(200, Seed: 11)).Fit(time, ev, risk).Bootstrap!;
+        var b = new HarrellConcordance(Bootstrap: new BootstrapSettings(200, Seed: 11)).Fit(time, ev, risk).Bootstrap!;
         Assert.Equal(a, b);
-        Assert.Equal(Concordance.Harrell(time, ev, risk).CIndex, a.Estimate);
+        Assert.Equal(new HarrellConcordance().Fit(time, ev, risk).CIndex, a.Estimate);
         Assert.True(a.Lower < a.Estimate && a.Estimate < a.Upper, $"{a}");
         Assert.True(a.Estimate > 0.55, "risk drives the hazard, so C must exceed chance");
         Assert.Equal(200, a.Resamples + a.Skipped);

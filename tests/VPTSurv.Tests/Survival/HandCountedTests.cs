@@ -51,7 +51,7 @@ public class HandCountedTests
     {
         // A dies at 1 and 3, B at 2 and 4. Expected deaths of A: 2/4 + 1/3 + 1/2 + 0 = 4/3; O - E = 2/3.
         // Variance: 1*(3/3)*(1/2)(1/2) + 1*(2/2)*(1/3)(2/3) + 1*(1/1)*(1/2)(1/2) + 0 = 13/18; chi2 = (4/9)/(13/18) = 8/13.
-        var lr = LogRank.Test([1.0, 3, 2, 4], [true, true, true, true], [0, 0, 1, 1]);
+        var lr = new LogRankTest().Fit([1.0, 3, 2, 4], [true, true, true, true], [0, 0, 1, 1]);
         Assert.Equal([2.0, 2.0], lr.Observed);
         Assert.Equal(4.0 / 3, lr.Expected[0], 14);
         Assert.Equal(8.0 / 3, lr.Expected[1], 14);
@@ -71,12 +71,12 @@ public class HandCountedTests
         // Death at 3 (G(3-) = 2/3, weight 9/4) vs 4: .1 < .2, discordant, weight 9/4. Uno = 3 / (3 + 9/4) = 4/7.
         // Harrell (unweighted) = 3/4.
         double[] risk = [0.9, 0.1, 0.1, 0.2];
-        var uno = new UnoConcordance().Compute(Small, risk);
+        var uno = new UnoConcordance().Fit(Small, risk);
         Assert.Equal(4.0 / 7, uno.CIndex, 15);
         Assert.Equal((3.0, 2.25, 0.0), (uno.Concordant, uno.Discordant, uno.TiedRisk));
-        Assert.Equal(0.75, Concordance.Harrell(Small, risk).CIndex, 15);
+        Assert.Equal(0.75, new HarrellConcordance().Fit(Small, risk).CIndex, 15);
         // Truncated at tau = 2: only the death at 1 counts.
-        Assert.Equal(1.0, new UnoConcordance(2).Compute(Small, risk).CIndex);
+        Assert.Equal(1.0, new UnoConcordance(2).Fit(Small, risk).CIndex);
     }
 
     [Fact]
@@ -85,7 +85,7 @@ public class HandCountedTests
         // AUC(1.5): case = subject 0 (weight 1), controls 1, 2, 3 (risks .1 .1 .2) all below .9 -> 1.
         // AUC(3.5): cases 0 (weight 1) and 2 (weight 1/G(3-) = 3/2), control 3 (.2): (1*1 + 1.5*0) / (2.5 * 1) = .4.
         // KM: S(1.5) = 3/4, S(3.5) = 3/8; mean = (1 * 1/4 + .4 * 3/8) / (1 - 3/8) = .64.
-        var auc = new TimeDependentAuc([1.5, 3.5]).Compute(Small, [0.9, 0.1, 0.1, 0.2]);
+        var auc = new TimeDependentAuc([1.5, 3.5]).Fit(Small, [0.9, 0.1, 0.1, 0.2]);
         Assert.Equal(1.0, auc.Auc[0], 15);
         Assert.Equal(0.4, auc.Auc[1], 15);
         Assert.Equal(0.64, auc.MeanAuc, 14);
@@ -99,7 +99,7 @@ public class HandCountedTests
         // t = 3.5: .1^2 + 0 + .3^2 / G(3-) + (1-.8)^2 / G(3.5) = .01 + .135 + .06 = .205; BS = .05125.
         // IBS = trapezoid / (3.5 - 2.5) = (.07375 + .05125) / 2 = .0625.
         var s = new double[,] { { 0.2, 0.1 }, { 0.5, 0.4 }, { 0.6, 0.3 }, { 0.9, 0.8 } };
-        var bs = new BrierScore([2.5, 3.5]).Compute(Small, s);
+        var bs = new BrierScore([2.5, 3.5]).Fit(Small, s);
         Assert.Equal(0.07375, bs.Score[0], 15);
         Assert.Equal(0.05125, bs.Score[1], 15);
         Assert.Equal(0.0625, bs.Integrated, 15);
@@ -111,7 +111,7 @@ public class HandCountedTests
         // Training data without censoring: G = 1 everywhere, so Uno's C equals Harrell's C on the test data.
         var train = new SurvivalTargets([1.0, 2, 3, 4, 5], [true, true, true, true, true]);
         double[] risk = [0.9, 0.1, 0.1, 0.2];
-        Assert.Equal(0.75, new UnoConcordance().Compute(Small, risk, censoringFrom: train).CIndex, 15);
+        Assert.Equal(0.75, new UnoConcordance().Fit(Small, risk, censoringFrom: train).CIndex, 15);
     }
 
     [Fact]
@@ -135,8 +135,8 @@ public class TimeVaryingRiskTests
         double[] a = [0.9, 0.1, 0.1, 0.2], b = [0.1, 0.5, 0.7, 0.2];
         var matrix = new double[4, 2];
         for (int i = 0; i < 4; i++) (matrix[i, 0], matrix[i, 1]) = (a[i], b[i]);
-        var both = new TimeDependentAuc([1.5, 3.5]).Compute(y, matrix);
-        Assert.Equal(new TimeDependentAuc([1.5]).Compute(y, a).Auc[0], both.Auc[0]);
-        Assert.Equal(new TimeDependentAuc([3.5]).Compute(y, b).Auc[0], both.Auc[1]);
+        var both = new TimeDependentAuc([1.5, 3.5]).Fit(y, matrix);
+        Assert.Equal(new TimeDependentAuc([1.5]).Fit(y, a).Auc[0], both.Auc[0]);
+        Assert.Equal(new TimeDependentAuc([3.5]).Fit(y, b).Auc[0], both.Auc[1]);
     }
 }

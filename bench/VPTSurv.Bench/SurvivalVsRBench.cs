@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using System.Text.Json.Nodes;
+using VPTSurv.Survival;
+
+namespace VPTSurv.Bench;
+
+/// <summary>
+/// The survival toolkit against R's survival on the same data in one run: Harrell's C with its standard error,
+/// the Peto–Peto weighted log-rank test (3 groups) and an Efron Cox fit with 10 covariates, at n = 1e5 and 1e6.
+/// The data go to R as CSV (not timed); R's times are its <c>system.time</c> elapsed, ours the best of the repeats.
+/// Each row also reports how far the two answers are apart. Skips R with a message when Rscript is absent.
+/// </summary>
+internal static class SurvivalVsRBench
+{
+    private static (double[] Time, bool[] Event, int[] Group, double[][] X) Data(int n, int seed)
+    {
+        var rng = new Random(seed);
+        var time = new double[n];
+        var ev = new bool[n];
+        var group = new int[n];
+        var x = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = new double[10];
+            double lp = 0;
+            for (int j = 0; j < 10; j++)
+            {
+                x[i][j] = Math.Round(j % 3 == 2 ? rng.Next(2) : Gaussian(rng), 4);
+                lp += (j % 2 == 0 ? 0.3 : -0.2) * x[i][j];
+            }
+            group[i] = rng.Next(3);
+            lp += 0.2 * group[i];
+            double death = -Math.Log(1 - rng.NextDouble()) / Math.Exp(lp);
+            double censor = -Math.Log(1 - rng.NextDouble()) * 2;
+            time[i] = Math.Round(Math.Min(death, censor), 3) + 0.001;   // rounded: ties in time
+            ev[i] = death <= censor;
+        }
+        return (time, ev, group, x);
+    }
+
+    private static double Gaussian(Random rng) =>
+        Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
+
+    private static double Seconds(Action run, int repeats)
+    {
+        double best = double.MaxValue;
+        for (int k = 0; k < repeats; k++)
+        {
+            var sw = Stopwatch.StartNew();
+            run();
+            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+        }
+        return best;
+    }
+
+    private static string? Rscript() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(p => Path.Combine(p, "Rscript")).FirstOrDefault(File.Exists);
+
+    [Benchmark("survival-vs-r")]
+    public static JsonNode Run()
+    {
+        var rscript = Rscript();
+        string script = Path.Combine(AppContext.BaseDirectory, "survival-vs-r.R");
+        var rows = new JsonArray();
+        var warm = Data(500, 1);
+        new HarrellConcordance().Fit(warm.Time, warm.Event, warm.X.Select(r => r[0]).ToArray());
+        new LogRankTest(LogRankWeight.PetoPeto).Fit(warm.Time, warm.Event, warm.Group);
+        new CoxRegression().Fit(warm.X, warm.Time, warm.Event);
+        foreach (int n in new[] { 100_000, 1_000_000 })
+        {
+            var (t, e, g, x) = Data(n, n);
+            var risk = x.Select(r => r[0]).ToArray();
+            int repeats = n <= 100_000 ? 3 : 1;
+            ConcordanceResult? c = null;
+            LogRankResult? w = null;
+            CoxFit? cox = null;
+            var ours = new JsonObject
+            {
+                ["harrell_se_seconds"] = Math.Round(Seconds(() => c = new HarrellConcordance().Fit(t, e, risk), repeats), 4),
+                ["peto_peto_seconds"] = Math.Round(Seconds(() => w = new LogRankTest(LogRankWeight.PetoPeto).Fit(t, e, g), repeats), 4),
+                ["cox10_seconds"] = Math.Round(Seconds(() => cox = new CoxRegression().Fit(x, t, e), repeats), 4),
+            };
+            var row = new JsonObject { ["n"] = n, ["events"] = e.Count(v => v), ["dotnet"] = ours };
+            if (rscript is null)
+            {
+                row["r"] = "skipped: Rscript not on PATH";
+                Console.Error.WriteLine("survival-vs-r: Rscript not found on PATH; R side skipped.");
+                rows.Add(row);
+                continue;
+            }
+            string csv = Path.GetTempFileName(), json = Path.GetTempFileName();
+            try
+            {
+                WriteCsv(csv, t, e, g, x);
+                var psi = new ProcessStartInfo(rscript, [script, csv, json]) { RedirectStandardError = true };
+                using (var p = Process.Start(psi)!)
+                {
+                    string err = p.StandardError.ReadToEnd();
+                    p.WaitForExit();
+                    if (p.ExitCode != 0) throw new InvalidOperationException($"Rscript failed ({p.ExitCode}): {err}");
+                }
+                var r = JsonNode.Parse(File.ReadAllText(json))!;
+                double rc = r["harrell"]!["seconds"]!.GetValue<double>(), rw = r["peto_peto"]!["seconds"]!.GetValue<double>(), rx = r["cox"]!["seconds"]!.GetValue<double>();
+                row["r"] = new JsonObject { ["harrell_se_seconds"] = rc, ["peto_peto_seconds"] = rw, ["cox10_seconds"] = rx };
+                row["r_over_dotnet"] = new JsonObject
+                {
+                    ["harrell_se"] = Math.Round(rc / ours["harrell_se_seconds"]!.GetValue<double>(), 1),
+                    ["peto_peto"] = Math.Round(rw / ours["peto_peto_seconds"]!.GetValue<double>(), 1),
+                    ["cox10"] = Math.Round(rx / ours["cox10_seconds"]!.GetValue<double>(), 1),
+                };
+                var rCoef = r["cox"]!["coef"]!.AsArray().Select(v => v!.GetValue<double>()).ToArray();
+                row["agreement"] = new JsonObject
+                {
+                    ["c_abs_diff"] = Math.Abs(c!.CIndex - r["harrell"]!["c"]!.GetValue<double>()),
+                    ["se_rel_diff"] = Math.Abs(c.StdError / r["harrell"]!["se"]!.GetValue<double>() - 1),
+                    ["chisq_rel_diff"] = Math.Abs(w!.ChiSquare / r["peto_peto"]!["chisq"]!.GetValue<double>() - 1),
+                    ["cox_coef_max_rel_diff"] = rCoef.Select((b, j) => Math.Abs(cox!.Coefficients[j] / b - 1)).Max(),
+                };
+            }
+            finally
+            {
+                File.Delete(csv);
+                File.Delete(json);
+            }
+            rows.Add(row);
+        }
+        return new JsonObject
+        {
+            ["what"] = "Harrell C with SE, Peto–Peto log-rank (3 groups), Efron Cox with 10 covariates: VPTSurv vs R survival on the same data, one run",
+            ["r_version"] = rscript is null ? null : RVersion(rscript),
+            ["goal"] = "each at least 10x faster than R",
+            ["rows"] = rows,
+        };
+    }
+
+    private static string RVersion(string rscript)
+    {
+        var psi = new ProcessStartInfo(rscript, ["-e", "cat(R.version.string, '/ survival', as.character(packageVersion('survival')))"]) { RedirectStandardOutput = true };
+        using var p = Process.Start(psi)!;
+        string v = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return v.Trim();
+    }
+
+    private static void WriteCsv(string path, double[] t, bool[] e, int[] g, double[][] x)
+    {
+        using var w = new StreamWriter(path, false, new UTF8Encoding(false), 1 << 20);
+        w.WriteLine("time,event,group," + string.Join(",", Enumerable.Range(1, 10).Select(j => $"x{j}")));
+        var sb = new StringBuilder();
+        for (int i = 0; i < t.Length; i++)
+        {
+            sb.Clear();
+            sb.Append(t[i].ToString("R", CultureInfo.InvariantCulture)).Append(',').Append(e[i] ? '1' : '0').Append(',').Append(g[i]);
+            foreach (double v in x[i]) sb.Append(',').Append(v.ToString("R", CultureInfo.InvariantCulture));
+            w.WriteLine(sb);
+        }
+    }
+}
