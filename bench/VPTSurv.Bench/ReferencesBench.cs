@@ -42,7 +42,7 @@ internal static class ReferencesBench
             // The designed signal on the same test slides: C of the true patient log-hazard (the truth file).
             var truth = SyntheticCohorts.ReadTruth(Path.Combine(manifests, name + ".truth.csv")).ToDictionary(t => t.PatientId, t => t.LogHazard);
             var test = rows[0].Test;
-            var designed = Concordance.Harrell([.. test.Select(s => s.Time)], [.. test.Select(s => s.EventObserved)], [.. test.Select(s => truth[s.PatientId])]);
+            var designed = new HarrellConcordance().Fit([.. test.Select(s => s.Time)], [.. test.Select(s => s.EventObserved)], [.. test.Select(s => truth[s.PatientId])]);
             result[name] = new JsonObject
             {
                 ["c_true_log_hazard_test_slides"] = Math.Round(designed.CIndex, 4),

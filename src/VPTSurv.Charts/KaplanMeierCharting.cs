@@ -18,7 +18,7 @@ public static class KaplanMeierCharting
 
     /// <summary>
     /// A chart of several fitted estimates, in the given order (the reference group first). The log-rank test and the
-    /// hazard ratio need the subjects, not the curves: pass them (e.g. <c>LogRank.Test(…)</c>, a <c>CoxFit</c>) or use
+    /// hazard ratio need the subjects, not the curves: pass them (e.g. <c>new LogRankTest().Fit(…)</c>, a <c>CoxFit</c>) or use
     /// <see cref="KaplanMeierChart.FromData"/>, which fits all three.
     /// </summary>
     /// <param name="groups">(label, estimate) per group.</param>

@@ -6,7 +6,7 @@ namespace VPTSurv.Interactive;
 public static class ConcordanceHtml
 {
     /// <summary>Harrell's C with its bootstrap percentile interval, standard error and resamples.</summary>
-    public static string Interval(ConcordanceInterval c)
+    public static string Interval(BootstrapInterval c)
     {
         ArgumentNullException.ThrowIfNull(c);
         var level = Fmt.Percent(c.Level);

@@ -29,7 +29,7 @@ public static class NotebookFormatters
         Add<LogRankResult>(SurvivalHtml.LogRank);
         Add<CoxFit>(SurvivalHtml.Cox);
         Add<ConcordanceResult>(SurvivalHtml.Concordance);
-        Add<ConcordanceInterval>(ConcordanceHtml.Interval);
+        Add<BootstrapInterval>(ConcordanceHtml.Interval);
         Add<UnoConcordanceResult>(ConcordanceHtml.Uno);
         Add<TimeDependentAucResult>(AccuracyHtml.Auc);
         Add<BrierScoreResult>(AccuracyHtml.Brier);

@@ -228,7 +228,7 @@ internal sealed class EpochLoop
     private static double InFlightC(IReadOnlyList<SlideRecord> train, Dictionary<string, double> risk)
     {
         if (train.Count == 0 || train.Any(s => !risk.ContainsKey(s.SlideId))) return double.NaN;
-        try { return Concordance.Harrell(train.Select(x => x.Time).ToArray(), train.Select(x => x.EventObserved).ToArray(), train.Select(x => risk[x.SlideId]).ToArray()).CIndex; }
+        try { return new HarrellConcordance().Fit(train.Select(x => x.Time).ToArray(), train.Select(x => x.EventObserved).ToArray(), train.Select(x => risk[x.SlideId]).ToArray()).CIndex; }
         catch (NoComparablePairsException) { return double.NaN; }
     }
 
@@ -237,7 +237,7 @@ internal sealed class EpochLoop
     {
         if (slides.Count == 0) return double.NaN;
         var r = risk(slides);
-        try { return Concordance.Harrell(slides.Select(x => x.Time).ToArray(), slides.Select(x => x.EventObserved).ToArray(), r).CIndex; }
+        try { return new HarrellConcordance().Fit(slides.Select(x => x.Time).ToArray(), slides.Select(x => x.EventObserved).ToArray(), r).CIndex; }
         catch (NoComparablePairsException) { return double.NaN; }
     }
 

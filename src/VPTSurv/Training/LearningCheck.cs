@@ -68,7 +68,7 @@ public sealed record LearningCheck(double UntrainedValidationC, double BestValid
         for (int i = 0; i < Permutations; i++)
         {
             rng.Shuffle(shuffled);
-            try { cs.Add(Concordance.Harrell(time, eventObserved, shuffled).CIndex); }
+            try { cs.Add(new HarrellConcordance().Fit(time, eventObserved, shuffled).CIndex); }
             catch (NoComparablePairsException) { return double.NaN; }
         }
         double mean = cs.Average();

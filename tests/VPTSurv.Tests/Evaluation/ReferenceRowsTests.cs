@@ -22,7 +22,7 @@ public class ReferenceRowsTests
         var cohort = ManifestReader.Read(Path.Combine(RepoPaths.DataManifests, name + ".csv"));
         var row = ReferenceRows.Oracle(Preset.Cpu, cohort);
         var truth = SyntheticCohorts.ReadTruth(Path.Combine(RepoPaths.DataManifests, name + ".truth.csv")).ToDictionary(t => t.PatientId, t => t.LogHazard);
-        var designed = Concordance.Harrell([.. row.Test.Select(s => s.Time)], [.. row.Test.Select(s => s.EventObserved)],
+        var designed = new HarrellConcordance().Fit([.. row.Test.Select(s => s.Time)], [.. row.Test.Select(s => s.EventObserved)],
             [.. row.Test.Select(s => truth[s.PatientId])]).CIndex;
         Assert.True(row.SlideC.Lower <= designed && designed <= row.SlideC.Upper,
             $"designed C {designed:F3} outside the oracle's interval {row.SlideC.Estimate:F3} [{row.SlideC.Lower:F3}, {row.SlideC.Upper:F3}]");
@@ -116,8 +116,8 @@ public class ReferenceRowsTests
         var (xTest, yTest, trueRisk) = Planted(300, 3, signal: true);
         var fit = new LinearCoxProbe().Fit(xTrain, yTrain, xVal, yVal);
         var risk = xTest.Select(fit.Risk).ToArray();
-        var probe = Concordance.Bootstrap(yTest, risk, 500);
-        double ceiling = Concordance.Harrell(yTest, trueRisk).CIndex;
+        var probe = new HarrellConcordance(Bootstrap: new BootstrapSettings(500)).Fit(yTest, risk).Bootstrap!;
+        double ceiling = new HarrellConcordance().Fit(yTest, trueRisk).CIndex;
         // The probe finds the weak direction behind the dominant nuisance one: its test C contains the true risk's C.
         Assert.True(probe.Lower <= ceiling && ceiling <= probe.Upper, $"probe {probe.Estimate:F3} [{probe.Lower:F3}, {probe.Upper:F3}], true risk {ceiling:F3}");
         Assert.True(probe.Lower > 0.5);
@@ -131,7 +131,7 @@ public class ReferenceRowsTests
         var (xVal, yVal, _) = Planted(100, 5, signal: false);
         var (xTest, yTest, _) = Planted(300, 6, signal: false);
         var fit = new LinearCoxProbe().Fit(xTrain, yTrain, xVal, yVal);
-        var probe = Concordance.Bootstrap(yTest, xTest.Select(fit.Risk).ToArray(), 500);
+        var probe = new HarrellConcordance(Bootstrap: new BootstrapSettings(500)).Fit(yTest, xTest.Select(fit.Risk).ToArray()).Bootstrap!;
         Assert.True(probe.Lower <= 0.5 && 0.5 <= probe.Upper, $"probe {probe.Estimate:F3} [{probe.Lower:F3}, {probe.Upper:F3}]");
     }
 

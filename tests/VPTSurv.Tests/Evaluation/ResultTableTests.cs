@@ -15,7 +15,7 @@ public class ResultTableTests
     {
         var rng = new Random(seed * 31 + (int)(noise * 100));
         var test = Slides.Where((_, i) => i != drop).Select(s => new SlideRisk(s.Slide, s.Patient, s.Time, s.Event, -s.Time + noise * 20 * rng.NextDouble())).ToList();
-        double c = Concordance.Harrell(test.Select(s => s.Time).ToArray(), test.Select(s => s.EventObserved).ToArray(), test.Select(s => s.Risk).ToArray()).CIndex;
+        double c = new HarrellConcordance().Fit(test.Select(s => s.Time).ToArray(), test.Select(s => s.EventObserved).ToArray(), test.Select(s => s.Risk).ToArray()).CIndex;
         return new SeedRun(seed, c, double.NaN, dnl, test);
     }
 
@@ -53,7 +53,7 @@ public class ResultTableTests
     [Fact]
     public void A_reference_row_is_one_deterministic_run()
     {
-        var reference = new ReferenceRow("Oracle", "cd4", "", new ConcordanceInterval(0.7, 0.6, 0.8, 0.05, 0.95, 100, 0), null, 10,
+        var reference = new ReferenceRow("Oracle", "cd4", "", new BootstrapInterval(0.7, 0.6, 0.8, 0.05, 0.95, 100, 0), null, 10,
             ["x"], [1.0], new Dictionary<string, double>(), Run(0, 0.2).Test);
         var row = ResultRow.Of(reference);
         Assert.Equal(("reference", 1), (row.Category, row.Runs.Count));

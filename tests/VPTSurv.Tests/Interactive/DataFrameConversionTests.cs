@@ -47,7 +47,7 @@ public class DataFrameConversionTests
     [Fact]
     public void A_report_converts_to_one_row_per_metric_with_nulls_where_a_metric_was_not_computed()
     {
-        var report = new EvaluationReport("test", 10, 8, 4, new ConcordanceInterval(0.7123456789, 0.6, 0.8, 0.05, 0.95, 1000, 0), null, null,
+        var report = new EvaluationReport("test", 10, 8, 4, new BootstrapInterval(0.7123456789, 0.6, 0.8, 0.05, 0.95, 1000, 0), null, null,
             null, new BrierScoreResult([1, 2], [0.1, 0.2], 0.15), null, [], ["per-patient C: not computed (too few)"]);
         var df = report.ToDataFrame();
         int Row(string metric) => Enumerable.Range(0, (int)df.Rows.Count).Single(i => (string)df["metric"][i] == metric);

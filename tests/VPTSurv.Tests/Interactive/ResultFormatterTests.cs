@@ -42,7 +42,7 @@ public class ResultFormatterTests
             return (g, new KaplanMeier().Fit(idx.Select(i => time[i]).ToArray(), idx.Select(i => evt[i]).ToArray()));
         }).ToArray();
         var codes = group.Select(g => g == "male" ? 1 : 0).ToArray();
-        var logRank = LogRank.Test(time, evt, codes);
+        var logRank = new LogRankTest().Fit(time, evt, codes);
         var cox = new CoxRegression().Fit(codes.Select(c => new double[] { c }).ToArray(), time, evt, ["male"]);
         var lines = fits.Chart(logRank, cox).StatisticsLines();
         Assert.StartsWith($"Log-rank p = {ChartText.PValue(LungFixture.Stats["logrank_p"])}", lines[0]);
@@ -54,7 +54,7 @@ public class ResultFormatterTests
     {
         NotebookFormatters.Register();
         NotebookPlotly.Reset();
-        var interval = new ConcordanceInterval(0.712345678, 0.65, 0.77, 0.031, 0.95, 1000, 0);
+        var interval = new BootstrapInterval(0.712345678, 0.65, 0.77, 0.031, 0.95, 1000, 0);
         Assert.Equal(["0.7123", "0.65 – 0.77", "0.031", "1000", "0"], Cells(interval.ToDisplayString(NotebookFormatters.Html))[0]);
         var auc = new TimeDependentAucResult([10, 20], [0.81234, 0.7], 0.756);
         Assert.Equal([["10", "0.8123"], ["20", "0.7"]], Cells(auc.ToDisplayString(NotebookFormatters.Html)));

@@ -129,7 +129,7 @@ public class PairedConcordanceTests
         // Two seeds of A: the estimate is the mean of their Cs.
         var a2 = a.Select(x => -x).ToArray();
         var two = PairedConcordance.CompareMeans(t, e, [a, a2], [b], g, 200, seed: 1);
-        double ca = Concordance.Harrell(t, e, a).CIndex, ca2 = Concordance.Harrell(t, e, a2).CIndex;
+        double ca = new HarrellConcordance().Fit(t, e, a).CIndex, ca2 = new HarrellConcordance().Fit(t, e, a2).CIndex;
         Assert.Equal((ca + ca2) / 2, two.CIndexA, 14);
         Assert.Equal((2, 1), (two.ScoringsA, two.ScoringsB));
     }

@@ -8,7 +8,7 @@ internal static class Json
 {
     public static JsonNode? Number(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
-    public static JsonObject? Interval(ConcordanceInterval? c) => c is null ? null : new JsonObject
+    public static JsonObject? Interval(BootstrapInterval? c) => c is null ? null : new JsonObject
     {
         ["c_index"] = Number(c.Estimate), ["lower"] = Number(c.Lower), ["upper"] = Number(c.Upper), ["std_error"] = Number(c.StdError),
         ["level"] = c.Level, ["resamples"] = c.Resamples, ["skipped"] = c.Skipped,

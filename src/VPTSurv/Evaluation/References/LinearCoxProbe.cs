@@ -46,7 +46,7 @@ public sealed record LinearCoxProbe(IReadOnlyList<int>? Candidates = null, doubl
             var scores = z.Multiply(basis).ToRowArrays();
             var beta = cox.Fit(scores, train.Time, train.EventObserved);
             var risk = zVal.Select(r => Dot(basis.LeftMultiply(Vector<double>.Build.DenseOfArray(r)).ToArray(), beta)).ToArray();
-            valC[k] = Concordance.Harrell(val, risk).CIndex;
+            valC[k] = new HarrellConcordance().Fit(val, risk).CIndex;
             if (best.K == 0 || valC[k] > valC[best.K]) best = (k, beta);
         }
         return new LinearCoxProbeFit(scaler, v.SubMatrix(0, v.RowCount, 0, best.K), best.Beta, best.K,

@@ -32,7 +32,7 @@ public sealed record SlideRisk(string SlideId, string PatientId, double Time, bo
 /// <param name="Details">Settings and selection figures (penalty, chosen components, validation C per candidate, …).</param>
 /// <param name="Test">The test slides' risks (for paired comparisons with other rows).</param>
 public sealed record ReferenceRow(
-    string Name, string Cohort, string Description, ConcordanceInterval SlideC, ConcordanceInterval? PatientC, int TrainSlides,
+    string Name, string Cohort, string Description, BootstrapInterval SlideC, BootstrapInterval? PatientC, int TrainSlides,
     IReadOnlyList<string> Features, IReadOnlyList<double> Coefficients, IReadOnlyDictionary<string, double> Details,
     IReadOnlyList<SlideRisk> Test)
 {
@@ -57,16 +57,17 @@ public sealed record ReferenceRow(
     }
 
     /// <summary>Scores <paramref name="test"/> risks: C per slide and per patient with bootstrap intervals.</summary>
-    internal static (ConcordanceInterval Slide, ConcordanceInterval? Patient) Score(IReadOnlyList<SlideRisk> test, EvaluationOptions options)
+    internal static (BootstrapInterval Slide, BootstrapInterval? Patient) Score(IReadOnlyList<SlideRisk> test, EvaluationOptions options)
     {
-        var slide = Concordance.Bootstrap(test.Select(s => s.Time).ToArray(), test.Select(s => s.EventObserved).ToArray(),
-            test.Select(s => s.Risk).ToArray(), options.BootstrapResamples, options.Level, options.Seed);
+        var harrell = new HarrellConcordance(options.Level, new BootstrapSettings(options.BootstrapResamples, options.Seed));
+        var slide = harrell.Fit(test.Select(s => s.Time).ToArray(), test.Select(s => s.EventObserved).ToArray(),
+            test.Select(s => s.Risk).ToArray()).Bootstrap!;
         var patients = test.GroupBy(s => s.PatientId, StringComparer.Ordinal).ToList();
-        ConcordanceInterval? patient = null;
+        BootstrapInterval? patient = null;
         try
         {
-            patient = Concordance.Bootstrap(patients.Select(g => g.First().Time).ToArray(), patients.Select(g => g.First().EventObserved).ToArray(),
-                patients.Select(g => g.Average(s => s.Risk)).ToArray(), options.BootstrapResamples, options.Level, options.Seed);
+            patient = harrell.Fit(patients.Select(g => g.First().Time).ToArray(), patients.Select(g => g.First().EventObserved).ToArray(),
+                patients.Select(g => g.Average(s => s.Risk)).ToArray()).Bootstrap!;
         }
         catch (NoComparablePairsException) { }
         return (slide, patient);
