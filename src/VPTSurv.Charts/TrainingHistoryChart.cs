@@ -87,6 +87,7 @@ public sealed class TrainingHistoryChart
         layout.SetProperty("yaxis2", new Dictionary<string, object>
         {
             ["title"] = new Dictionary<string, object> { ["text"] = "validation C-index" }, ["overlaying"] = "y", ["side"] = "right",
+            ["range"] = new[] { 0.0, 1.02 }, // a C-index lies in [0, 1]; a fixed scale shows how far from 0.5 it is
         });
         layout.SetProperty("legend", new Dictionary<string, object> { ["orientation"] = "h", ["y"] = -0.2 });
         return GenericChart.addLayout(layout, GenericChart.ofTraceObjects(false, traces));

@@ -24,7 +24,8 @@ public static class EvaluationHtml
             table.Row("hazard ratio (high vs low)", Fmt.N(g.HazardRatio, 2), $"95% CI {Fmt.N(g.HazardRatioLower, 2)} – {Fmt.N(g.HazardRatioUpper, 2)}");
         }
         var notes = r.Notes.Count == 0 ? "" : "<ul class=\"vptsurv-notes\">" + string.Concat(r.Notes.Select(n => $"<li>{HtmlTable.Encode(n)}</li>")) + "</ul>";
-        return $"<div class=\"vptsurv-evaluation\">{table}{notes}{GroupsChart(r.Groups)}</div>";
+        var chart = GroupsChart(r.Groups, $"Risk groups of the {r.Split} split (cut at the training median risk)");
+        return $"<div class=\"vptsurv-evaluation\">{table}{notes}{chart}</div>";
     }
 
     /// <summary>The risk groups: counts, log-rank p, hazard ratio, and the chart when both groups have subjects.</summary>
@@ -34,9 +35,9 @@ public static class EvaluationHtml
         var table = new HtmlTable(["cut (training median risk)", "low risk", "high risk", "log-rank p", "HR high vs low", "95% CI"])
             .Row(Fmt.N(g.Threshold, 4), Fmt.I(g.LowCount), Fmt.I(g.HighCount), Fmt.P(g.LogRankP), Fmt.N(g.HazardRatio, 2),
                 $"{Fmt.N(g.HazardRatioLower, 2)} – {Fmt.N(g.HazardRatioUpper, 2)}");
-        return $"<div class=\"vptsurv-groups\">{table}{GroupsChart(g)}</div>";
+        return $"<div class=\"vptsurv-groups\">{table}{GroupsChart(g, "Risk groups (cut at the training median risk)")}</div>";
     }
 
-    private static string GroupsChart(RiskGroups? g) =>
-        g is { Low: not null, High: not null } ? NotebookPlotly.Html(g.Chart().ToPlotlyJson()) : "";
+    private static string GroupsChart(RiskGroups? g, string title) =>
+        g is { Low: not null, High: not null } ? NotebookPlotly.Html(g.Chart(new KaplanMeierChartOptions(Title: title)).ToPlotlyJson()) : "";
 }

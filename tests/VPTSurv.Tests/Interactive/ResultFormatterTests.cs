@@ -50,6 +50,23 @@ public class ResultFormatterTests
     }
 
     [Fact]
+    public void Risk_groups_chart_with_their_log_rank_p_and_leave_off_a_hazard_ratio_without_a_bounded_interval()
+    {
+        var (time, evt, _) = Lung();
+        var age = LungFixture.Subjects.Select(s => s.Age).ToArray();
+        var groups = RiskGroups.Compute(new SurvivalTargets(time, evt), age, threshold: 63);
+        var chart = groups.Chart();
+        Assert.Equal([KaplanMeierChart.LowRisk, KaplanMeierChart.HighRisk], chart.Groups.Select(g => g.Label));
+        // By hand: subjects with age above the cut are high risk.
+        Assert.Equal(age.Count(a => a > 63), chart.Groups[1].Count);
+        Assert.Equal($"Log-rank p = {ChartText.PValue(groups.LogRankP)}", chart.StatisticsLines()[0]);
+        Assert.StartsWith("HR high risk vs low risk = ", chart.StatisticsLines()[1]);
+        var unbounded = groups with { HazardRatioUpper = double.PositiveInfinity };
+        Assert.Single(unbounded.Chart().StatisticsLines());
+        Assert.Throws<ArgumentException>(() => (groups with { Low = null }).Chart());
+    }
+
+    [Fact]
     public void Evaluation_formatters_round_for_display_and_show_intervals()
     {
         NotebookFormatters.Register();

@@ -74,7 +74,8 @@ public class ExecutedNotebookBrowserTests(ITestOutputHelper output)
             int outputs = await page.Page.EvaluateAsync<int>($"() => ({chartOutputs})().length");
             await page.WaitForChartsAsync(outputs);
             int drawn = await page.Page.EvaluateAsync<int>($"() => ({chartOutputs})().filter(o => o.querySelector('.js-plotly-plot svg.main-svg')).length");
-            output.WriteLine($"{name}: {outputs} chart output(s), {drawn} drawn; {page.Errors.Count} page error(s)");
+            var shots = await page.ScreenshotChartsAsync(Path.Combine(ScreenshotFolder, "all"), name);
+            output.WriteLine($"{name}: {outputs} chart output(s), {drawn} drawn; {page.Errors.Count} page error(s); screenshots: {string.Join(", ", shots)}");
             Assert.True(drawn == outputs, $"{name}: {outputs} chart outputs but {drawn} drawn; page errors: {string.Join(" / ", page.Errors)}");
             Assert.True(page.Errors.Count == 0, $"{name}: {string.Join(" / ", page.Errors)}");
         }
