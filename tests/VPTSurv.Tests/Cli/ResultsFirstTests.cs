@@ -41,6 +41,19 @@ public sealed class ResultsFirstTests
     }
 
     [Fact]
+    public void Risk_group_chart_of_a_split_without_any_death_is_drawn_without_the_statistics()
+    {
+        // No death: neither the log-rank test nor the Cox fit can be computed; the chart used to throw and lose the run's report.
+        var predictions = Time.Select((t, i) => new SlidePrediction($"S{i}", $"P{i}", VPTSurv.Data.Split.Test, t, false, [Risk[i], 0])).ToList();
+        var chart = RiskGroupChart.Create(predictions, threshold: predictions.Select(p => p.Risk).Order().ElementAt(3), "no deaths");
+        var dir = CliRunner.TempDir();
+        chart.SavePng(Path.Combine(dir, "km.png"), overwrite: false);
+        Assert.True(new FileInfo(Path.Combine(dir, "km.png")).Length > 0);
+        var groups = RiskGroups.Compute(new SurvivalTargets(Time, new bool[Time.Length]), Risk, threshold: 4.5);
+        Assert.Contains("log-rank test and hazard ratio: not computed (no observed death)", groups.Notes);
+    }
+
+    [Fact]
     public void Empty_test_split_is_refused_before_training_with_exit_2()
     {
         var dir = CliRunner.TempDir();
