@@ -33,7 +33,7 @@ public sealed record SurvivalTable(string Title, IReadOnlyList<string> Columns, 
         return sb.ToString();
     }
 
-    /// <summary>A cell as text: doubles with 4 significant digits (NaN as "NA", as R), others invariant.</summary>
+    /// <summary>A cell as text: whole numbers in full, other doubles with 4 significant digits (NaN as "NA", as R), others invariant.</summary>
     public static string Format(object? cell) => cell switch
     {
         null => "",

@@ -76,6 +76,21 @@ public class CoxToolkitAgainstRTests
         RReference.Close(RReference.Number(r["loglik"]), fit.LogLikelihood, "loglik (unpenalized)", Rel);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Proportional_hazards_test_equals_R_cox_zph_with_km_and_identity_time(string name, string ties)
+    {
+        var d = Columns(name);
+        var fit = new CoxRegression(ties == "efron" ? CoxTies.Efron : CoxTies.Breslow).Fit(d.X, d.Y.Time, d.Y.EventObserved);
+        foreach (var (key, transform) in new[] { ("km", CoxZphTransform.Km), ("identity", CoxZphTransform.Identity) })
+        {
+            var r = Dataset(name)["cox"]![ties]!["zph"]![key]!;
+            var z = new CoxZph(transform).Fit(fit, d.X, d.Y.Time, d.Y.EventObserved);
+            var chisq = RReference.Numbers(r["chisq"]);
+            RReference.Close(chisq, [.. z.ChiSquare, z.GlobalChiSquare], $"{key} chi-square", Rel);
+        }
+    }
+
     [Fact]
     public void A_singular_design_is_a_typed_error_naming_the_covariates()
     {

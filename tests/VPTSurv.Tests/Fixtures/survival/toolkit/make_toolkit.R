@@ -163,6 +163,13 @@ for (d in ds) {
       fp <- ok(coxph(y ~ ridge(X, theta = 1, scale = FALSE), ties = ties, control = ctl))
       if (!is.null(fp)) block$ridge <- list(theta = 1, coef = unname(coef(fp)), se = unname(sqrt(diag(fp$var))),
                                             loglik = unname(fp$loglik[2]))
+      # cox.zph tests each term: fit again with one term per column.
+      dfx <- as.data.frame(X)
+      f2 <- coxph(as.formula(paste("y ~", paste(colnames(X), collapse = " + "))), data = dfx, ties = ties, control = ctl)
+      block$zph <- lapply(c(km = "km", identity = "identity"), function(tr) {
+        z <- cox.zph(f2, transform = tr)$table
+        list(chisq = unname(z[, "chisq"]), p = unname(z[, "p"]))
+      })
       res$cox[[ties]] <- block
     }
   }
