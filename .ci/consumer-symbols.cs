@@ -48,7 +48,7 @@ foreach (var nupkg in Directory.GetFiles(feed, "*.nupkg").Order())
         bool deterministic = paths.All(p => p.StartsWith("/_/", StringComparison.Ordinal));
         bool ok = cv.Guid == pdbGuid && documents > 0 && embedded == documents && deterministic;
         Console.WriteLine($"{id} {dll.FullName}: {(ok ? "ok" : "FAILED")}: PDB id {(cv.Guid == pdbGuid ? "matches" : "DIFFERS")}, " +
-            $"{embedded}/{documents} sources embedded, paths {(deterministic ? "deterministic (/_/)" : "NOT deterministic: " + paths.First())}, " +
+            $"{embedded}/{documents} sources embedded, paths {(deterministic ? "deterministic (/_/)" : "NOT deterministic: " + paths.First(p => !p.StartsWith("/_/", StringComparison.Ordinal)))}, " +
             $"SourceLink {(sourceLink is null ? "none (no repository URL known to the build)" : sourceLink.Replace("\n", "").Replace(" ", ""))}");
         if (!ok) failures++;
     }
