@@ -17,7 +17,7 @@ namespace VPTSurv.Evaluation;
 /// <param name="Seeds">Seeds of the runs, in order.</param>
 /// <param name="TestC">Test C per slide of each run.</param>
 /// <param name="PatientC">Test C per patient of each run (NaN where not computable).</param>
-/// <param name="DidNotLearn">Each run's did-not-learn mark.</param>
+/// <param name="DidNotLearn">Each run's did-not-learn mark, as its training report gives it.</param>
 /// <param name="Mean">Mean test C over all the runs, those marked "did not learn" included (the marks say how many; dropping them
 /// would hide the failures and flatter the row).</param>
 /// <param name="Sd">Sample standard deviation over the runs (NaN with one run).</param>
@@ -164,7 +164,8 @@ public sealed class ResultTable
                 $"{(r.Seeds.Length > 1 ? $"{(100 * r.Min).ToString("F1", ci)}–{(100 * r.Max).ToString("F1", ci)}" : "")} | {perSeed} | {versus} |");
         }
         sb.AppendLine();
-        sb.AppendLine($"† the run's best validation C did not beat its untrained (epoch 0) validation C. Δ: paired bootstrap of the " +
+        sb.AppendLine($"† the run did not learn: its best validation C did not beat the larger of its untrained (epoch 0) validation C " +
+            "and 0.5 by the training report's margin (its JSON gives the numbers). Δ: paired bootstrap of the " +
             $"difference of the seed-mean test C with '{ComparisonRow}' on the same test slides ({Resamples} resamples of the test patients); " +
             "its interval does not include the spread over seeds.");
         return sb.ToString();

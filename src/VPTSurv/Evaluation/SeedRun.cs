@@ -6,7 +6,7 @@ namespace VPTSurv.Evaluation;
 /// <param name="Seed">The run's seed (a reference row, which has no seed, uses 0).</param>
 /// <param name="TestC">Harrell's C on the test slides.</param>
 /// <param name="PatientC">Harrell's C per test patient, or NaN.</param>
-/// <param name="DidNotLearn">The training report's mark: the best validation C did not beat the untrained model's.</param>
+/// <param name="DidNotLearn">The training report's did-not-learn mark (<c>TrainingResult.DidNotLearn</c>).</param>
 /// <param name="Test">Per test slide risk (the paired comparisons use them).</param>
 public sealed record SeedRun(int Seed, double TestC, double PatientC, bool DidNotLearn, IReadOnlyList<SlideRisk> Test)
 {
