@@ -35,9 +35,10 @@ public sealed record LockHolder(int Pid, string Host, DateTime Started, string C
 
 /// <summary>
 /// An exclusive lock on a folder, held from <see cref="Acquire"/> until disposed: an OS lock (<c>flock</c> through
-/// <see cref="FileShare.None"/>) on <c>.vptsurv.lock</c>, kept open for the whole run, so two runs can never both
-/// hold it and a crashed run's lock is released by the kernel. The holder (pid, host, start time, command) is written
-/// to <c>.vptsurv.lock.holder</c>, so a refused run names who has the folder. Where the file system does not honour
+/// <see cref="FileShare.None"/>) on the empty file <c>.vptsurv.lock</c>, kept open for the whole run, so two runs can
+/// never both hold it and a crashed run's lock is released by the kernel. The holder (pid, host, start time, command) is
+/// written to <c>.vptsurv.lock.holder</c> while the lock is held (an OS-locked file cannot be read by others), so a
+/// refused run names who has the folder. Where the file system does not honour
 /// OS locks, the holder file is the fallback: a live holder on this host refuses, a dead one is taken over.
 /// </summary>
 public sealed class FolderLock : IDisposable
@@ -91,10 +92,8 @@ public sealed class FolderLock : IDisposable
             // The OS lock is ours; a recorded holder still alive means the file system ignored it (some network mounts).
             if (previous is not null && previous.Pid != me.Pid && previous.IsAlive())
                 throw Busy(folder, what, previous);
+            // The lock file itself stays empty and unchanged (a refused rerun must leave the folder byte for byte as it was).
             var json = JsonSerializer.Serialize(me);
-            stream.SetLength(0);
-            stream.Write(System.Text.Encoding.UTF8.GetBytes(json + "\n"));
-            stream.Flush(flushToDisk: true);
             var tmp = holderPath + $".{Guid.NewGuid():N}.tmp";
             File.WriteAllText(tmp, json);
             File.Move(tmp, holderPath, overwrite: true);

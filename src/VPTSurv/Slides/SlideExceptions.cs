@@ -42,7 +42,7 @@ public sealed class SlideRegionException(string slideId, string source, long x, 
 
 /// <summary>A slide's file gives no microns per pixel and no override was given.</summary>
 public sealed class MissingMppException(string slideId, string source)
-    : InvalidOperationException($"slide '{slideId}' ({source}) has no microns-per-pixel in its file; give its resolution: " +
+    : InvalidOperationException($"slide '{slideId}' ({source}) has no microns-per-pixel in its file; give an MPP override: " +
         "`vptsurv tile --mpp <microns>` on the command line, slide.WithMpp(<microns>) in code, or re-save the slide with its resolution recorded " +
         "(cohort manifests have no MPP column; see data-manifests/SCHEMA.md)")
 {
