@@ -41,6 +41,10 @@ public static class NotebookFormatters
         Add<ComparisonTable>(t => t.ToHtml());
         Add<RuntimeDiagnostics>(Diagnostics);
         Add<ParameterReport>(ModelHtml.Parameters);
+        // Every other survival result (and a bare summary table): its Summary as a table. Registered for the interface,
+        // so the dedicated formatters above stay the more specific match.
+        Add<ISurvivalResult>(SummaryHtml.Result);
+        Add<SurvivalTable>(SummaryHtml.Table);
     }
 
     private static void Add<T>(Func<T, string> html)

@@ -108,8 +108,9 @@ public sealed class ModelBuilder
     public VPTSurvModel Build(Action<string>? log = null)
     {
         NativeBackend.EnsureLoaded();
-        torch.random.manual_seed(_seed);
-        var vit = _encoder();
+        // Each part draws from its own stream of (seed, part name), as Preset.BuildModel does: changing the prompt
+        // sources leaves the decoder's and the adaptors' initial weights unchanged.
+        var vit = RandomStreams.Build(_seed, RandomStreams.Names.Encoder, _encoder);
         if (_weights is not null)
         {
             var report = CheckpointLoader.Load(vit, _weights, _layout);
@@ -117,7 +118,9 @@ public sealed class ModelBuilder
         }
         var prompts = _prompts(vit.Width);
         prompts.Validate();
-        var model = new VPTSurvModel(new PromptedEncoder(vit, prompts), _decoder(vit.Width));
+        var encoder = new PromptedEncoder(vit, prompts, _seed);
+        var decoder = RandomStreams.Build(_seed, RandomStreams.Names.Decoder, () => _decoder(vit.Width));
+        var model = new VPTSurvModel(encoder, decoder);
         log?.Invoke($"model: {vit.GetType().Name} (d {vit.Width}, {vit.Depth} blocks, frozen), prompts {prompts.Sources} (r {prompts.Width}), decoder {model.BagDecoder.GetType().Name}");
         return model;
     }

@@ -112,4 +112,17 @@ public class ResultFormatterTests
         Assert.Null(df["seed 1"][1]);
         Assert.Throws<ArgumentException>(() => ComparisonTable.From("x", [("A", "s", 1.0), ("A", "s", 2.0)]));
     }
+    [Fact]
+    public void A_survival_result_without_its_own_formatter_shows_its_summary_as_a_table_of_the_same_cells()
+    {
+        // Nelson–Aalen has no dedicated formatter: the ISurvivalResult fallback must show
+        // every row of their Summary, rounded as the text form rounds it, not the record's ToString().
+        NotebookFormatters.Register();
+        var (time, evt, _) = Lung();
+        var na = new NelsonAalen().Fit(time, evt);
+        var expected = na.Summary.Rows.Select(r => r.Select(SurvivalTable.Format).ToArray()).ToArray();
+        var html = na.ToDisplayString(NotebookFormatters.Html);
+        Assert.Equal(expected, Cells(html));
+        Assert.Contains(HtmlTable.Encode(na.Summary.Title), html);
+    }
 }
