@@ -141,4 +141,44 @@ public static class DataFrameConversions
             new DoubleDataFrameColumn("learning rate", h.Select(e => e.LearningRate)),
             new DoubleDataFrameColumn("seconds", h.Select(e => e.Seconds)));
     }
+    /// <summary>
+    /// One row per table row (cohort, model): seeds run, mean, SD, lowest and highest test C, runs marked "did not
+    /// learn", and the paired bootstrap comparison with the table's comparison row (difference of seed-mean C, interval,
+    /// p); numbers as numbers, null where there is none (SD of one run, the comparison row itself).
+    /// </summary>
+    public static DataFrame ToDataFrame(this ResultTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var r = table.Rows;
+        static double? N(double v) => double.IsFinite(v) ? v : null;
+        return new DataFrame(
+            new StringDataFrameColumn("cohort", r.Select(x => x.Cohort)),
+            new StringDataFrameColumn("model", r.Select(x => x.Name)),
+            new StringDataFrameColumn("category", r.Select(x => x.Category)),
+            new Int32DataFrameColumn("seeds", r.Select(x => x.Seeds.Length)),
+            new DoubleDataFrameColumn("test C mean", r.Select(x => N(x.Mean))),
+            new DoubleDataFrameColumn("test C SD", r.Select(x => N(x.Sd))),
+            new DoubleDataFrameColumn("test C min", r.Select(x => N(x.Min))),
+            new DoubleDataFrameColumn("test C max", r.Select(x => N(x.Max))),
+            new Int32DataFrameColumn("did not learn", r.Select(x => x.DidNotLearnCount)),
+            new DoubleDataFrameColumn($"diff vs {table.ComparisonRow}", r.Select(x => x.VersusComparisonRow is { } v ? N(v.Difference) : null)),
+            new DoubleDataFrameColumn("diff lower", r.Select(x => x.VersusComparisonRow is { } v ? N(v.Lower) : null)),
+            new DoubleDataFrameColumn("diff upper", r.Select(x => x.VersusComparisonRow is { } v ? N(v.Upper) : null)),
+            new DoubleDataFrameColumn("p", r.Select(x => x.VersusComparisonRow is { } v ? N(v.PValue) : null)));
+    }
+
+    /// <summary>One row per run: cohort, model, seed, test C per slide and per patient, and its did-not-learn mark.</summary>
+    public static DataFrame SeedsDataFrame(this ResultTable table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+        var runs = table.Rows.SelectMany(x => x.Seeds.Select((seed, i) => (Row: x, Seed: seed, I: i))).ToArray();
+        static double? N(double v) => double.IsFinite(v) ? v : null;
+        return new DataFrame(
+            new StringDataFrameColumn("cohort", runs.Select(x => x.Row.Cohort)),
+            new StringDataFrameColumn("model", runs.Select(x => x.Row.Name)),
+            new Int32DataFrameColumn("seed", runs.Select(x => x.Seed)),
+            new DoubleDataFrameColumn("test C per slide", runs.Select(x => N(x.Row.TestC[x.I]))),
+            new DoubleDataFrameColumn("test C per patient", runs.Select(x => x.I < x.Row.PatientC.Length ? N(x.Row.PatientC[x.I]) : null)),
+            new BooleanDataFrameColumn("did not learn", runs.Select(x => x.Row.DidNotLearn[x.I])));
+    }
 }

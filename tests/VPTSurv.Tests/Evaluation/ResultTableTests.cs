@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using VPTSurv.Evaluation;
 using VPTSurv.Evaluation.References;
+using VPTSurv.Interactive;
 using VPTSurv.Survival;
 using Xunit;
 
@@ -69,5 +70,23 @@ public class ResultTableTests
         var ex = Assert.Throws<ArgumentException>(() => ResultTable.Build([a], "A"));
         Assert.Contains("row 'A' seed 1", ex.Message);
         Assert.Throws<ArgumentException>(() => ResultTable.Build([a with { Runs = [] }], "A"));
+    }
+    [Fact]
+    public void The_table_as_a_DataFrame_holds_the_summaries_as_numbers_and_one_row_per_run()
+    {
+        var e2e = new ResultRow("cd4", "VPTSurv (end-to-end)", "end-to-end", [Run(0, 0.5), Run(1, 0.5)]);
+        var twoStage = new ResultRow("cd4", "Only VPTSurv decoder", "two-stage", [Run(0, 1.5), Run(1, 1.5, dnl: true), Run(2, 1.5)]);
+        var table = ResultTable.Build([twoStage, e2e], "VPTSurv (end-to-end)", resamples: 100, seed: 1);
+        var df = table.ToDataFrame();
+        Assert.Equal(2, df.Rows.Count);
+        var row = table.Rows[0];
+        Assert.Equal([row.Mean, row.Sd, row.Min, row.Max], new[] { "test C mean", "test C SD", "test C min", "test C max" }.Select(c => (double)df[c][0]!));
+        Assert.Equal(1, (int)df["did not learn"][0]!);
+        Assert.Equal(row.VersusComparisonRow!.Difference, (double)df["diff vs VPTSurv (end-to-end)"][0]!);
+        Assert.Null(df["p"][1]); // the comparison row is not compared with itself
+        var runs = table.SeedsDataFrame();
+        Assert.Equal(5, runs.Rows.Count);
+        Assert.Equal(twoStage.Runs[1].TestC, (double)runs["test C per slide"][1]!);
+        Assert.True((bool)runs["did not learn"][1]!);
     }
 }
