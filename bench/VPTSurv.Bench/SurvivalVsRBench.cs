@@ -43,18 +43,6 @@ internal static class SurvivalVsRBench
     private static double Gaussian(Random rng) =>
         Math.Sqrt(-2 * Math.Log(1 - rng.NextDouble())) * Math.Cos(2 * Math.PI * rng.NextDouble());
 
-    private static double Seconds(Action run, int repeats)
-    {
-        double best = double.MaxValue;
-        for (int k = 0; k < repeats; k++)
-        {
-            var sw = Stopwatch.StartNew();
-            run();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
-        }
-        return best;
-    }
-
     private static string? Rscript() =>
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(p => Path.Combine(p, "Rscript")).FirstOrDefault(File.Exists);
 
@@ -78,9 +66,9 @@ internal static class SurvivalVsRBench
             CoxFit? cox = null;
             var ours = new JsonObject
             {
-                ["harrell_se_seconds"] = Math.Round(Seconds(() => c = new HarrellConcordance().Fit(t, e, risk), repeats), 4),
-                ["peto_peto_seconds"] = Math.Round(Seconds(() => w = new LogRankTest(LogRankWeight.PetoPeto).Fit(t, e, g), repeats), 4),
-                ["cox10_seconds"] = Math.Round(Seconds(() => cox = new CoxRegression().Fit(x, t, e), repeats), 4),
+                ["harrell_se_seconds"] = Math.Round(ConcordanceBench.Seconds(() => c = new HarrellConcordance().Fit(t, e, risk), repeats), 4),
+                ["peto_peto_seconds"] = Math.Round(ConcordanceBench.Seconds(() => w = new LogRankTest(LogRankWeight.PetoPeto).Fit(t, e, g), repeats), 4),
+                ["cox10_seconds"] = Math.Round(ConcordanceBench.Seconds(() => cox = new CoxRegression().Fit(x, t, e), repeats), 4),
             };
             var row = new JsonObject { ["n"] = n, ["events"] = e.Count(v => v), ["dotnet"] = ours };
             if (rscript is null)

@@ -153,7 +153,7 @@ public static partial class PthReader
     {
         for (var inner = e; inner is not null; inner = inner.InnerException)
             if (inner is CheckpointFormatException cfe) return cfe;
-        // Razorvine's placeholder for an unregistered global refuses to be called with arguments.
+        // Razorvine's stand-in object for an unregistered global refuses to be called with arguments.
         if (e is PickleException && UnregisteredCall().Match(e.Message) is { Success: true } m)
             return TorchUnpickler.Refused(path, m.Groups[1].Value);
         return new CheckpointFormatException(path,

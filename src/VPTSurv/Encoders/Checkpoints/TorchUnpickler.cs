@@ -11,7 +11,7 @@ namespace VPTSurv.Encoders.Checkpoints;
 /// The pickle of a <c>torch.save</c> zip (<c>data.pkl</c>) read by Razorvine.Pickle with its class-constructor
 /// registry replaced by an allowlist: the torch rebuild functions, the typed storages and
 /// <c>collections.OrderedDict</c>, as in PyTorch's own <c>weights_only</c> loader. Razorvine never executes pickled
-/// code; any other global it meets becomes a placeholder, which <see cref="RefusedGlobal"/> turns into a
+/// code; any other global it meets becomes an inert stand-in object, which <see cref="RefusedGlobal"/> turns into a
 /// "refused global X" error. Storages are read from their zip entries only after the declared element count, the
 /// entry's declared size and the bytes present agree, and a tensor's shape, stride and offset must lie inside its
 /// storage before anything is allocated.
