@@ -61,10 +61,13 @@ internal static class CpuSeedsBench
     private static JsonObject One(Cohort cohort, string row, int seed, string work)
     {
         var preset = Preset.Cpu with { Training = Preset.Cpu.Training with { Seed = seed } };
-        // Overrides for diagnostics (the committed results use the preset as it is): epochs, learning rate, warm-up epochs.
+        // Overrides for diagnostics (the committed results use the preset as it is): epochs, learning rate, warm-up epochs,
+        // inference tiles, training tiles per step.
         if (Environment.GetEnvironmentVariable("VPTSURV_EPOCHS") is { } e) preset = preset with { Training = preset.Training with { Epochs = int.Parse(e) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_LR") is { } lr) preset = preset with { Training = preset.Training with { LearningRate = double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_WARMUP") is { } w) preset = preset with { Training = preset.Training with { WarmupEpochs = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_INFERENCE_TILES") is { } it) preset = preset with { Training = preset.Training with { InferenceTiles = int.Parse(it) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_TILES_PER_STEP") is { } ts) preset = preset with { Training = preset.Training with { TilesPerStep = int.Parse(ts) } };
         var options = new TrainerOptions { WorkDirectory = work, Log = line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}") };
         int width = preset.Encoder.Width, bins = preset.Training.Bins;
         Func<BagDecoder>? decoder = row switch
