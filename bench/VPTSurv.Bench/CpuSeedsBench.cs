@@ -4,7 +4,9 @@ using System.Text.Json.Nodes;
 using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Evaluation;
+using VPTSurv.Evaluation.References;
 using VPTSurv.Prompts;
+using VPTSurv.Survival;
 using VPTSurv.Training;
 
 namespace VPTSurv.Bench;
@@ -62,11 +64,13 @@ internal static class CpuSeedsBench
     {
         var preset = Preset.Cpu with { Training = Preset.Cpu.Training with { Seed = seed } };
         // Overrides for diagnostics (the committed results use the preset as it is): epochs, learning rate, warm-up epochs,
-        // inference tiles, training tiles per step.
+        // inference tiles, training tiles per step, bags per step, loss.
         if (Environment.GetEnvironmentVariable("VPTSURV_EPOCHS") is { } e) preset = preset with { Training = preset.Training with { Epochs = int.Parse(e) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_LR") is { } lr) preset = preset with { Training = preset.Training with { LearningRate = double.Parse(lr, System.Globalization.CultureInfo.InvariantCulture) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_WARMUP") is { } w) preset = preset with { Training = preset.Training with { WarmupEpochs = double.Parse(w, System.Globalization.CultureInfo.InvariantCulture) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_INFERENCE_TILES") is { } it) preset = preset with { Training = preset.Training with { InferenceTiles = int.Parse(it) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_BAGS_PER_STEP") is { } bs) preset = preset with { Training = preset.Training with { BagsPerStep = int.Parse(bs) } };
+        if (Environment.GetEnvironmentVariable("VPTSURV_LOSS") is { } loss) preset = preset with { Training = preset.Training with { Loss = Enum.Parse<VPTSurv.Survival.SurvivalLossKind>(loss, ignoreCase: true) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_TILES_PER_STEP") is { } ts) preset = preset with { Training = preset.Training with { TilesPerStep = int.Parse(ts) } };
         var options = new TrainerOptions { WorkDirectory = work, Log = line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}") };
         int width = preset.Encoder.Width, bins = preset.Training.Bins;
@@ -91,6 +95,8 @@ internal static class CpuSeedsBench
         };
         var test = result.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 200));
         var curve = result.Curve;
+        var probe = ProbeOf(preset, cohort, work);
+        var versusProbe = VersusProbe(test.Predictions, probe);
         var json = new JsonObject
         {
             ["cohort"] = cohort.Name,
@@ -106,12 +112,56 @@ internal static class CpuSeedsBench
             ["validation_c"] = Num(curve.BestValidationC),
             ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
             ["training"] = curve.ToJson(),
+            // Paired bootstrap on the same test slides (resampled by patient): this run's C minus the linear probe's.
+            ["versus_linear_probe"] = versusProbe is null ? null : Paired(versusProbe),
+            ["linear_probe_test_c"] = probe.SlideC.Estimate,
+            ["test_risks"] = new JsonObject(test.Predictions.Select(p => KeyValuePair.Create(p.SlideId, (JsonNode?)JsonValue.Create(p.Risk)))),
         };
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed}: untrained train/val C {curve.Untrained.TrainC:F3}/{curve.Untrained.ValidationC:F3}, " +
             $"best epoch {curve.BestEpoch}: train C {curve.SelectedTrainC:F3} (in flight {curve.BestTrainC:F3}), val C {curve.BestValidationC:F3}, test C {test.SlideC?.Estimate:F3}" +
             $"{(curve.DidNotLearn ? " DID NOT LEARN" : "")} ({clock.Elapsed.TotalSeconds:F0} s)");
         return json;
     }
+
+    private static readonly Dictionary<string, ReferenceRow> Probes = [];
+
+    /// <summary>The linear-probe reference row of the cohort on the run's preset (subset, tile pool, encoder), fitted once per cohort.</summary>
+    private static ReferenceRow ProbeOf(Preset preset, Cohort cohort, string work)
+    {
+        if (!Probes.TryGetValue(cohort.Name, out var row))
+            Probes[cohort.Name] = row = ReferenceRows.LinearProbe(preset, cohort, new TrainerOptions { WorkDirectory = work });
+        return row;
+    }
+
+    private static PairedConcordanceResult? VersusProbe(IReadOnlyList<SlidePrediction> run, ReferenceRow probe)
+    {
+        var probeRisk = probe.Test.ToDictionary(r => r.SlideId, r => r.Risk, StringComparer.Ordinal);
+        var both = run.Where(p => probeRisk.ContainsKey(p.SlideId)).ToList();
+        if (both.Count < 2) return null;
+        return PairedConcordance.Compare([.. both.Select(p => p.Time)], [.. both.Select(p => p.EventObserved)],
+            [.. both.Select(p => p.Risk)], [.. both.Select(p => probeRisk[p.SlideId])], [.. both.Select(p => p.PatientId)], resamples: 1000);
+    }
+
+    /// <summary>
+    /// Seed-mean C of a row minus the linear probe's, paired on the test slides every seed scored (resampled by patient;
+    /// <see cref="PairedConcordance.CompareMeans"/>); null when the probe was not fitted in this process or runs lack risks.
+    /// </summary>
+    private static PairedConcordanceResult? MeanVersusProbe(string cohort, List<JsonObject> runs)
+    {
+        if (!Probes.TryGetValue(cohort, out var probe) || runs.Any(r => r["test_risks"] is not JsonObject)) return null;
+        var risks = runs.Select(r => r["test_risks"]!.AsObject().ToDictionary(kv => kv.Key, kv => (double)kv.Value!, StringComparer.Ordinal)).ToList();
+        var slides = probe.Test.Where(t => risks.All(r => r.ContainsKey(t.SlideId))).ToList();
+        if (slides.Count < 2) return null;
+        return PairedConcordance.CompareMeans([.. slides.Select(t => t.Time)], [.. slides.Select(t => t.EventObserved)],
+            [.. risks.Select(r => (IReadOnlyList<double>)[.. slides.Select(t => r[t.SlideId])])],
+            [[.. slides.Select(t => t.Risk)]], [.. slides.Select(t => t.PatientId)], resamples: 1000);
+    }
+
+    private static JsonObject Paired(PairedConcordanceResult r) => new()
+    {
+        ["c_run"] = r.CIndexA, ["c_probe"] = r.CIndexB, ["difference"] = r.Difference, ["lower"] = r.Lower, ["upper"] = r.Upper,
+        ["std_error"] = r.StdError, ["p"] = r.PValue, ["resamples"] = r.Resamples, ["unit"] = r.ResamplingUnit, ["units"] = r.Units,
+    };
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(v) : null;
 
@@ -137,17 +187,26 @@ internal static class CpuSeedsBench
                 ["train_c_mean"] = train.Length == 0 ? null : train.Average(),
                 ["train_c_min"] = train.Length == 0 ? null : train.Min(),
                 ["did_not_learn"] = g.Count(r => (bool?)r["training"]!["did_not_learn"] == true),
+                ["versus_linear_probe"] = MeanVersusProbe(g.Key.Item1, g.ToList()) is { } v ? Paired(v) : null,
             });
         }
         return result;
     }
 
-    /// <summary>Rebuilds the summary of a cpu-seeds.jsonl file (a stopped grid): <c>cpu-seeds-summary</c> with VPTSURV_WORK.</summary>
+    /// <summary>
+    /// Rebuilds the summary of a stopped grid, or of grids run in several processes: the runs of
+    /// <c>$VPTSURV_WORK/cpu-seeds.jsonl</c>, or of the files listed in VPTSURV_LINES (comma-separated). The linear-probe
+    /// row of each cohort is fitted again from the feature cache in VPTSURV_WORK for the paired comparisons.
+    /// </summary>
     [Benchmark("cpu-seeds-summary")]
     public static JsonNode FromLines()
     {
         var work = Environment.GetEnvironmentVariable("VPTSURV_WORK") ?? Path.Combine(Path.GetTempPath(), "vptsurv-cpu-seeds");
-        var runs = new JsonArray([.. File.ReadAllLines(Path.Combine(work, "cpu-seeds.jsonl")).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l))]);
+        var files = Environment.GetEnvironmentVariable("VPTSURV_LINES")?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            ?? [Path.Combine(work, "cpu-seeds.jsonl")];
+        var runs = new JsonArray([.. files.SelectMany(File.ReadAllLines).Where(l => l.Length > 0).Select(l => JsonNode.Parse(l))]);
+        foreach (var cohort in runs.Select(r => (string)r!["cohort"]!).Distinct())
+            ProbeOf(Preset.Cpu, ManifestReader.Read(Path.Combine("data-manifests", cohort + ".csv")), work);
         return new JsonObject
         {
             ["preset"] = Preset.Cpu.Name,

@@ -72,7 +72,11 @@ public static class ReferenceRows
         }
         var fit = new CoxRegression().Fit(train.Select(Factors).ToList(), train.Select(s => s.Time).ToArray(), train.Select(s => s.EventObserved).ToArray(), names);
         var risks = test.Select(s => Risk(s, fit.LinearPredictor(Factors(s)))).ToList();
-        var details = new Dictionary<string, double> { ["converged"] = fit.Converged ? 1 : 0 };
+        var details = new Dictionary<string, double>
+        {
+            ["converged"] = fit.Converged ? 1 : 0,
+            ["train_c"] = TrainC(train, train.Select(s => fit.LinearPredictor(Factors(s)))),
+        };
         return Row(OracleName, used, $"Cox on each slide's true factors ({string.Join(", ", names)}) from its synthetic spec; fitted on the training slides.",
             train.Count, names, fit.Coefficients, details, risks, options);
     }
@@ -138,6 +142,7 @@ public static class ReferenceRows
         {
             ["components"] = fit.Components, ["variance_share"] = fit.VarianceShare, ["penalty"] = probe.Penalty,
             ["feature_width"] = pooled.Values.First().Length, ["left_out_slides"] = slides.Count - pooled.Count,
+            ["train_c"] = TrainC(trainIn, trainIn.Select(r => fit.Risk(pooled[r.SlideId]))),
         };
         foreach (var (k, c) in fit.ValidationC) details[$"validation_c_k{k}"] = c;
         return Row(LinearProbeName, used,
@@ -154,7 +159,11 @@ public static class ReferenceRows
         var beta = new RidgeCox(penalty).Fit(trainIn.Select(r => scaler.Apply(features[r.SlideId])).ToList(),
             trainIn.Select(r => r.Time).ToArray(), trainIn.Select(r => r.EventObserved).ToArray());
         var risks = test.Where(r => features.ContainsKey(r.SlideId)).Select(r => Risk(r, LinearCoxProbe.Dot(scaler.Apply(features[r.SlideId]), beta))).ToList();
-        var details = new Dictionary<string, double> { ["penalty"] = penalty, ["left_out_slides"] = leftOut, ["dropped_constant_features"] = names.Count - scaler.Kept.Count };
+        var details = new Dictionary<string, double>
+        {
+            ["penalty"] = penalty, ["left_out_slides"] = leftOut, ["dropped_constant_features"] = names.Count - scaler.Kept.Count,
+            ["train_c"] = TrainC(trainIn, trainIn.Select(r => LinearCoxProbe.Dot(scaler.Apply(features[r.SlideId]), beta))),
+        };
         return Row(name, used, description, trainIn.Count, scaler.Kept.Select(j => names[j]).ToList(), beta, details, risks, options);
     }
 
@@ -165,6 +174,10 @@ public static class ReferenceRows
         details["test_slides"] = test.Count;
         return new ReferenceRow(name, used.Name, description, slideC, patientC, trainSlides, features, [.. coefficients], details, test);
     }
+
+    /// <summary>Harrell's C of the fitted model on its own training slides: the fit a trained decoder's training C is compared with.</summary>
+    private static double TrainC(IReadOnlyList<SlideRecord> train, IEnumerable<double> risks) =>
+        new HarrellConcordance().Fit(Targets(train), risks.ToArray()).CIndex;
 
     private static SlideRisk Risk(SlideRecord s, double risk) => new(s.SlideId, s.PatientId, s.Time, s.EventObserved, risk);
 
