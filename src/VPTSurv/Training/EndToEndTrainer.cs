@@ -97,7 +97,7 @@ public sealed class EndToEndTrainer : TrainerBase
                             1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, -SurvivalSum(logits)));
                     }
                     optimizer.step();
-                    return (lossSum, count);
+                    return (lossSum, order[first..(first + count)]);
                 },
             };
             bool completed;

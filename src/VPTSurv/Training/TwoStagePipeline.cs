@@ -269,7 +269,7 @@ public sealed class TwoStagePipeline : TrainerBase
                     record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
                 optimizer.step();
-                return (lossSum, count);
+                return (lossSum, order[first..(first + count)]);
             },
         };
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
