@@ -28,7 +28,8 @@ foreach (var name in chosen)
     Console.Error.WriteLine($"running {name} ...");
     result[name] = run();
 }
-var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true });
+// Relaxed escaping: quotes, '<' and '×' stay readable in the committed results (they are data files, never HTML).
+var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 Console.WriteLine(json);
 if (outPath is not null)
 {

@@ -14,12 +14,14 @@ namespace VPTSurv.Bench;
 
 /// <summary>
 /// Mutational fuzzing of the four readers of user files (safetensors, .pth, manifest, config) for a fixed time
-/// (<c>VPTSURV_FUZZ_SECONDS</c>, default 600 per reader): seed files are mutated (bit flips, byte and length-field
-/// edits, insertions, deletions, splices, repeats), each mutant is read, and the outcome must be a value or the
-/// reader's documented error. Any other exception, a hang (watchdog, 20 s) or a process crash is a finding; its input
-/// is saved under <c>VPTSURV_FUZZ_CRASHES</c> (default bench/fuzz-crashes) to become a regression case. "Distinct
-/// outcomes" counts the different errors seen (message with numbers and paths stripped), a coarse proxy for the paths
-/// exercised, since the reader assemblies are not coverage-instrumented.
+/// (<c>VPTSURV_FUZZ_SECONDS</c>, default 600 per reader): inputs from a corpus are mutated (bit flips, byte and
+/// length-field edits, insertions, deletions, splices, repeats), each mutant is read, and the outcome must be a value
+/// or the reader's documented error. The corpus starts as the seed files and keeps every mutant whose outcome (the
+/// value, or the error with numbers and paths stripped) was new, so later mutants start from inputs that got further
+/// into the reader. Any other exception, a hang (watchdog, 20 s) or a process crash is a finding; its input is saved
+/// under <c>VPTSURV_FUZZ_CRASHES</c> (default bench/fuzz-crashes) to become a regression case. The paths covered are
+/// measured by coverlet's branch instrumentation of the reader's classes (FuzzCoverage.targets runs a reader under it;
+/// <see cref="FuzzCoverageReport"/> adds the branches covered to the run's figures).
 /// </summary>
 internal static partial class ReaderFuzz
 {
@@ -39,9 +41,26 @@ internal static partial class ReaderFuzz
     public static JsonNode ManifestFuzz() => Run("manifest", ".csv", ManifestSeeds(), path => ManifestReader.Read(path, checkFiles: false),
         e => e is ManifestValidationException);
 
+    /// <summary>
+    /// The config file and the command line's <c>--set key=value</c> overrides: leading lines "--set …" of an input are
+    /// overrides (parsed as the CLI parses them), the rest is the config file.
+    /// </summary>
     [Benchmark("fuzz-config")]
-    public static JsonNode ConfigFuzz() => Run("config", ".json", ConfigSeeds(), path => RunConfig.Resolve("smoke", path, []),
-        e => e is CliInputException);
+    public static JsonNode ConfigFuzz() => Run("config", ".json", ConfigSeeds(), path =>
+    {
+        var bytes = File.ReadAllBytes(path);
+        var overrides = new List<KeyValuePair<string, JsonNode?>>();
+        int start = 0;
+        while (bytes.AsSpan(start).StartsWith("--set "u8))
+        {
+            int newline = bytes.AsSpan(start).IndexOf((byte)'\n'), end = newline < 0 ? bytes.Length : start + newline;
+            overrides.Add(RunConfig.ParseAssignment(Encoding.UTF8.GetString(bytes, start + 6, end - start - 6)));
+            start = Math.Min(bytes.Length, end + 1);
+        }
+        var config = path + ".config.json";
+        File.WriteAllBytes(config, bytes[start..]);
+        RunConfig.Resolve("smoke", config, overrides);
+    }, e => e is CliInputException);
 
     private static JsonNode Run(string reader, string extension, IReadOnlyList<byte[]> seeds, Action<string> read, Func<Exception, bool> expected,
         Func<Random, IReadOnlyList<byte[]>, byte[]>? mutate = null)
@@ -52,6 +71,8 @@ internal static partial class ReaderFuzz
         var dir = Directory.CreateTempSubdirectory($"vptsurv-fuzz-{reader}-").FullName;
         var path = Path.Combine(dir, "input" + extension);
         var rng = new Random(12345);
+        var corpus = new List<byte[]>(seeds);
+        long corpusBytes = seeds.Sum(x => (long)x.Length);
         var outcomes = new Dictionary<string, long>(StringComparer.Ordinal);
         var crashes = new List<string>();
         long executions = 0, accepted = 0;
@@ -68,7 +89,7 @@ internal static partial class ReaderFuzz
         var clock = Stopwatch.StartNew();
         while (clock.Elapsed.TotalSeconds < seconds)
         {
-            current = mutate(rng, seeds);
+            current = mutate(rng, rng.Next(4) == 0 ? seeds : corpus); // a quarter from the seeds themselves
             File.WriteAllBytes(path, current);
             Interlocked.Exchange(ref lastBeat, Stopwatch.GetTimestamp());
             long start = Stopwatch.GetTimestamp();
@@ -90,6 +111,11 @@ internal static partial class ReaderFuzz
                 if (!outcomes.ContainsKey(outcome) && crashes.Count < 50) crashes.Add(Save(crashDir, e.GetType().Name, current) + " " + outcome);
             }
             slowestMs = Math.Max(slowestMs, Stopwatch.GetElapsedTime(start).TotalMilliseconds);
+            if (!outcomes.ContainsKey(outcome) && corpus.Count < MaxCorpus && corpusBytes + current.Length <= MaxCorpusBytes)
+            {
+                corpus.Add(current);
+                corpusBytes += current.Length;
+            }
             outcomes[outcome] = outcomes.GetValueOrDefault(outcome) + 1;
             executions++;
         }
@@ -102,6 +128,11 @@ internal static partial class ReaderFuzz
             ["executions_per_second"] = Math.Round(executions / clock.Elapsed.TotalSeconds, 1),
             ["accepted"] = accepted,
             ["distinct_outcomes"] = outcomes.Count,
+            ["corpus"] = corpus.Count,
+            ["corpus_mb"] = Math.Round(corpusBytes / 1048576.0, 1),
+            ["instrumented"] = Environment.GetEnvironmentVariable("VPTSURV_FUZZ_CLASSES") is { Length: > 0 } classes
+                ? $"coverlet branch counting in {classes} (executions/s include its cost)"
+                : "no",
             ["crashes"] = outcomes.Where(o => o.Key.StartsWith("CRASH", StringComparison.Ordinal)).Sum(o => o.Value),
             ["crash_inputs"] = new JsonArray([.. crashes.Select(c => (JsonNode)c)]),
             ["slowest_input_ms"] = Math.Round(slowestMs, 1),
@@ -111,6 +142,15 @@ internal static partial class ReaderFuzz
                 .Select(o => (JsonNode)$"{o.Value}× {(o.Key.Length > 160 ? o.Key[..160] + "…" : o.Key)}")]),
         };
     }
+
+    /// <summary>
+    /// Most inputs and bytes the corpus keeps (seeds included); later new outcomes are still counted, not kept. The byte
+    /// cap keeps the fuzzer's own memory out of the peak working set, which is there to show the readers' allocations
+    /// are bounded (an uncapped corpus of .pth mutants reached 3.5 GB).
+    /// </summary>
+    private const int MaxCorpus = 20_000;
+
+    private const long MaxCorpusBytes = 128L << 20;
 
     private static string Save(string dir, string kind, byte[] input)
     {
@@ -171,21 +211,12 @@ internal static partial class ReaderFuzz
         "\"training\":{", "\"epochs\":", "split", "train", "test", "time", "event", "mpp",
     ];
 
-    private static byte[] Tensors(params (string Key, long[] Shape)[] tensors)
-    {
-        var path = Path.GetTempFileName();
-        try
-        {
-            var dict = tensors.ToDictionary(t => t.Key, t => randn(t.Shape));
-            SafeTensors.Write(path, dict, overwrite: true, metadata: new Dictionary<string, string> { ["format"] = "pt" });
-            foreach (var t in dict.Values) t.Dispose();
-            return File.ReadAllBytes(path);
-        }
-        finally { File.Delete(path); }
-    }
-
+    /// <summary>
+    /// Files written by Python's safetensors (Fixtures/encoders/make_fixtures.py): three dtypes with metadata, a
+    /// position table without metadata, a whole encoder. Our own writer is not run, so its branches stay out of the count.
+    /// </summary>
     private static IReadOnlyList<byte[]> SafeTensorsSeeds() =>
-        [Tensors(("pos_embed", [1, 5, 8]), ("w", [3])), Tensors(("a", [2, 2])), FixtureBytes("sam_tiny.safetensors")];
+        [FixtureBytes("dtypes.safetensors"), FixtureBytes("timm_pos_embed.safetensors"), FixtureBytes("sam_tiny.safetensors")];
 
     /// <summary>
     /// Three times in four, mutates the pickle inside a seed .pth and zips it again with the seed's storages (so the
@@ -195,7 +226,9 @@ internal static partial class ReaderFuzz
     {
         if (rng.Next(4) == 0) return Mutate(rng, seeds);
         var entries = new List<(string Name, byte[] Data)>();
-        using (var zip = new System.IO.Compression.ZipArchive(new MemoryStream(seeds[rng.Next(seeds.Count)])))
+        try
+        {
+            using var zip = new System.IO.Compression.ZipArchive(new MemoryStream(seeds[rng.Next(seeds.Count)]));
             foreach (var e in zip.Entries)
             {
                 using var s = e.Open();
@@ -203,7 +236,13 @@ internal static partial class ReaderFuzz
                 s.CopyTo(ms);
                 entries.Add((e.FullName, ms.ToArray()));
             }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException or ArgumentException or NotSupportedException)
+        {
+            entries.Clear(); // a corpus input whose zip was mutated: mutate the whole file instead
+        }
         int pkl = entries.FindIndex(e => e.Name.EndsWith("data.pkl", StringComparison.Ordinal));
+        if (pkl < 0) return Mutate(rng, seeds);
         entries[pkl] = (entries[pkl].Name, Mutate(rng, [entries[pkl].Data]));
         if (rng.Next(8) == 0) // a storage cut short
         {
@@ -218,7 +257,12 @@ internal static partial class ReaderFuzz
         return outStream.ToArray();
     }
 
-    private static IReadOnlyList<byte[]> PthSeeds() => [FixtureBytes("sam_tiny.pth"), FixtureBytes("timm_tiny.pth")];
+    /// <summary>
+    /// Two encoders saved as plain dicts (make_fixtures.py) and PyTorch's other forms (make_state_dict_fixtures.py: a
+    /// module's state_dict with its _metadata, an nn.Parameter, strided views, 0-d and empty tensors).
+    /// </summary>
+    private static IReadOnlyList<byte[]> PthSeeds() =>
+        [FixtureBytes("sam_tiny.pth"), FixtureBytes("timm_tiny.pth"), FixtureBytes("module_state_dict.pth"), FixtureBytes("parameters_and_views.pth")];
 
     private static byte[] FixtureBytes(string name)
     {
@@ -241,5 +285,6 @@ internal static partial class ReaderFuzz
     [
         Encoding.UTF8.GetBytes("""{ "training": { "epochs": 2, "learningRate": 0.0001, "subset": { "train": 4, "val": 2, "test": 2, "seed": 0 } }, "device": "cpu" }"""),
         Encoding.UTF8.GetBytes("""{ "preset": "smoke", "decoder": { "layers": 1 }, "evaluation": { "bootstrapResamples": 10 } }"""),
+        Encoding.UTF8.GetBytes("--set training.epochs=3\n--set decoder={\"layers\": 1}\n--set manifest=m.csv\n{ \"seed\": 4, \"bagDecoder\": \"abmil\" }"),
     ];
 }

@@ -37,12 +37,12 @@ public static class CohortLoader
 
     /// <summary>
     /// The cohort of a training run (<see cref="Load"/>), checked before any work: the splits as they will be trained
-    /// (after the preset's subset) must have training slides with a death and test slides (<see cref="SplitPreconditions"/>).
+    /// (after the preset's subset) must have training slides with a death, validation slides and test slides (<see cref="SplitPreconditions"/>).
     /// </summary>
     public static Cohort LoadTrainable(RunConfig config)
     {
         var cohort = Load(config.Manifest);
-        SplitPreconditions.RequireTrainable(config.Preset.Training.Subset?.Apply(cohort) ?? cohort, config.Manifest ?? DefaultCohort);
+        SplitPreconditions.RequireTrainable(cohort, config.Preset.Training.Subset, config.Manifest ?? DefaultCohort);
         return cohort;
     }
 }

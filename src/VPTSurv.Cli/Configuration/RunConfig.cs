@@ -166,9 +166,18 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         return null;
     }
 
+    /// <summary>Levels of a dotted override key at most; the deepest config key has three (training.subset.train).</summary>
+    private const int MaxOverrideLevels = 8;
+
+    /// <summary>Nesting of a section (objects and arrays) at most, below System.Text.Json's limit of 64 for the section and its value.</summary>
+    private const int MaxSectionDepth = 48;
+
     private static void SetDotted(JsonObject root, string key, JsonNode? value)
     {
         var parts = key.Split('.');
+        if (parts.Length > MaxOverrideLevels)
+            throw new CliInputException($"Override '{(key.Length > 60 ? key[..60] + "…" : key)}': {parts.Length} levels of keys; config keys have at most " +
+                $"{MaxOverrideLevels} (the deepest is training.subset.train).");
         if (!Keys.Contains(parts[0]))
             throw new CliInputException($"Override '{key}': unknown key '{parts[0]}'; expected one of {string.Join(", ", Keys)}.");
         var node = root;
@@ -190,6 +199,8 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         if (!merged.ContainsKey(section)) return current;
         if (merged[section] is not JsonObject patch)
             throw new CliInputException($"{Cap(where)}: key '{section}' must be an object of settings, e.g. {{\"epochs\": 3}}.");
+        if (Depth(patch) > MaxSectionDepth)
+            throw new CliInputException($"{Cap(where)}: key '{section}' nests objects or arrays more than {MaxSectionDepth} levels deep; no setting does.");
         var node = JsonSerializer.SerializeToNode(current, type, Json)!.AsObject();
         var settable = node.Select(p => p.Key).ToList();
         Merge(node, patch);
@@ -211,6 +222,22 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
                 : e.Message.Split(" Path:")[0];
             throw new CliInputException($"{Cap(where)}: key '{key}': {reason}.");
         }
+    }
+
+    /// <summary>Nesting depth of <paramref name="root"/> (1 for an object of plain values), counted without recursion.</summary>
+    private static int Depth(JsonNode root)
+    {
+        int max = 0;
+        var stack = new Stack<(JsonNode Node, int Depth)>([(root, 1)]);
+        while (stack.Count > 0)
+        {
+            var (node, depth) = stack.Pop();
+            max = Math.Max(max, depth);
+            IEnumerable<JsonNode?> children = node switch { JsonObject o => o.Select(p => p.Value), JsonArray a => a, _ => [] };
+            foreach (var child in children)
+                if (child is JsonObject or JsonArray) stack.Push((child, depth + 1));
+        }
+        return max;
     }
 
     private static string? UnmappedName(string message)

@@ -94,11 +94,11 @@ public static class MaePretraining
                             catch (InvalidOperationException) { } // the region already ended (the step allocated past it)
                         }
                     }
-                    if (!double.IsFinite(loss))
-                        throw new InvalidOperationException($"MAE loss became {loss} at step {step + 1}; lower the learning rate ({MaeSchedule.At(config, step):g3}).");
                     losses.Add(loss);
                     return loss;
                 },
+                StepInputs = (step, _) => $"the batch of {config.BatchSize} pool tiles of step {step + 1} (seed {config.Seed})",
+                NonFiniteAdvice = step => $"lower the learning rate ({MaeSchedule.At(config, step):g3})",
                 AfterStep = p =>
                 {
                     done = p.Step;

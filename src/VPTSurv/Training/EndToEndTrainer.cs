@@ -30,6 +30,8 @@ public sealed class EndToEndTrainer : TrainerBase
     public EndToEndTrainer(Preset preset, TrainerOptions? options = null) : base(preset, options) { }
 
     /// <summary>Trains on <paramref name="cohort"/>'s training split, selects on validation, and returns the result.</summary>
+    /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read.</exception>
+    /// <exception cref="NonFiniteException">A step's loss is NaN or infinite (the message names the epoch, the step and its slides).</exception>
     public TrainingResult Fit(Cohort cohort, IProgress<TrainingProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         var data = RunData.Create(Preset, cohort);
@@ -97,7 +99,7 @@ public sealed class EndToEndTrainer : TrainerBase
                             1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, -SurvivalSum(logits)));
                     }
                     optimizer.step();
-                    return (lossSum, count);
+                    return (lossSum, order[first..(first + count)]);
                 },
             };
             bool completed;

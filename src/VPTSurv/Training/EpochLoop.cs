@@ -41,9 +41,9 @@ internal sealed record EpochTrainer
     /// <summary>
     /// One optimiser step (global step, step in epoch; 0-based, and where to record each bag's in-flight risk): zero
     /// the gradients, accumulate the step's bags, <c>optimizer.step()</c> (the rate is set); returns the loss summed
-    /// over its bags and the number of bags.
+    /// over its bags and the slides of those bags (named when the loss is not finite).
     /// </summary>
-    public required Func<int, int, Action<SlideRecord, double>, (double LossSum, int Bags)> Step { get; init; }
+    public required Func<int, int, Action<SlideRecord, double>, (double LossSum, IReadOnlyList<SlideRecord> Bags)> Step { get; init; }
 
     /// <summary>Tiles through the encoder per step, for the tiles/s of the progress line (NaN: not meaningful).</summary>
     public double TilesPerStep { get; init; } = double.NaN;
@@ -165,6 +165,7 @@ internal sealed class EpochLoop
             int bags = 0;
             var epochClock = new Stopwatch();
             var inFlight = new Dictionary<string, double>(StringComparer.Ordinal);
+            IReadOnlyList<SlideRecord> stepBags = [];
             void Record(SlideRecord slide, double risk) => inFlight[slide.SlideId] = risk;
             var loop = new StepLoop
             {
@@ -184,11 +185,14 @@ internal sealed class EpochLoop
                 Step = (global, k) =>
                 {
                     var (l, b) = t.Step(global, k, Record);
-                    (lossSum, bags) = (lossSum + l, bags + b);
+                    stepBags = b;
+                    (lossSum, bags) = (lossSum + l, bags + b.Count);
                     Step++;
                     stepsThisRun++;
-                    return l / Math.Max(1, b);
+                    return l / Math.Max(1, b.Count);
                 },
+                StepInputs = (_, _) => $"the bag{(stepBags.Count == 1 ? "" : "s")} of slide{(stepBags.Count == 1 ? "" : "s")} " +
+                    string.Join(", ", stepBags.Select(x => $"'{x.SlideId}'")),
                 AfterStep = p => progress?.Report(new TrainingProgress("train", p.Epoch, s.Epochs, p.StepInEpoch, t.StepsPerEpoch, lossSum / Math.Max(1, bags),
                     null, TilesPerSecond(), Eta(s.Epochs * t.StepsPerEpoch - Step))),
                 EndEpoch = epoch =>
@@ -250,7 +254,6 @@ internal sealed class EpochLoop
         int epoch = record.Epoch;
         double valC = record.ValidationC;
         Epoch = epoch;
-        Finite.Require(record.TrainLoss, $"the training loss of epoch {epoch} (the run diverged or an input is not finite)");
         History.Add(record);
         if (BestEpoch == 0 || (double.IsFinite(valC) && !(valC <= BestC)))
         {

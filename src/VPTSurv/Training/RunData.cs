@@ -4,7 +4,11 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Training;
 
-/// <summary>The slides of a run by split (after the preset's subset) and the patients' covariates.</summary>
+/// <summary>
+/// The slides of a run by split (after the preset's subset) and the patients' covariates. <see cref="Create"/> is the
+/// first thing both trainers' Fit and Resume do, so a cohort failing <see cref="SplitPreconditions"/> is refused
+/// before any model, tile source or feature exists.
+/// </summary>
 internal sealed record RunData(Cohort Cohort, IReadOnlyList<SlideRecord> Train, IReadOnlyList<SlideRecord> Val,
     IReadOnlyList<SlideRecord> Test, CovariateTable Covariates)
 {
@@ -15,9 +19,8 @@ internal sealed record RunData(Cohort Cohort, IReadOnlyList<SlideRecord> Train, 
     public static RunData Create(Preset preset, Cohort cohort)
     {
         ArgumentNullException.ThrowIfNull(cohort);
-        var used = preset.Training.Subset?.Apply(cohort) ?? cohort;
+        var used = SplitPreconditions.RequireTrainable(cohort, preset.Training.Subset, cohort.Name);
         var train = used.SlidesIn(Split.Train).ToList();
-        if (train.Count == 0) throw new ArgumentException($"Cohort '{cohort.Name}' has no training slide (is the split column filled?).", nameof(cohort));
         var covariates = preset.Prompts.Sources.HasFlag(PromptSources.Tabular)
             ? CovariateTable.Fit(used, preset.Prompts.Covariates)
             : CovariateTable.None;

@@ -19,8 +19,9 @@ public sealed record LoopProgress(string Trainer, int Epoch, int Step, int StepI
 /// The one training loop of the library: the end-to-end trainer, the two-stage decoder training and MAE pretraining
 /// all run their optimiser steps through it. It owns the order of things — epoch start, per step the scheduled
 /// learning rate set on every parameter group, the trainer's step (gradients and <c>optimizer.step()</c>), the
-/// progress events, and at each epoch's end the trainer's end-of-epoch work (evaluation, best epoch, checkpoint,
-/// stopping) — so a change to any of them is made once. What a step computes stays with the trainer.
+/// check that the step's loss is finite (else <see cref="NonFiniteException"/> at that step), the progress events, and
+/// at each epoch's end the trainer's end-of-epoch work (evaluation, best epoch, checkpoint, stopping) — so a change to
+/// any of them is made once. What a step computes stays with the trainer.
 /// </summary>
 internal sealed class StepLoop
 {
@@ -44,6 +45,15 @@ internal sealed class StepLoop
     /// gradients and calls <c>optimizer.step()</c>; the rate is already set.
     /// </summary>
     public required Func<int, int, double> Step { get; init; }
+
+    /// <summary>
+    /// What the step just run read, for the message when its loss is not finite: (global step 0-based, step within
+    /// the epoch 0-based) -> e.g. "the bags of slides 'S1', 'S2'". Null: the message names the step only.
+    /// </summary>
+    public Func<int, int, string>? StepInputs { get; init; }
+
+    /// <summary>Advice appended to the message of a non-finite loss ("lower the learning rate …"), from the global step 0-based.</summary>
+    public Func<int, string>? NonFiniteAdvice { get; init; }
 
     /// <summary>After every step (the trainer's own progress report).</summary>
     public Action<LoopProgress>? AfterStep { get; init; }
@@ -74,6 +84,7 @@ internal sealed class StepLoop
             double lr = Schedule(step);
             foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
             double loss = Step(step, k);
+            if (!double.IsFinite(loss)) throw NonFinite(loss, epoch, step, k);
             var p = new LoopProgress(Trainer, epoch, step + 1, k + 1, StepsPerEpoch, lr, loss, clock.Elapsed.TotalSeconds);
             AfterStep?.Invoke(p);
             Observer?.Report(p);
@@ -84,5 +95,18 @@ internal sealed class StepLoop
             }
         }
         return outcome;
+    }
+
+    /// <summary>
+    /// The error of a NaN or infinite step loss. Thrown right after the step, before its progress events and before
+    /// the epoch's end, so nothing of the epoch is checkpointed: the last checkpoint stays the previous epoch's.
+    /// </summary>
+    private NonFiniteException NonFinite(double loss, int epoch, int step, int k)
+    {
+        var inputs = StepInputs?.Invoke(step, k);
+        var advice = NonFiniteAdvice?.Invoke(step);
+        return new NonFiniteException($"{Trainer}: the training loss is {loss} at epoch {epoch}, step {k + 1} of {StepsPerEpoch} " +
+            $"(step {step + 1} of the run){(inputs is null ? "" : $", on {inputs}")}; training stopped there, before the epoch's end, " +
+            $"so any checkpoint on disk is still the previous epoch's{(advice is null ? "" : $"; {advice}")}.");
     }
 }

@@ -164,6 +164,8 @@ public sealed class TwoStagePipeline : TrainerBase
     /// (<see cref="BagDecoder.NeedsCoordinates"/>) get each bag's tile positions (<see cref="TilePositions"/>); an
     /// <see cref="HvtSurv"/> must have <see cref="HvtSurvConfig.TileSize"/> equal to the preset's tile size.
     /// </summary>
+    /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read or feature extracted.</exception>
+    /// <exception cref="NonFiniteException">A step's loss is NaN or infinite (the message names the epoch, the step and its slides).</exception>
     public TrainingResult Fit(Cohort cohort, Func<BagDecoder>? makeDecoder = null, IProgress<TrainingProgress>? progress = null,
         CancellationToken cancellationToken = default) =>
         Run(cohort, makeDecoder, null, progress, cancellationToken);
@@ -269,7 +271,7 @@ public sealed class TwoStagePipeline : TrainerBase
                     record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
                 optimizer.step();
-                return (lossSum, count);
+                return (lossSum, order[first..(first + count)]);
             },
         };
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);

@@ -59,4 +59,23 @@ public sealed class ConfigTests
         Assert.Contains(file, e.Message);
         Assert.Contains("line 2", e.Message);
     }
+
+    [Fact]
+    public void An_override_with_more_levels_than_any_config_key_is_refused_naming_it()
+    {
+        // Found by the fuzz run (bench fuzz-config): 70 dotted levels made System.Text.Json throw an
+        // InvalidOperationException ("CurrentDepth (64) ... maximum allowed depth") instead of a CliInputException.
+        var key = "training." + string.Join(".", Enumerable.Repeat("epocng", 70));
+        var e = Assert.Throws<CliInputException>(() => RunConfig.Resolve("smoke", null, [RunConfig.ParseAssignment(key + "=3")]));
+        Assert.StartsWith("Override 'training.epocng.epocng", e.Message);
+        Assert.Contains("71 levels of keys; config keys have at most 8", e.Message);
+    }
+
+    [Fact]
+    public void A_value_nested_past_the_json_depth_limit_is_refused_naming_the_section()
+    {
+        var deep = new string('[', 62) + new string(']', 62); // parses (depth 62), but under training.x it passes 64
+        var e = Assert.Throws<CliInputException>(() => RunConfig.Resolve("smoke", null, [RunConfig.ParseAssignment("training.x=" + deep)]));
+        Assert.Contains("key 'training' nests objects or arrays more than 48 levels deep", e.Message);
+    }
 }

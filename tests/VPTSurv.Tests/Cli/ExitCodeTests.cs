@@ -19,7 +19,7 @@ public sealed class ExitCodeTests
         { new OperationCanceledException(), ExitCodes.Cancelled },
         { new CliInputException("--out is a file"), ExitCodes.BadInput },
         { new ManifestValidationException("m.csv", [new ManifestProblem(2, "time", "not a number")]), ExitCodes.BadInput },
-        { new CohortSplitException("m.csv", ["the test split has no slide"]), ExitCodes.BadInput },
+        { new CohortSplitException("m.csv", [new SplitProblem(Split.Test, "the test split has no slide")]), ExitCodes.BadInput },
         { new FileNotFoundException("x"), ExitCodes.BadInput },
         { new UnauthorizedAccessException("out/ is read-only"), ExitCodes.BadInput },
         { new CheckpointFormatException("a.pth", "refused global os.system"), ExitCodes.BadInput },
