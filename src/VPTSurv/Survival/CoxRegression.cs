@@ -14,9 +14,30 @@ namespace VPTSurv.Survival;
 /// <param name="Level">Confidence level of the hazard-ratio intervals.</param>
 /// <param name="Ridge">L2 penalty θ: the fit maximises log PL - θ/2 Σ β² (R's <c>ridge(x, theta = θ, scale = FALSE)</c>);
 /// the covariance is then the inverse of the penalized information, as R's <c>fit$var</c>. 0 = no penalty.</param>
+/// <param name="Lasso">L1 penalty λ1: the fit maximises log PL - <paramref name="Ridge"/>/2 Σ β² - λ1 Σ |β| (lasso, or the
+/// elastic net together with <paramref name="Ridge"/>). In glmnet's terms (<c>family = "cox"</c>, <c>standardize = FALSE</c>,
+/// which minimises -(1/n) log PL + λ((1-α)/2 ‖β‖² + α ‖β‖₁)): Lasso = nλα and Ridge = nλ(1-α); see
+/// <see cref="ElasticNet"/>. With Lasso &gt; 0 the fit is a proximal Newton iteration (the quadratic model minimised
+/// with its L1 term by coordinate descent, then step halving), coefficients can be exactly 0, and the fit has no
+/// standard errors: <see cref="CoxFit.StdErrors"/>, intervals, Wald statistics and robust errors are NaN, as glmnet
+/// reports none. 0 = no L1 penalty.</param>
 public sealed record CoxRegression(
-    CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95, double Ridge = 0)
+    CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95, double Ridge = 0,
+    double Lasso = 0)
 {
+    /// <summary>
+    /// The elastic net in glmnet's parametrisation for <paramref name="subjects"/> subjects: Lasso = nλα, Ridge = nλ(1-α)
+    /// (α = 1 is the lasso, α = 0 ridge).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ negative or not finite, α outside [0, 1], or no subjects.</exception>
+    public static CoxRegression ElasticNet(double lambda, double alpha, int subjects, CoxTies ties = CoxTies.Efron)
+    {
+        if (!(lambda >= 0 && double.IsFinite(lambda))) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be finite and >= 0.");
+        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in [0, 1].");
+        if (subjects < 1) throw new ArgumentOutOfRangeException(nameof(subjects), subjects, "the number of subjects must be >= 1.");
+        return new CoxRegression(ties, Ridge: subjects * lambda * (1 - alpha), Lasso: subjects * lambda * alpha);
+    }
+
     /// <summary>Fits the model; <paramref name="covariates"/> is n rows of p values.</summary>
     /// <param name="covariates">One row per subject, one column per covariate.</param>
     /// <param name="time">Follow-up times.</param>
@@ -89,6 +110,7 @@ public sealed record CoxRegression(
         var labels = names?.ToArray() ?? Enumerable.Range(1, p).Select(j => $"x{j}").ToArray();
         if (!ev.Any(e => e)) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
         if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
+        if (!(Lasso >= 0 && double.IsFinite(Lasso))) throw new ArgumentOutOfRangeException(nameof(Lasso), Lasso, "Lasso must be finite and >= 0.");
 
         var means = new double[p];
         for (int j = 0; j < p; j++)
@@ -131,31 +153,37 @@ public sealed record CoxRegression(
         var nullInformation = current.Information;
         bool converged = false;
         int iterations = 0;
+        // The objective: the (ridge-)penalized log-likelihood minus the L1 term.
+        double Objective(Evaluation e, Vector<double> b) => Lasso > 0 ? e.Loglik - Lasso * b.L1Norm() : e.Loglik;
         while (iterations < MaxIterations)
         {
             iterations++;
-            var step = Solve(current.Information, current.Score, labels);
-            var next = beta + step;
+            var next = Lasso > 0 ? ProximalNewtonTarget(current, beta) : beta + Solve(current.Information, current.Score, labels);
             var trial = Penalize(Evaluate(data, next), next);
             // Step halving, as coxph, when a full Newton step lowers the likelihood. Near the optimum the change is
             // at rounding level and may be slightly negative: such a step is kept, or halving would stall the fit.
-            double slack = 1e-10 * Math.Abs(current.Loglik);
-            for (int h = 0; h < 30 && !(trial.Loglik >= current.Loglik - slack); h++)
+            double before = Objective(current, beta), after = Objective(trial, next);
+            double slack = 1e-10 * Math.Abs(before);
+            for (int h = 0; h < 30 && !(after >= before - slack); h++)
             {
                 next = (beta + next) / 2;
                 trial = Penalize(Evaluate(data, next), next);
+                after = Objective(trial, next);
             }
-            double change = Math.Abs(trial.Loglik - current.Loglik);
+            double change = Math.Abs(after - before);
+            // With an L1 term the active set must also have settled: the step is then a Newton step on it.
+            bool settled = Lasso == 0 || (next - beta).InfinityNorm() <= 1e-9 * Math.Max(1, next.InfinityNorm());
             beta = next;
             current = trial;
-            if (change <= Tolerance * Math.Max(Math.Abs(trial.Loglik), 1e-300) || change == 0)
+            if ((change <= Tolerance * Math.Max(Math.Abs(after), 1e-300) || change == 0) && settled)
             {
                 converged = true;
                 break;
             }
         }
 
-        var covariance = Inverse(current.Information, labels);
+        // An L1 fit has no standard errors (glmnet reports none): covariance, intervals and Wald figures are NaN.
+        var covariance = Lasso > 0 ? Matrix<double>.Build.Dense(p, p, double.NaN) : Inverse(current.Information, labels);
         double z = Normal.InvCDF(0, 1, 1 - (1 - Level) / 2);
         var coef = beta.ToArray();
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(covariance[j, j])).ToArray();
@@ -163,11 +191,14 @@ public sealed record CoxRegression(
         // The reported log-likelihoods are the partial likelihood itself, without the penalty (as R's fit$loglik).
         double penalty = Ridge / 2 * beta.DotProduct(beta);
         double lr = 2 * (current.Loglik + penalty - nullLoglik);
-        double scoreTest = nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
-        double waldTest = beta.DotProduct(Inverse(covariance, labels) * beta);
+        double scoreTest = Lasso > 0 && !IsPositiveDefinite(nullInformation)
+            ? double.NaN
+            : nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
+        double waldTest = Lasso > 0 ? double.NaN : beta.DotProduct(Inverse(covariance, labels) * beta);
         var baseline = CoxBaselineHazard.Build(data, beta, Ties, stratumLabels);
         double[,]? robust = null;
-        if (cluster is not null)
+        if (cluster is not null && Lasso > 0) robust = Matrix<double>.Build.Dense(p, p, double.NaN).ToArray();
+        else if (cluster is not null)
         {
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
@@ -193,6 +224,7 @@ public sealed record CoxRegression(
             WaldTestPValue = LogRankCore.ChiSquareUpper(waldTest, p),
             RobustCovariance = robust,
             Ridge = Ridge,
+            Lasso = Lasso,
             Baseline = baseline,
         };
     }
@@ -204,6 +236,38 @@ public sealed record CoxRegression(
         return new Evaluation(
             e.Loglik - Ridge / 2 * beta.DotProduct(beta), e.Score - Ridge * beta,
             e.Information + Matrix<double>.Build.DenseIdentity(p) * Ridge);
+    }
+
+    /// <summary>
+    /// The minimiser over z of the quadratic model of -objective at β with the L1 term: ½ zᵀHz - (g + Hβ)ᵀz + λ1 ‖z‖₁
+    /// (g, H the penalized score and information), by cyclic coordinate descent with soft thresholding.
+    /// </summary>
+    private Vector<double> ProximalNewtonTarget(Evaluation e, Vector<double> beta)
+    {
+        var h = e.Information;
+        var c = e.Score + h * beta;
+        var z = beta.Clone();
+        int p = beta.Count;
+        for (int sweep = 0; sweep < 100_000; sweep++)
+        {
+            double moved = 0;
+            for (int j = 0; j < p; j++)
+            {
+                double r = c[j];
+                for (int k = 0; k < p; k++) if (k != j) r -= h[j, k] * z[k];
+                double updated = h[j, j] > 0 ? Math.Sign(r) * Math.Max(Math.Abs(r) - Lasso, 0) / h[j, j] : 0;
+                moved = Math.Max(moved, Math.Abs(updated - z[j]));
+                z[j] = updated;
+            }
+            if (moved <= 1e-15 * Math.Max(1, z.InfinityNorm())) break;
+        }
+        return z;
+    }
+
+    private static bool IsPositiveDefinite(Matrix<double> m)
+    {
+        try { m.Cholesky(); return true; }
+        catch (ArgumentException) { return false; }
     }
 
     private Vector<double> Solve(Matrix<double> information, Vector<double> score, string[] labels)
@@ -350,6 +414,9 @@ public sealed record CoxFit(
     /// <summary>The L2 penalty θ of the fit (0 = none).</summary>
     public double Ridge { get; init; }
 
+    /// <summary>The L1 penalty λ1 of the fit (0 = none); with it the standard errors are NaN.</summary>
+    public double Lasso { get; init; }
+
     /// <summary>Baseline cumulative hazard at the covariate means, per stratum.</summary>
     public CoxBaseline? Baseline { get; init; }
 
@@ -370,7 +437,7 @@ public sealed record CoxFit(
 
     /// <inheritdoc />
     public SurvivalTable Summary => new(
-        FormattableString.Invariant($"Cox regression ({Ties} ties{(Ridge > 0 ? $", ridge θ = {Ridge}" : "")}): LR = {LikelihoodRatio:G6}, Wald = {WaldTest:G6}, score = {ScoreTest:G6} on {Names.Length} df"),
+        FormattableString.Invariant($"Cox regression ({Ties} ties{(Ridge > 0 ? $", ridge θ = {Ridge}" : "")}{(Lasso > 0 ? $", lasso λ1 = {Lasso}" : "")}): LR = {LikelihoodRatio:G6}, Wald = {WaldTest:G6}, score = {ScoreTest:G6} on {Names.Length} df"),
         ["covariate", "coef", "HR", "se", "robust se", "z", "p", "lower", "upper"],
         [.. Names.Select((nm, j) => (IReadOnlyList<object>)[nm, Coefficients[j], HazardRatios[j], StdErrors[j],
             RobustStdErrors?[j] ?? double.NaN, Z[j], PValues[j], Lower[j], Upper[j]])]);
