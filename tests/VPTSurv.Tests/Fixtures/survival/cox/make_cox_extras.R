@@ -123,8 +123,10 @@ for (nm in names(tk)) {
                            data = cbind(dfx, st = d$strata), ties = ties, control = ctl), error = function(e) NULL)
       if (!is.null(fs) && all(is.finite(coef(fs)))) {
         rs <- residuals(fs, "schoenfeld")
+        zs <- cox.zph(fs, transform = "km")
         block$schoenfeld_strata <- list(coef = unname(coef(fs)), raw = unname(as.matrix(rs)),
-          scaled = unname(as.matrix(residuals(fs, "scaledsch"))), stratum = as.character(rep(names(attr(rs, "strata")), attr(rs, "strata"))))
+          scaled = unname(as.matrix(residuals(fs, "scaledsch"))), stratum = as.character(rep(names(attr(rs, "strata")), attr(rs, "strata"))),
+          zph_chisq = unname(zs$table[, "chisq"]), zph_time = zs$time, zph_y = unname(as.matrix(zs$y)))
       }
     }
 
