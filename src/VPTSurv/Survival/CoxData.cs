@@ -140,22 +140,45 @@ internal static class CoxBaselineHazard
     public static CoxBaseline Build(CoxData data, Vector<double> beta, CoxTies ties, string[] stratumLabels)
     {
         var groups = data.DeathGroups(data.RiskWeights(beta));
-        var times = new List<double>[stratumLabels.Length];
-        var hazard = new List<double>[stratumLabels.Length];
-        for (int s = 0; s < stratumLabels.Length; s++) { times[s] = []; hazard[s] = []; }
+        int strata = stratumLabels.Length, p = beta.Count;
+        var times = new List<double>[strata];
+        var hazard = new List<double>[strata];
+        var variance = new List<double>[strata];
+        var meanTerm = new List<double[]>[strata];
+        for (int s = 0; s < strata; s++) { times[s] = []; hazard[s] = []; variance[s] = []; meanTerm[s] = []; }
         // Groups come in time-descending order within each stratum; walk backwards to accumulate upwards in time.
-        var cum = new double[stratumLabels.Length];
+        // Besides the hazard, R's agsurv terms for the variance of a predicted curve: Σ_l 1/denom² and
+        // Σ_l (S1 - f D1)/denom² (covariates centred), f = l/d with Efron ties and 0 with Breslow.
+        var cum = new double[strata];
+        var cumVar = new double[strata];
+        var cumMean = new double[strata][];
+        for (int s = 0; s < strata; s++) cumMean[s] = new double[p];
         for (int k = groups.Count - 1; k >= 0; k--)
         {
             var g = groups[k].Group;
-            double inc = 0;
+            double inc = 0, incVar = 0;
+            var m = (double[])cumMean[g.Stratum].Clone();
             for (int l = 0; l < g.Deaths; l++)
-                inc += 1 / (g.S0 - (ties == CoxTies.Efron ? (double)l / g.Deaths : 0) * g.D0);
+            {
+                double f = ties == CoxTies.Efron ? (double)l / g.Deaths : 0;
+                double denom = g.S0 - f * g.D0;
+                inc += 1 / denom;
+                incVar += 1 / (denom * denom);
+                for (int j = 0; j < p; j++) m[j] += (g.S1[j] - f * g.D1[j]) / (denom * denom);
+            }
             cum[g.Stratum] += inc;
+            cumVar[g.Stratum] += incVar;
+            cumMean[g.Stratum] = m;
             times[g.Stratum].Add(g.Time);
             hazard[g.Stratum].Add(cum[g.Stratum]);
+            variance[g.Stratum].Add(cumVar[g.Stratum]);
+            meanTerm[g.Stratum].Add(m);
         }
-        return new CoxBaseline(stratumLabels, times.Select(t => t.ToArray()).ToArray(), hazard.Select(h => h.ToArray()).ToArray());
+        return new CoxBaseline(stratumLabels, times.Select(t => t.ToArray()).ToArray(), hazard.Select(h => h.ToArray()).ToArray())
+        {
+            HazardVariance = variance.Select(v => v.ToArray()).ToArray(),
+            MeanTerm = meanTerm.Select(v => v.ToArray()).ToArray(),
+        };
     }
 }
 
@@ -165,13 +188,26 @@ internal static class CoxBaselineHazard
 /// <param name="CumulativeHazard">Λ0 at each of them (covariates at their means).</param>
 public sealed record CoxBaseline(string[] Strata, double[][] Time, double[][] CumulativeHazard)
 {
+    /// <summary>Per stratum and death time: Σ over deaths so far of Σ_l 1/denom_l² (the model-free part of the
+    /// variance of a predicted cumulative hazard; R's <c>agsurv()$varhaz</c> summed).</summary>
+    public double[][] HazardVariance { get; init; } = [];
+
+    /// <summary>Per stratum and death time: Σ over deaths so far of Σ_l x̄_l/denom_l (covariates centred; R's
+    /// <c>agsurv()$xbar</c>), the term through which the uncertainty of β enters a predicted curve.</summary>
+    public double[][][] MeanTerm { get; init; } = [];
+
     /// <summary>Λ0(t) of stratum <paramref name="stratum"/> (0 before its first death).</summary>
     public double At(int stratum, double t)
     {
-        var times = Time[stratum];
-        int k = Array.BinarySearch(times, t);
-        k = k >= 0 ? k : ~k - 1;
+        int k = IndexAt(stratum, t);
         return k < 0 ? 0 : CumulativeHazard[stratum][k];
+    }
+
+    /// <summary>The last death time index of the stratum at or before <paramref name="t"/> (-1 before the first).</summary>
+    internal int IndexAt(int stratum, double t)
+    {
+        int k = Array.BinarySearch(Time[stratum], t);
+        return k >= 0 ? k : ~k - 1;
     }
 
     /// <summary>Baseline survival exp(-Λ0(t)) of stratum <paramref name="stratum"/>.</summary>

@@ -387,7 +387,7 @@ public sealed record CoxRegression(
 /// <param name="Converged">False when the iterations ran out (e.g. a diverging coefficient).</param>
 /// <param name="Ties">Tie handling used.</param>
 /// <param name="Level">Confidence level of the intervals.</param>
-public sealed record CoxFit(
+public sealed partial record CoxFit(
     string[] Names, double[] Coefficients, double[] StdErrors, double[] HazardRatios, double[] Lower, double[] Upper,
     double[] Z, double[] PValues, double[,] Covariance, double[] Means, double LogLikelihood, double LogLikelihoodNull,
     double LikelihoodRatio, double LikelihoodRatioPValue, int Iterations, bool Converged, CoxTies Ties, double Level)

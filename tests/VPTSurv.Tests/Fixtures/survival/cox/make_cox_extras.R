@@ -130,14 +130,16 @@ for (nm in names(tk)) {
       }
     }
 
-    # 3. Predicted survival of new subjects with std.err (of the cumulative hazard) and log / log-log bands.
+    # 3. Predicted survival of new subjects with std.err (of the cumulative hazard) and log / log-log / plain bands.
     xnew <- rbind(colMeans(X) + 0.5, apply(X, 2, min))
     nd <- as.data.frame(xnew); colnames(nd) <- colnames(X)
     sl <- survfit(f2, newdata = nd, conf.type = "log")
     sll <- survfit(f2, newdata = nd, conf.type = "log-log")
+    spl <- survfit(f2, newdata = nd, conf.type = "plain")
     block$predict <- list(newx = unname(xnew), time = sl$time, surv = unname(t(sl$surv)), std_err = unname(t(sl$std.err)),
       lower_log = unname(t(sl$lower)), upper_log = unname(t(sl$upper)),
-      lower_loglog = unname(t(sll$lower)), upper_loglog = unname(t(sll$upper)))
+      lower_loglog = unname(t(sll$lower)), upper_loglog = unname(t(sll$upper)),
+      lower_plain = unname(t(spl$lower)), upper_plain = unname(t(spl$upper)))
     res[[ties]] <- block
   }
   out$datasets[[nm]] <- res
