@@ -8,7 +8,8 @@ namespace VPTSurv.Survival;
 /// Log partial likelihood, score and observed information of a Cox model at β, for subjects already ordered by
 /// stratum, then time descending (<see cref="CoxOrder"/>), covariates centred and stored column by column. The tied
 /// blocks (equal time and stratum), and the deaths' covariate sums, are found once per fit; each evaluation is
-/// O(n p) for the risk-set sums plus one O(n p²/2) SIMD pass for the information.
+/// one chunked pass over the covariates for X β, sweeps over the weights alone, and one chunked pass over the
+/// covariates for the risk-set sums S1, D1 and the O(n p²/2) SIMD part of the information.
 /// <para>
 /// The information Σ_deaths [(S2 - f D2) / den - m mᵀ] (f = l/d with Efron ties, 0 with Breslow; den = S0 - f D0;
 /// m = (S1 - f D1) / den) is regrouped so that no p × p risk-set sum is carried: the S2 and D2 terms are
@@ -37,6 +38,10 @@ internal sealed class CoxLikelihood
     private readonly int[] _start, _stop, _deaths;   // tied blocks in sweep order
     private readonly bool[] _firstOfStratum;
     private readonly double[] _deathSum;             // Σ over deaths of x (the score's constant part)
+    private readonly int[] _deathBlocks;             // indices of the blocks with deaths
+    private readonly int[] _endsDeathBlock;          // per subject: the death block ending at it, or -1
+    private readonly bool[] _stratumStarts;          // per subject: a new stratum starts here
+    private const int Chunk = 512;                   // subjects per cache-sized chunk
 
     /// <param name="columns">Covariates column by column (p blocks of n values), rows in sweep order.</param>
     /// <param name="time">Times in sweep order.</param>
@@ -63,6 +68,14 @@ internal sealed class CoxLikelihood
             a = z + 1;
         }
         (_start, _stop, _deaths, _firstOfStratum) = (start.ToArray(), stop.ToArray(), deaths.ToArray(), first.ToArray());
+        // Per subject: the death block (index among the blocks with deaths) that ends at it, or -1; whether a new
+        // stratum starts at it.
+        _endsDeathBlock = new int[_n];
+        _stratumStarts = new bool[_n];
+        Array.Fill(_endsDeathBlock, -1);
+        _deathBlocks = [.. Enumerable.Range(0, _start.Length).Where(k => _deaths[k] > 0)];
+        for (int t = 0; t < _deathBlocks.Length; t++) _endsDeathBlock[_stop[_deathBlocks[t]]] = t;
+        for (int k = 0; k < _start.Length; k++) _stratumStarts[_start[k]] = _firstOfStratum[k];
         _deathSum = new double[_p];
         for (int j = 0; j < _p; j++)
         {
@@ -75,9 +88,16 @@ internal sealed class CoxLikelihood
     public Evaluation Evaluate(Vector<double> beta, CoxTies ties)
     {
         int n = _n, p = _p, blocks = _start.Length;
+        var bv = beta.ToArray();
+        // 1. eta = X β chunk by chunk (each chunk of eta stays in cache while the columns stream past).
         var eta = _eta;
         Array.Clear(eta);
-        for (int j = 0; j < p; j++) Axpy(beta[j], _x.AsSpan(j * n, n), eta);
+        for (int start = 0; start < n; start += Chunk)
+        {
+            int len = Math.Min(Chunk, n - start);
+            var e = eta.AsSpan(start, len);
+            for (int j = 0; j < p; j++) Axpy(bv[j], _x.AsSpan(j * n + start, len), e);
+        }
         double shift = double.NegativeInfinity, loglik = 0;
         for (int i = 0; i < n; i++)
         {
@@ -88,10 +108,10 @@ internal sealed class CoxLikelihood
         var w = _w;
         for (int i = 0; i < n; i++) w[i] = Math.Exp(eta[i] - shift);
 
-        // Per block: S0 (running within the stratum), D0, and Efron's scalar sums.
+        // 2. Per block, from the weights alone: S0 (running within the stratum), D0, and Efron's scalar sums.
         bool efron = ties == CoxTies.Efron;
         var c = new double[blocks];
-        var e = new double[blocks];
+        var e2 = new double[blocks];
         var sq = new double[blocks * 3];     // A, B, C per block
         double s0 = 0;
         for (int k = 0; k < blocks; k++)
@@ -110,59 +130,13 @@ internal sealed class CoxLikelihood
                 double den = s0 - f * d0;
                 loglik -= Math.Log(den) + shift;
                 c[k] += 1 / den;
-                e[k] += f / den;
+                e2[k] += f / den;
                 double inv2 = 1 / (den * den);
                 sq[3 * k] += inv2;
                 sq[3 * k + 1] += f * inv2;
                 sq[3 * k + 2] += f * f * inv2;
             }
         }
-
-        // Per covariate: S1 (running) and D1 at every death block; the score.
-        var deathBlocks = new List<int>();
-        for (int k = 0; k < blocks; k++) if (_deaths[k] > 0) deathBlocks.Add(k);
-        int g = deathBlocks.Count;
-        var s1 = new double[p * g];
-        var d1 = new double[p * g];
-        var score = (double[])_deathSum.Clone();
-        for (int j = 0; j < p; j++)
-        {
-            var col = _x.AsSpan(j * n, n);
-            double run = 0;
-            int next = 0;
-            for (int k = 0; k < blocks; k++)
-            {
-                if (_firstOfStratum[k]) run = 0;
-                double dd = 0;
-                for (int i = _start[k]; i <= _stop[k]; i++)
-                {
-                    double v = w[i] * col[i];
-                    run += v;
-                    if (_ev[i]) dd += v;
-                }
-                if (_deaths[k] == 0) continue;
-                s1[j * g + next] = run;
-                d1[j * g + next] = dd;
-                score[j] -= c[k] * run - e[k] * dd;
-                next++;
-            }
-        }
-
-        // The m mᵀ terms, per death block.
-        var info = new double[p * p];
-        for (int r = 0; r < p; r++)
-            for (int q = 0; q <= r; q++)
-            {
-                double sum = 0;
-                for (int t = 0; t < g; t++)
-                {
-                    int k = deathBlocks[t];
-                    double sr = s1[r * g + t], sq1 = s1[q * g + t], dr = d1[r * g + t], dq = d1[q * g + t];
-                    sum += sq[3 * k] * sr * sq1 - sq[3 * k + 1] * (sr * dq + dr * sq1) + sq[3 * k + 2] * dr * dq;
-                }
-                info[r * p + q] = -sum;
-            }
-
         // a_j, ascending in time within each stratum.
         var a = _a;
         double cum = 0;
@@ -170,34 +144,17 @@ internal sealed class CoxLikelihood
         {
             if (k == blocks - 1 || _firstOfStratum[k + 1]) cum = 0;
             cum += c[k];
-            for (int i = _start[k]; i <= _stop[k]; i++) a[i] = w[i] * (_ev[i] ? cum - e[k] : cum);
+            for (int i = _start[k]; i <= _stop[k]; i++) a[i] = w[i] * (_ev[i] ? cum - e2[k] : cum);
         }
-        AddWeightedGram(a, info);
 
-        var m = Matrix<double>.Build.Dense(p, p);
-        for (int r = 0; r < p; r++)
-            for (int q = 0; q <= r; q++) { m[r, q] = info[r * p + q]; m[q, r] = info[r * p + q]; }
-        // Baseline terms with the unshifted weights: den = den_shifted · e^shift.
-        double back = Math.Exp(-shift);
-        var terms = new BaselineTerms(new int[g], new double[g], new double[g], new double[g], new double[g * p]);
-        for (int t = 0; t < g; t++)
-        {
-            int k = deathBlocks[t];
-            terms.Stratum[t] = _stratum[_start[k]];
-            terms.Time[t] = _time[_start[k]];
-            terms.Hazard[t] = c[k] * back;
-            terms.Variance[t] = sq[3 * k] * back * back;
-            for (int j = 0; j < p; j++)
-                terms.Mean[t * p + j] = (sq[3 * k] * s1[j * g + t] - sq[3 * k + 1] * d1[j * g + t]) * back;
-        }
-        return new Evaluation(loglik, Vector<double>.Build.DenseOfArray(score), m, terms);
-    }
-
-    /// <summary>info (lower triangle) += Xᵀ diag(a) X, in chunks of subjects that stay in cache, with SIMD dot products.</summary>
-    private void AddWeightedGram(double[] a, double[] info)
-    {
-        int n = _n, p = _p;
-        const int Chunk = 512;
+        // 3. One pass over the covariates, chunk by chunk: Xᵀ diag(a) X into the information, and per covariate the
+        // running S1 and the blocks' D1 recorded where each death block ends.
+        int g = _deathBlocks.Length;
+        var s1 = new double[p * g];
+        var d1 = new double[p * g];
+        var run = new double[p];
+        var dd = new double[p];
+        var info = new double[p * p];
         var y = new double[Chunk];
         for (int start = 0; start < n; start += Chunk)
         {
@@ -209,8 +166,65 @@ internal sealed class CoxLikelihood
                 var xr = _x.AsSpan(r * n + start, len);
                 for (int i = 0; i < len; i++) ys[i] = ac[i] * xr[i];
                 for (int q = 0; q <= r; q++) info[r * p + q] += Dot(ys, _x.AsSpan(q * n + start, len));
+                // S1 and D1 of covariate r.
+                double rr = run[r], dr = dd[r];
+                for (int i = 0; i < len; i++)
+                {
+                    int at = start + i;
+                    if (_stratumStarts[at]) rr = 0;
+                    double v = w[at] * xr[i];
+                    rr += v;
+                    if (_ev[at]) dr += v;
+                    int t = _endsDeathBlock[at];
+                    if (t >= 0)
+                    {
+                        s1[r * g + t] = rr;
+                        d1[r * g + t] = dr;
+                        dr = 0;
+                    }
+                }
+                (run[r], dd[r]) = (rr, dr);
             }
         }
+
+        // 4. Score, and the m mᵀ terms per death block.
+        var score = (double[])_deathSum.Clone();
+        for (int t = 0; t < g; t++)
+        {
+            int k = _deathBlocks[t];
+            for (int j = 0; j < p; j++) score[j] -= c[k] * s1[j * g + t] - e2[k] * d1[j * g + t];
+        }
+        for (int r = 0; r < p; r++)
+            for (int q = 0; q <= r; q++)
+            {
+                double sum = 0;
+                for (int t = 0; t < g; t++)
+                {
+                    int k = _deathBlocks[t];
+                    double sr = s1[r * g + t], sqv = s1[q * g + t], dr = d1[r * g + t], dq = d1[q * g + t];
+                    sum += sq[3 * k] * sr * sqv - sq[3 * k + 1] * (sr * dq + dr * sqv) + sq[3 * k + 2] * dr * dq;
+                }
+                info[r * p + q] -= sum;
+            }
+
+        var m = Matrix<double>.Build.Dense(p, p);
+        for (int r = 0; r < p; r++)
+            for (int q = 0; q <= r; q++) { m[r, q] = info[r * p + q]; m[q, r] = info[r * p + q]; }
+
+        // Baseline terms with the unshifted weights: den = den_shifted · e^shift.
+        double back = Math.Exp(-shift);
+        var terms = new BaselineTerms(new int[g], new double[g], new double[g], new double[g], new double[g * p]);
+        for (int t = 0; t < g; t++)
+        {
+            int k = _deathBlocks[t];
+            terms.Stratum[t] = _stratum[_start[k]];
+            terms.Time[t] = _time[_start[k]];
+            terms.Hazard[t] = c[k] * back;
+            terms.Variance[t] = sq[3 * k] * back * back;
+            for (int j = 0; j < p; j++)
+                terms.Mean[t * p + j] = (sq[3 * k] * s1[j * g + t] - sq[3 * k + 1] * d1[j * g + t]) * back;
+        }
+        return new Evaluation(loglik, Vector<double>.Build.DenseOfArray(score), m, terms);
     }
 
     private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
@@ -248,19 +262,5 @@ internal static class CoxOrder
     /// Indices by stratum ascending, then time descending, then index ascending (the order of a stable
     /// OrderBy(stratum).ThenByDescending(time)): a radix sort by time, then a stable counting sort by stratum.
     /// </summary>
-    public static int[] StratumThenTimeDescending(int[] stratum, double[] time)
-    {
-        int n = time.Length;
-        var idx = RadixOrder.Of(time, descending: true);
-        int strata = 0;
-        for (int i = 0; i < n; i++) strata = Math.Max(strata, stratum[i] + 1);
-        if (strata <= 1) return idx;
-        // Stable counting sort by stratum keeps the time order within each.
-        var first = new int[strata + 1];
-        for (int i = 0; i < n; i++) first[stratum[i] + 1]++;
-        for (int s = 0; s < strata; s++) first[s + 1] += first[s];
-        var result = new int[n];
-        foreach (int i in idx) result[first[stratum[i]]++] = i;
-        return result;
-    }
+    public static int[] StratumThenTimeDescending(int[] stratum, double[] time) => RadixOrder.ByStratumThen(stratum, time, descending: true);
 }

@@ -46,4 +46,23 @@ internal static class RadixOrder
         }
         return idx;
     }
+
+    /// <summary>
+    /// Indices by stratum code ascending, then key ascending (descending when asked), then index: a radix sort by key,
+    /// then a stable counting sort by stratum. <paramref name="stratum"/> holds codes 0, 1, … (null = one stratum).
+    /// </summary>
+    public static int[] ByStratumThen(int[]? stratum, double[] keys, bool descending = false)
+    {
+        var idx = Of(keys, descending);
+        if (stratum is null) return idx;
+        int n = keys.Length, strata = 0;
+        for (int i = 0; i < n; i++) strata = Math.Max(strata, stratum[i] + 1);
+        if (strata <= 1) return idx;
+        var first = new int[strata + 1];
+        for (int i = 0; i < n; i++) first[stratum[i] + 1]++;
+        for (int s = 0; s < strata; s++) first[s + 1] += first[s];
+        var result = new int[n];
+        foreach (int i in idx) result[first[stratum[i]]++] = i;
+        return result;
+    }
 }
