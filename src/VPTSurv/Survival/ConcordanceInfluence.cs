@@ -22,13 +22,20 @@ internal static class ConcordanceInfluence
     /// ascending sweep. Each query is one Fenwick prefix below the risk rank plus the exact count at the rank (kept
     /// beside the tree), so a death costs one tree walk, not two. Null when no pair is comparable.
     /// </summary>
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (ConcordanceResult Counts, double[] Dfbeta)? Compute(double[] time, bool[] ev, double[] risk, PairOrder prepared)
     {
         int n = time.Length;
+        var (order, keys, rankOf, distinct) = prepared;
+        // Everything per subject is kept in sweep (time) order, so both sweeps read memory in sequence; dfbeta goes
+        // back to subject order at the end.
+        var rank = new int[n];
+        var dies = new bool[n];
+        for (int s = 0; s < n; s++) { rank[s] = rankOf[order[s]]; dies[s] = ev[order[s]]; }
         var c = new double[n];
         var d = new double[n];
         var t = new double[n];
-        var (order, keys, rank, distinct) = prepared;
 
         // Descending: a death at time s is compared with everyone whose time is > s, or = s and censored.
         var tree = new int[distinct + 1];
@@ -40,15 +47,14 @@ internal static class ConcordanceInfluence
             int start = stop;
             while (start > 0 && keys[start - 1] == keys[stop]) start--;
             for (int s = start; s <= stop; s++)
-                if (!ev[order[s]]) { Add(tree, at, rank[order[s]]); inTree++; }
+                if (!dies[s]) { Add(tree, at, rank[s]); inTree++; }
             deathRanks.Clear();
             for (int s = start; s <= stop; s++)
             {
-                int i = order[s];
-                if (!ev[i]) continue;
-                int rk = rank[i];
+                if (!dies[s]) continue;
+                int rk = rank[s];
                 long below = Prefix(tree, rk - 1), same = at[rk], above = inTree - below - same;
-                c[i] += below; t[i] += same; d[i] += above;
+                c[s] += below; t[s] += same; d[s] += above;
                 concordant += below; tiedRisk += same; discordant += above;
                 deathRanks.Add(rk);
             }
@@ -88,15 +94,14 @@ internal static class ConcordanceInfluence
                 // pass 0: deaths at s see the deaths strictly before s; then the deaths at s enter; pass 1: censored.
                 for (int s = start; s <= stop; s++)
                 {
-                    int i = order[s];
-                    if (ev[i] != (pass == 0)) continue;
-                    int rk = rank[i];
+                    if (dies[s] != (pass == 0)) continue;
+                    int rk = rank[s];
                     long below = Prefix(tree, rk - 1), same = at[rk];
-                    c[i] += inTree - below - same; t[i] += same; d[i] += below;
+                    c[s] += inTree - below - same; t[s] += same; d[s] += below;
                 }
                 if (pass == 0)
                     for (int s = start; s <= stop; s++)
-                        if (ev[order[s]]) { Add(tree, at, rank[order[s]]); inTree++; }
+                        if (dies[s]) { Add(tree, at, rank[s]); inTree++; }
             }
             start = stop + 1;
         }
@@ -104,7 +109,7 @@ internal static class ConcordanceInfluence
         double npair = comparable;
         double somers = (concordant - discordant) / npair;
         var dfbeta = new double[n];
-        for (int i = 0; i < n; i++) dfbeta[i] = (c[i] - d[i]) / npair - somers / npair * (c[i] + d[i] + t[i]);
+        for (int s = 0; s < n; s++) dfbeta[order[s]] = (c[s] - d[s]) / npair - somers / npair * (c[s] + d[s] + t[s]);
         return (counts, dfbeta);
     }
 

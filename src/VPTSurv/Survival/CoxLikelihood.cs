@@ -47,6 +47,8 @@ internal sealed class CoxLikelihood
     /// <param name="time">Times in sweep order.</param>
     /// <param name="ev">Events in sweep order.</param>
     /// <param name="stratum">Stratum codes in sweep order (ascending).</param>
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public CoxLikelihood(double[] columns, double[] time, bool[] ev, int[] stratum)
     {
         _n = time.Length;
@@ -85,6 +87,8 @@ internal sealed class CoxLikelihood
     }
 
     /// <summary>Log partial likelihood, score and information at <paramref name="beta"/>.</summary>
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public Evaluation Evaluate(Vector<double> beta, CoxTies ties)
     {
         int n = _n, p = _p, blocks = _start.Length;

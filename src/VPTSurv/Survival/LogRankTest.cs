@@ -157,15 +157,29 @@ internal static class LogRankCore
         return (labels, g);
     }
 
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Totals Sums(double[] time, bool[] ev, int[] g, int k, int[]? strata, Func<double, double, double> weight)
     {
         int n = time.Length;
         var observed = new double[k];
         var expected = new double[k];
         var variance = new double[k, k];
-        var stratum = strata ?? new int[n];
-        // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block.
+        // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block. The sweep reads
+        // copies in that order (memory in sequence).
         var order = RadixOrder.ByStratumThen(strata, time);
+        var ts = new double[n];
+        var es = new bool[n];
+        var gs = new int[n];
+        var stratumSorted = new int[n];
+        for (int s = 0; s < n; s++)
+        {
+            int i = order[s];
+            (ts[s], es[s], gs[s], stratumSorted[s]) = (time[i], ev[i], g[i], strata?[i] ?? 0);
+        }
+        (time, ev, g) = (ts, es, gs);
+        var stratum = stratumSorted;
+        for (int s = 0; s < n; s++) order[s] = s;
         var atRisk = new double[k];
         var deaths = new double[k];
         for (int blockStart = 0; blockStart < n;)

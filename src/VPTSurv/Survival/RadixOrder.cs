@@ -10,6 +10,8 @@ internal static class RadixOrder
     private const int Bits = 11, Buckets = 1 << Bits, Digits = (64 + Bits - 1) / Bits;
 
     /// <summary>Indices ordering <paramref name="keys"/> ascending (descending when asked); ties keep index order.</summary>
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int[] Of(double[] keys, bool descending = false)
     {
         int n = keys.Length;
