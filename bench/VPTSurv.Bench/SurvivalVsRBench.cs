@@ -9,7 +9,9 @@ namespace VPTSurv.Bench;
 /// <summary>
 /// The survival toolkit against R's survival on the same data in one run: Harrell's C with its standard error,
 /// the Peto–Peto weighted log-rank test (3 groups) and an Efron Cox fit with 10 covariates, at n = 1e5 and 1e6.
-/// The data go to R as CSV (not timed); R's times are its <c>system.time</c> elapsed, ours the best of the repeats.
+/// The data go to R as CSV (not timed); each side's time is the best of the same number of repeats (3 at 1e5, 1 at
+/// 1e6; R's is its <c>system.time</c> elapsed). The load average before and after is recorded: on a shared machine
+/// both sides slow down, the ratio less so.
 /// Each row also reports how far the two answers are apart. Skips R with a message when Rscript is absent.
 /// </summary>
 internal static class SurvivalVsRBench
@@ -49,6 +51,7 @@ internal static class SurvivalVsRBench
     [Benchmark("survival-vs-r")]
     public static JsonNode Run()
     {
+        string loadBefore = LoadAverage();
         var rscript = Rscript();
         string script = Path.Combine(AppContext.BaseDirectory, "survival-vs-r.R");
         var rows = new JsonArray();
@@ -66,11 +69,11 @@ internal static class SurvivalVsRBench
             CoxFit? cox = null;
             var ours = new JsonObject
             {
-                ["harrell_se_seconds"] = Math.Round(ConcordanceBench.Seconds(() => c = new HarrellConcordance().Fit(t, e, risk), repeats), 4),
-                ["peto_peto_seconds"] = Math.Round(ConcordanceBench.Seconds(() => w = new LogRankTest(LogRankWeight.PetoPeto).Fit(t, e, g), repeats), 4),
-                ["cox10_seconds"] = Math.Round(ConcordanceBench.Seconds(() => cox = new CoxRegression().Fit(x, t, e), repeats), 4),
+                ["harrell_se_seconds"] = Math.Round(ConcordanceBench.Seconds(() => c = new HarrellConcordance().Fit(t, e, risk), repeats), 6),
+                ["peto_peto_seconds"] = Math.Round(ConcordanceBench.Seconds(() => w = new LogRankTest(LogRankWeight.PetoPeto).Fit(t, e, g), repeats), 6),
+                ["cox10_seconds"] = Math.Round(ConcordanceBench.Seconds(() => cox = new CoxRegression().Fit(x, t, e), repeats), 6),
             };
-            var row = new JsonObject { ["n"] = n, ["events"] = e.Count(v => v), ["dotnet"] = ours };
+            var row = new JsonObject { ["n"] = n, ["events"] = e.Count(v => v), ["repeats"] = repeats, ["dotnet"] = ours };
             if (rscript is null)
             {
                 row["r"] = "skipped: Rscript not on PATH";
@@ -82,7 +85,7 @@ internal static class SurvivalVsRBench
             try
             {
                 WriteCsv(csv, t, e, g, x);
-                var psi = new ProcessStartInfo(rscript, [script, csv, json]) { RedirectStandardError = true };
+                var psi = new ProcessStartInfo(rscript, [script, csv, json, repeats.ToString(CultureInfo.InvariantCulture)]) { RedirectStandardError = true };
                 using (var p = Process.Start(psi)!)
                 {
                     string err = p.StandardError.ReadToEnd();
@@ -119,9 +122,16 @@ internal static class SurvivalVsRBench
             ["what"] = "Harrell C with SE, Peto–Peto log-rank (3 groups), Efron Cox with 10 covariates: VPTSurv vs R survival on the same data, one run",
             ["r_version"] = rscript is null ? null : RVersion(rscript),
             ["goal"] = "each at least 10x faster than R",
+            ["omp_num_threads"] = Environment.GetEnvironmentVariable("OMP_NUM_THREADS"),
+            ["load_average_before"] = loadBefore,
+            ["load_average_after"] = LoadAverage(),
             ["rows"] = rows,
         };
     }
+
+    /// <summary>The 1, 5 and 15 minute load averages (/proc/loadavg), or "unknown".</summary>
+    private static string LoadAverage() =>
+        File.Exists("/proc/loadavg") ? string.Join(" ", File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "unknown";
 
     private static string RVersion(string rscript)
     {
