@@ -6,6 +6,7 @@ a <- commandArgs(TRUE)
 d <- read.csv(a[1], colClasses = "numeric")
 y <- Surv(d$time, d$event)
 X <- as.matrix(d[, paste0("x", 1:10)])
+cc <- sdf <- f <- NULL
 repeats <- if (length(a) >= 3) as.integer(a[3]) else 1L
 best <- function(f) {
   t <- c(Inf, Inf)
@@ -16,10 +17,10 @@ best <- function(f) {
   t
 }
 t_c <- best(function() cc <<- concordance(y ~ d$x1, reverse = TRUE))
-t_w <- best(function() sd <<- survdiff(y ~ d$group, rho = 1))
+t_w <- best(function() sdf <<- survdiff(y ~ d$group, rho = 1))
 t_x <- best(function() f <<- coxph(y ~ X, ties = "efron"))
 writeLines(toJSON(list(
   harrell = list(seconds = t_c[1], cpu_seconds = t_c[2], c = unname(cc$concordance), se = sqrt(cc$var)),
-  peto_peto = list(seconds = t_w[1], cpu_seconds = t_w[2], chisq = sd$chisq),
+  peto_peto = list(seconds = t_w[1], cpu_seconds = t_w[2], chisq = sdf$chisq),
   cox = list(seconds = t_x[1], cpu_seconds = t_x[2], coef = unname(coef(f)), se = unname(sqrt(diag(vcov(f)))))),
   digits = NA, auto_unbox = TRUE), a[2])
