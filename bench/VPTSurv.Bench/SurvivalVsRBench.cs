@@ -9,7 +9,7 @@ namespace VPTSurv.Bench;
 /// <summary>
 /// The survival toolkit against R's survival on the same data in one run: Harrell's C with its standard error,
 /// the Peto–Peto weighted log-rank test (3 groups) and an Efron Cox fit with 10 covariates, at n = 1e5 and 1e6.
-/// The data go to R as CSV (not timed); each side's time is the best of the same number of repeats (3 at 1e5, 1 at
+/// The data go to R as CSV (not timed); each side's time is the best of the same number of repeats (5 at 1e5, 1 at
 /// 1e6; R's from its <c>system.time</c>), both as elapsed seconds and as CPU seconds (user + system). The load average
 /// before and after is recorded: on a shared machine the elapsed times include the time given to other processes.
 /// Each row also reports how far the two answers are apart. Skips R with a message when Rscript is absent.
@@ -63,7 +63,7 @@ internal static class SurvivalVsRBench
         {
             var (t, e, g, x) = Data(n, n);
             var risk = x.Select(r => r[0]).ToArray();
-            int repeats = n <= 100_000 ? 3 : 1;
+            int repeats = n <= 100_000 ? 5 : 1;
             ConcordanceResult? c = null;
             LogRankResult? w = null;
             CoxFit? cox = null;
