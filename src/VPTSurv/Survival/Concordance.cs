@@ -5,12 +5,13 @@ internal static class Concordance
 {
     internal static ConcordanceResult HarrellUnchecked(double[] time, bool[] eventObserved, double[] risk, PairOrder? prepared = null)
     {
-        if (!TryHarrell(time, eventObserved, risk, out var result, prepared))
-            throw new NoComparablePairsException(
-                $"Harrell's C is undefined: no comparable pair among {time.Length} subjects " +
-                $"({eventObserved.Count(e => e)} deaths; a pair needs a death before another subject's time).");
+        if (!TryHarrell(time, eventObserved, risk, out var result, prepared)) throw NoPairs(time, eventObserved);
         return result;
     }
+
+    internal static NoComparablePairsException NoPairs(double[] time, bool[] eventObserved) => new(
+        $"Harrell's C is undefined: no comparable pair among {time.Length} subjects " +
+        $"({eventObserved.Count(e => e)} deaths; a pair needs a death before another subject's time).");
 
     internal static bool TryHarrell(double[] time, bool[] eventObserved, double[] risk, out ConcordanceResult result, PairOrder? prepared = null)
     {
@@ -91,15 +92,12 @@ internal static class Concordance
     internal static int[] DenseRanks(double[] values, out int distinct)
     {
         int n = values.Length;
-        var idx = new int[n];
-        for (int i = 0; i < n; i++) idx[i] = i;
-        var keys = (double[])values.Clone();
-        Array.Sort(keys, idx);
+        var idx = RadixOrder.Of(values);
         var rank = new int[n];
         distinct = 0;
         for (int s = 0; s < n; s++)
         {
-            if (s == 0 || keys[s] != keys[s - 1]) distinct++;
+            if (s == 0 || values[idx[s]] != values[idx[s - 1]]) distinct++;
             rank[idx[s]] = distinct;
         }
         return rank;
@@ -112,10 +110,9 @@ internal sealed record PairOrder(int[] Order, double[] Keys, int[] Rank, int Dis
     public static PairOrder Of(double[] time, double[] risk)
     {
         int n = time.Length;
-        var order = new int[n];
-        for (int i = 0; i < n; i++) order[i] = i;
-        var keys = (double[])time.Clone();
-        Array.Sort(keys, order);
+        var order = RadixOrder.Of(time);
+        var keys = new double[n];
+        for (int s = 0; s < n; s++) keys[s] = time[order[s]];
         var rank = Concordance.DenseRanks(risk, out int distinct);
         return new PairOrder(order, keys, rank, distinct);
     }

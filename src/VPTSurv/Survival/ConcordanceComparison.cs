@@ -31,8 +31,8 @@ public sealed record ConcordanceComparison(double Level = 0.95)
         var rb = SurvivalInput.ToArray(riskB);
         var ca = Concordance.HarrellUnchecked(t, e, ra);
         var cb = Concordance.HarrellUnchecked(t, e, rb);
-        var da = ConcordanceInfluence.Dfbeta(t, e, ra, ca);
-        var db = ConcordanceInfluence.Dfbeta(t, e, rb, cb);
+        var da = ConcordanceInfluence.Dfbeta(t, e, ra);
+        var db = ConcordanceInfluence.Dfbeta(t, e, rb);
         double vaa = 0, vbb = 0, vab = 0;
         for (int i = 0; i < t.Length; i++) { vaa += da[i] * da[i]; vbb += db[i] * db[i]; vab += da[i] * db[i]; }
         vaa /= 4; vbb /= 4; vab /= 4;

@@ -3,23 +3,27 @@ using MathNet.Numerics.LinearAlgebra;
 namespace VPTSurv.Survival;
 
 /// <summary>
-/// A Cox design ready for the risk-set sweeps: centred covariates, and subjects ordered by stratum ascending then
-/// time descending (each stratum is one block; the risk set of a time is a prefix of its block).
+/// A Cox design ready for the risk-set sweeps: centred covariates stored column by column (p blocks of n values), and
+/// subjects ordered by stratum ascending then time descending (each stratum is one block; the risk set of a time is a
+/// prefix of its block).
 /// </summary>
-internal sealed record CoxData(double[,] X, double[] Time, bool[] Event, int[] Order, int[] Stratum)
+internal sealed record CoxData(double[] Columns, int P, double[] Time, bool[] Event, int[] Order, int[] Stratum)
 {
+    /// <summary>Covariate <paramref name="j"/> of subject <paramref name="i"/>.</summary>
+    public double X(int i, int j) => Columns[j * Time.Length + i];
+
     /// <summary>Per tied death time: the sums over its risk set and over its deaths, in sweep order (time descending).</summary>
     public sealed record DeathGroup(int Stratum, double Time, int Deaths, double S0, double D0, double[] S1, double[] D1);
 
     /// <summary>exp(x·β) of every subject (covariates centred, so it cannot overflow for a fitted β).</summary>
     public double[] RiskWeights(Vector<double> beta)
     {
-        int n = X.GetLength(0), p = X.GetLength(1);
+        int n = Time.Length, p = P;
         var w = new double[n];
         for (int i = 0; i < n; i++)
         {
             double s = 0;
-            for (int j = 0; j < p; j++) s += X[i, j] * beta[j];
+            for (int j = 0; j < p; j++) s += X(i, j) * beta[j];
             w[i] = Math.Exp(s);
         }
         return w;
@@ -28,7 +32,7 @@ internal sealed record CoxData(double[,] X, double[] Time, bool[] Event, int[] O
     /// <summary>The death groups of all strata, each with the tied block [Start, Stop] of <see cref="Order"/>.</summary>
     public List<(DeathGroup Group, int Start, int Stop)> DeathGroups(double[] w)
     {
-        int n = Order.Length, p = X.GetLength(1);
+        int n = Order.Length, p = P;
         var result = new List<(DeathGroup, int, int)>();
         double s0 = 0;
         var s1 = new double[p];
@@ -44,11 +48,11 @@ internal sealed record CoxData(double[,] X, double[] Time, bool[] Event, int[] O
             {
                 int i = Order[s];
                 s0 += w[i];
-                for (int j = 0; j < p; j++) s1[j] += w[i] * X[i, j];
+                for (int j = 0; j < p; j++) s1[j] += w[i] * X(i, j);
                 if (!Event[i]) continue;
                 deaths++;
                 d0 += w[i];
-                for (int j = 0; j < p; j++) d1[j] += w[i] * X[i, j];
+                for (int j = 0; j < p; j++) d1[j] += w[i] * X(i, j);
             }
             if (deaths > 0)
                 result.Add((new DeathGroup(Stratum[Order[start]], Time[Order[start]], deaths, s0, d0, (double[])s1.Clone(), d1), start, stop));
@@ -68,7 +72,7 @@ internal static class CoxScoreResiduals
 {
     public static Matrix<double> Compute(CoxData data, Vector<double> beta, CoxTies ties)
     {
-        int n = data.Order.Length, p = data.X.GetLength(1);
+        int n = data.Order.Length, p = data.P;
         var w = data.RiskWeights(beta);
         var groups = data.DeathGroups(w);
         var u = Matrix<double>.Build.Dense(n, p);
@@ -114,8 +118,8 @@ internal static class CoxScoreResiduals
                 for (int j = 0; j < p; j++)
                 {
                     double g = cumG[j] + (k < 0 ? 0 : dies ? gD[k][j] : gN[k][j]);
-                    double r = -w[i] * (data.X[i, j] * h - g);
-                    if (dies) r += data.X[i, j] - mean[k][j];
+                    double r = -w[i] * (data.X(i, j) * h - g);
+                    if (dies) r += data.X(i, j) - mean[k][j];
                     u[i, j] = r;
                 }
             }
@@ -133,29 +137,44 @@ internal static class CoxScoreResiduals
 
 /// <summary>
 /// The baseline cumulative hazard at the covariate means, per stratum, as R's <c>survfit(coxph)</c>: Breslow
-/// increments d / S0 (ties = Breslow) or Efron's Σ_l 1 / (S0 - (l/d) D0) (ties = Efron).
+/// increments d / S0 (ties = Breslow) or Efron's Σ_l 1 / (S0 - (l/d) D0) (ties = Efron), from the terms of the
+/// fit's final likelihood evaluation (<see cref="CoxLikelihood.BaselineTerms"/>).
 /// </summary>
 internal static class CoxBaselineHazard
 {
-    public static CoxBaseline Build(CoxData data, Vector<double> beta, CoxTies ties, string[] stratumLabels)
+    /// <summary>The baseline of the fit whose final evaluation is <paramref name="final"/>.</summary>
+    public static CoxBaseline Build(CoxLikelihood.Evaluation final, string[] stratumLabels)
     {
-        var groups = data.DeathGroups(data.RiskWeights(beta));
-        var times = new List<double>[stratumLabels.Length];
-        var hazard = new List<double>[stratumLabels.Length];
-        for (int s = 0; s < stratumLabels.Length; s++) { times[s] = []; hazard[s] = []; }
-        // Groups come in time-descending order within each stratum; walk backwards to accumulate upwards in time.
-        var cum = new double[stratumLabels.Length];
-        for (int k = groups.Count - 1; k >= 0; k--)
+        var terms = final.Terms;
+        int strata = stratumLabels.Length, g = terms.Time.Length, p = g == 0 ? 0 : terms.Mean.Length / g;
+        var times = new List<double>[strata];
+        var hazard = new List<double>[strata];
+        var variance = new List<double>[strata];
+        var meanTerm = new List<double[]>[strata];
+        for (int s = 0; s < strata; s++) { times[s] = []; hazard[s] = []; variance[s] = []; meanTerm[s] = []; }
+        // Death times come in time-descending order within each stratum; walk backwards to accumulate upwards in time.
+        var cum = new double[strata];
+        var cumVar = new double[strata];
+        var cumMean = new double[strata][];
+        for (int s = 0; s < strata; s++) cumMean[s] = new double[p];
+        for (int t = g - 1; t >= 0; t--)
         {
-            var g = groups[k].Group;
-            double inc = 0;
-            for (int l = 0; l < g.Deaths; l++)
-                inc += 1 / (g.S0 - (ties == CoxTies.Efron ? (double)l / g.Deaths : 0) * g.D0);
-            cum[g.Stratum] += inc;
-            times[g.Stratum].Add(g.Time);
-            hazard[g.Stratum].Add(cum[g.Stratum]);
+            int s = terms.Stratum[t];
+            var m = (double[])cumMean[s].Clone();
+            for (int j = 0; j < p; j++) m[j] += terms.Mean[t * p + j];
+            cum[s] += terms.Hazard[t];
+            cumVar[s] += terms.Variance[t];
+            cumMean[s] = m;
+            times[s].Add(terms.Time[t]);
+            hazard[s].Add(cum[s]);
+            variance[s].Add(cumVar[s]);
+            meanTerm[s].Add(m);
         }
-        return new CoxBaseline(stratumLabels, times.Select(t => t.ToArray()).ToArray(), hazard.Select(h => h.ToArray()).ToArray());
+        return new CoxBaseline(stratumLabels, times.Select(t => t.ToArray()).ToArray(), hazard.Select(h => h.ToArray()).ToArray())
+        {
+            HazardVariance = variance.Select(v => v.ToArray()).ToArray(),
+            MeanTerm = meanTerm.Select(v => v.ToArray()).ToArray(),
+        };
     }
 }
 
@@ -165,13 +184,26 @@ internal static class CoxBaselineHazard
 /// <param name="CumulativeHazard">Λ0 at each of them (covariates at their means).</param>
 public sealed record CoxBaseline(string[] Strata, double[][] Time, double[][] CumulativeHazard)
 {
+    /// <summary>Per stratum and death time: Σ over deaths so far of Σ_l 1/denom_l² (the model-free part of the
+    /// variance of a predicted cumulative hazard; R's <c>agsurv()$varhaz</c> summed).</summary>
+    public double[][] HazardVariance { get; init; } = [];
+
+    /// <summary>Per stratum and death time: Σ over deaths so far of Σ_l x̄_l/denom_l (covariates centred; R's
+    /// <c>agsurv()$xbar</c>), the term through which the uncertainty of β enters a predicted curve.</summary>
+    public double[][][] MeanTerm { get; init; } = [];
+
     /// <summary>Λ0(t) of stratum <paramref name="stratum"/> (0 before its first death).</summary>
     public double At(int stratum, double t)
     {
-        var times = Time[stratum];
-        int k = Array.BinarySearch(times, t);
-        k = k >= 0 ? k : ~k - 1;
+        int k = IndexAt(stratum, t);
         return k < 0 ? 0 : CumulativeHazard[stratum][k];
+    }
+
+    /// <summary>The last death time index of the stratum at or before <paramref name="t"/> (-1 before the first).</summary>
+    internal int IndexAt(int stratum, double t)
+    {
+        int k = Array.BinarySearch(Time[stratum], t);
+        return k >= 0 ? k : ~k - 1;
     }
 
     /// <summary>Baseline survival exp(-Λ0(t)) of stratum <paramref name="stratum"/>.</summary>

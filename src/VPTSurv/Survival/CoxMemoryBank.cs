@@ -8,16 +8,34 @@ namespace VPTSurv.Survival;
 /// (differentiable) are joined by the last <see cref="Capacity"/> risks, times and events seen (detached), the risk
 /// sets span both, and only the current batch's events are counted (divided by their number). After each call the
 /// batch enters the bank (oldest out first). With one bag per step this still gives a Cox loss: its risk is ranked
-/// against the bank. Not thread-safe; one bank per training run.
+/// against the bank. Not thread-safe; one bank per training run. Its <see cref="Entries"/> are saved in training
+/// checkpoints and put back with <see cref="Restore"/>, so a resumed run continues with the same bank.
 /// </summary>
 /// <param name="Capacity">Past subjects kept (at least 1).</param>
 /// <param name="Ties">Tie handling (Efron by default).</param>
 public sealed record CoxMemoryBank(int Capacity = 256, CoxTies Ties = CoxTies.Efron)
 {
-    private readonly Queue<(double Risk, double Time, bool Event)> _bank = new();
+    private readonly Queue<CoxMemoryEntry> _bank = new();
 
     /// <summary>Subjects currently in the bank.</summary>
     public int Count => _bank.Count;
+
+    /// <summary>The bank's subjects, oldest first (a copy).</summary>
+    public IReadOnlyList<CoxMemoryEntry> Entries => [.. _bank];
+
+    /// <summary>Replaces the bank's content by <paramref name="entries"/> (oldest first), e.g. from a checkpoint.</summary>
+    /// <exception cref="ArgumentException">More entries than <see cref="Capacity"/>, or a risk or time not finite (index named).</exception>
+    public void Restore(IReadOnlyList<CoxMemoryEntry> entries)
+    {
+        ArgumentNullException.ThrowIfNull(entries);
+        if (entries.Count > Capacity)
+            throw new ArgumentException($"{entries.Count} entries do not fit a bank of capacity {Capacity}.", nameof(entries));
+        for (int i = 0; i < entries.Count; i++)
+            if (!double.IsFinite(entries[i].Risk) || !double.IsFinite(entries[i].Time))
+                throw new ArgumentException($"entries[{i}] = {entries[i]}: risk and time must be finite.", nameof(entries));
+        _bank.Clear();
+        foreach (var e in entries) _bank.Enqueue(e);
+    }
 
     /// <summary>The loss of the current batch against itself and the bank; then the batch enters the bank.</summary>
     /// <param name="risk">(B) log hazard ratios (higher = worse), differentiable.</param>
@@ -66,9 +84,15 @@ public sealed record CoxMemoryBank(int Capacity = 256, CoxTies Ties = CoxTies.Ef
         var loss = SurvivalLoss.CoxTerms(all, times, flags, Ties, b, out _);
         for (int i = 0; i < b; i++)
         {
-            _bank.Enqueue((r[i], t[i], flags[i]));
+            _bank.Enqueue(new CoxMemoryEntry(r[i], t[i], flags[i]));
             if (_bank.Count > Capacity) _bank.Dequeue();
         }
         return loss.MoveToOuterDisposeScope();
     }
 }
+
+/// <summary>One past subject in a <see cref="CoxMemoryBank"/>.</summary>
+/// <param name="Risk">Its risk score when it was seen (detached).</param>
+/// <param name="Time">Its follow-up time.</param>
+/// <param name="Event">Whether its death was observed.</param>
+public readonly record struct CoxMemoryEntry(double Risk, double Time, bool Event);

@@ -1,5 +1,6 @@
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
+using CoxEvaluation = VPTSurv.Survival.CoxLikelihood.Evaluation;
 
 namespace VPTSurv.Survival;
 
@@ -14,9 +15,30 @@ namespace VPTSurv.Survival;
 /// <param name="Level">Confidence level of the hazard-ratio intervals.</param>
 /// <param name="Ridge">L2 penalty θ: the fit maximises log PL - θ/2 Σ β² (R's <c>ridge(x, theta = θ, scale = FALSE)</c>);
 /// the covariance is then the inverse of the penalized information, as R's <c>fit$var</c>. 0 = no penalty.</param>
+/// <param name="Lasso">L1 penalty λ1: the fit maximises log PL - <paramref name="Ridge"/>/2 Σ β² - λ1 Σ |β| (lasso, or the
+/// elastic net together with <paramref name="Ridge"/>). In glmnet's terms (<c>family = "cox"</c>, <c>standardize = FALSE</c>,
+/// which minimises -(1/n) log PL + λ((1-α)/2 ‖β‖² + α ‖β‖₁)): Lasso = nλα and Ridge = nλ(1-α); see
+/// <see cref="ElasticNet"/>. With Lasso &gt; 0 the fit is a proximal Newton iteration (the quadratic model minimised
+/// with its L1 term by coordinate descent, then step halving), coefficients can be exactly 0, and the fit has no
+/// standard errors: <see cref="CoxFit.StdErrors"/>, intervals, Wald statistics and robust errors are NaN, as glmnet
+/// reports none. 0 = no L1 penalty.</param>
 public sealed record CoxRegression(
-    CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95, double Ridge = 0)
+    CoxTies Ties = CoxTies.Efron, int MaxIterations = 50, double Tolerance = 1e-12, double Level = 0.95, double Ridge = 0,
+    double Lasso = 0)
 {
+    /// <summary>
+    /// The elastic net in glmnet's parametrisation for <paramref name="subjects"/> subjects: Lasso = nλα, Ridge = nλ(1-α)
+    /// (α = 1 is the lasso, α = 0 ridge).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">λ negative or not finite, α outside [0, 1], or no subjects.</exception>
+    public static CoxRegression ElasticNet(double lambda, double alpha, int subjects, CoxTies ties = CoxTies.Efron)
+    {
+        if (!(lambda >= 0 && double.IsFinite(lambda))) throw new ArgumentOutOfRangeException(nameof(lambda), lambda, "lambda must be finite and >= 0.");
+        if (!(alpha >= 0 && alpha <= 1)) throw new ArgumentOutOfRangeException(nameof(alpha), alpha, "alpha must lie in [0, 1].");
+        if (subjects < 1) throw new ArgumentOutOfRangeException(nameof(subjects), subjects, "the number of subjects must be >= 1.");
+        return new CoxRegression(ties, Ridge: subjects * lambda * (1 - alpha), Lasso: subjects * lambda * alpha);
+    }
+
     /// <summary>Fits the model; <paramref name="covariates"/> is n rows of p values.</summary>
     /// <param name="covariates">One row per subject, one column per covariate.</param>
     /// <param name="time">Follow-up times.</param>
@@ -37,19 +59,6 @@ public sealed record CoxRegression(
         if (n == 0) throw new ArgumentException("Cox regression needs at least one subject.", nameof(time));
         int p = covariates[0]?.Length ?? throw new ArgumentException("covariates[0] is null.", nameof(covariates));
         if (p == 0) throw new ArgumentException("Cox regression needs at least one covariate.", nameof(covariates));
-        var x = new double[n, p];
-        for (int i = 0; i < n; i++)
-        {
-            var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
-            if (row.Length != p)
-                throw new ArgumentException($"covariates[{i}] has {row.Length} values; row 0 has {p}.", nameof(covariates));
-            for (int j = 0; j < p; j++)
-            {
-                if (!double.IsFinite(row[j]))
-                    throw new ArgumentException($"covariates[{i}][{j}] = {row[j]}: expected a finite number.", nameof(covariates));
-                x[i, j] = row[j];
-            }
-        }
         int[]? stratum = null, clusterCode = null;
         string[] stratumLabels = ["all"];
         if (strata is not null)
@@ -62,7 +71,28 @@ public sealed record CoxRegression(
             SurvivalInput.CheckSameLength(n, cluster.Count, nameof(cluster));
             clusterCode = Labels.Encode(cluster, nameof(cluster), out _);
         }
-        return FitCore(x, SurvivalInput.ToArray(time), SurvivalInput.ToArray(eventObserved), names, stratum ?? new int[n], stratumLabels, clusterCode);
+        stratum ??= new int[n];
+        var t = SurvivalInput.ToArray(time);
+        // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes. The
+        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column).
+        var order = CoxOrder.StratumThenTimeDescending(stratum, t);
+        var position = new int[n];
+        for (int s = 0; s < n; s++) position[order[s]] = s;
+        var x = GC.AllocateUninitializedArray<double>(n * p);
+        for (int i = 0; i < n; i++)
+        {
+            var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
+            if (row.Length != p)
+                throw new ArgumentException($"covariates[{i}] has {row.Length} values; row 0 has {p}.", nameof(covariates));
+            int at = position[i];
+            for (int j = 0; j < p; j++)
+            {
+                if (!double.IsFinite(row[j]))
+                    throw new ArgumentException($"covariates[{i}][{j}] = {row[j]}: expected a finite number.", nameof(covariates));
+                x[j * n + at] = row[j];
+            }
+        }
+        return FitCore(x, p, order, t, SurvivalInput.ToArray(eventObserved), names, stratum, stratumLabels, clusterCode);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
@@ -80,82 +110,89 @@ public sealed record CoxRegression(
         return Fit(rows, time, eventObserved, names, strata, cluster);
     }
 
-    private CoxFit FitCore(double[,] x, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
+    // xs: covariates column by column, rows already in `order` (subjects by stratum, then time descending; see
+    // CoxOrder), centred here in place; time, ev, stratum, cluster in the input order.
+    private CoxFit FitCore(double[] xs, int p, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
     {
-        int n = x.GetLength(0), p = x.GetLength(1);
+        int n = time.Length;
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
         if (names is not null && names.Count != p)
             throw new ArgumentException($"{names.Count} names given for {p} covariates.", nameof(names));
         var labels = names?.ToArray() ?? Enumerable.Range(1, p).Select(j => $"x{j}").ToArray();
         if (!ev.Any(e => e)) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
         if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
+        if (!(Lasso >= 0 && double.IsFinite(Lasso))) throw new ArgumentOutOfRangeException(nameof(Lasso), Lasso, "Lasso must be finite and >= 0.");
 
         var means = new double[p];
         for (int j = 0; j < p; j++)
         {
-            bool constant = true;
-            for (int i = 0; i < n; i++)
+            var col = xs.AsSpan(j * n, n);
+            bool constant = true, indicator = true;
+            double first = col[0], sum = 0;
+            foreach (double v in col)
             {
-                means[j] += x[i, j];
-                constant &= x[i, j] == x[0, j];
+                sum += v;
+                constant &= v == first;
+                indicator &= v is -1 or 0 or 1;
             }
-            means[j] /= n;
             // As R's coxph (nocenter = c(-1, 0, 1)): a covariate with values only in {-1, 0, 1} is not centred, so
             // the baseline hazard refers to 0 there. The likelihood does not depend on the centring.
-            bool indicator = true;
-            for (int i = 0; i < n && indicator; i++) indicator = x[i, j] is -1 or 0 or 1;
-            if (indicator) means[j] = 0;
-            for (int i = 0; i < n; i++) x[i, j] -= means[j];
+            means[j] = indicator ? 0 : sum / n;
             if (constant)
                 throw new ArgumentException($"covariate {j} ('{labels[j]}') is constant; its coefficient is not identifiable.", "covariates");
+            double m = means[j];
+            if (m != 0) for (int s = 0; s < col.Length; s++) col[s] -= m;
         }
-        // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes.
-        var order = Enumerable.Range(0, n).OrderBy(i => stratum[i]).ThenByDescending(i => time[i]).ToArray();
-        // The sweeps read subjects in this order many times: copy them into it once, so memory is read in sequence.
-        var xs = new double[n, p];
         var ts = new double[n];
         var es = new bool[n];
         var ss = new int[n];
         for (int s = 0; s < n; s++)
         {
             int i = order[s];
-            for (int j = 0; j < p; j++) xs[s, j] = x[i, j];
             (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
         }
-        var data = new CoxData(xs, ts, es, Enumerable.Range(0, n).ToArray(), ss);
+        var data = new CoxData(xs, p, ts, es, Enumerable.Range(0, n).ToArray(), ss);
+        var likelihood = new CoxLikelihood(xs, ts, es, ss);
+        CoxEvaluation Evaluate(Vector<double> b) => likelihood.Evaluate(b, Ties);
 
         var beta = Vector<double>.Build.Dense(p);
-        var current = Penalize(Evaluate(data, beta), beta);
+        var current = Penalize(Evaluate(beta), beta);
         double nullLoglik = current.Loglik;
         var nullScore = current.Score;
         var nullInformation = current.Information;
         bool converged = false;
         int iterations = 0;
+        // The objective: the (ridge-)penalized log-likelihood minus the L1 term.
+        double Objective(CoxEvaluation e, Vector<double> b) => Lasso > 0 ? e.Loglik - Lasso * b.L1Norm() : e.Loglik;
         while (iterations < MaxIterations)
         {
             iterations++;
-            var step = Solve(current.Information, current.Score, labels);
-            var next = beta + step;
-            var trial = Penalize(Evaluate(data, next), next);
+            var next = Lasso > 0 ? ProximalNewtonTarget(current, beta) : beta + Solve(current.Information, current.Score, labels);
+            var trial = Penalize(Evaluate(next), next);
             // Step halving, as coxph, when a full Newton step lowers the likelihood. Near the optimum the change is
             // at rounding level and may be slightly negative: such a step is kept, or halving would stall the fit.
-            double slack = 1e-10 * Math.Abs(current.Loglik);
-            for (int h = 0; h < 30 && !(trial.Loglik >= current.Loglik - slack); h++)
+            double before = Objective(current, beta), after = Objective(trial, next);
+            double slack = 1e-10 * Math.Abs(before);
+            for (int h = 0; h < 30 && !(after >= before - slack); h++)
             {
                 next = (beta + next) / 2;
-                trial = Penalize(Evaluate(data, next), next);
+                trial = Penalize(Evaluate(next), next);
+                after = Objective(trial, next);
             }
-            double change = Math.Abs(trial.Loglik - current.Loglik);
+            double change = Math.Abs(after - before);
+            // With an L1 term the active set must also have settled: the step is then a Newton step on it.
+            bool settled = Lasso == 0 || (next - beta).InfinityNorm() <= 1e-9 * Math.Max(1, next.InfinityNorm());
             beta = next;
             current = trial;
-            if (change <= Tolerance * Math.Max(Math.Abs(trial.Loglik), 1e-300) || change == 0)
+            if ((change <= Tolerance * Math.Max(Math.Abs(after), 1e-300) || change == 0) && settled)
             {
                 converged = true;
                 break;
             }
         }
 
-        var covariance = Inverse(current.Information, labels);
+        // An L1 fit has no standard errors (glmnet reports none): covariance, intervals and Wald figures are NaN.
+        var covariance = Lasso > 0 ? Matrix<double>.Build.Dense(p, p, double.NaN) : Inverse(current.Information, labels);
         double z = Normal.InvCDF(0, 1, 1 - (1 - Level) / 2);
         var coef = beta.ToArray();
         var se = Enumerable.Range(0, p).Select(j => Math.Sqrt(covariance[j, j])).ToArray();
@@ -163,11 +200,14 @@ public sealed record CoxRegression(
         // The reported log-likelihoods are the partial likelihood itself, without the penalty (as R's fit$loglik).
         double penalty = Ridge / 2 * beta.DotProduct(beta);
         double lr = 2 * (current.Loglik + penalty - nullLoglik);
-        double scoreTest = nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
-        double waldTest = beta.DotProduct(Inverse(covariance, labels) * beta);
-        var baseline = CoxBaselineHazard.Build(data, beta, Ties, stratumLabels);
+        double scoreTest = Lasso > 0 && !IsPositiveDefinite(nullInformation)
+            ? double.NaN
+            : nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
+        double waldTest = Lasso > 0 ? double.NaN : beta.DotProduct(Inverse(covariance, labels) * beta);
+        var baseline = CoxBaselineHazard.Build(current, stratumLabels);
         double[,]? robust = null;
-        if (cluster is not null)
+        if (cluster is not null && Lasso > 0) robust = Matrix<double>.Build.Dense(p, p, double.NaN).ToArray();
+        else if (cluster is not null)
         {
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
@@ -193,17 +233,52 @@ public sealed record CoxRegression(
             WaldTestPValue = LogRankCore.ChiSquareUpper(waldTest, p),
             RobustCovariance = robust,
             Ridge = Ridge,
+            Lasso = Lasso,
             Baseline = baseline,
         };
     }
 
-    private Evaluation Penalize(Evaluation e, Vector<double> beta)
+    private CoxEvaluation Penalize(CoxEvaluation e, Vector<double> beta)
     {
         if (Ridge == 0) return e;
         int p = beta.Count;
-        return new Evaluation(
-            e.Loglik - Ridge / 2 * beta.DotProduct(beta), e.Score - Ridge * beta,
-            e.Information + Matrix<double>.Build.DenseIdentity(p) * Ridge);
+        return e with
+        {
+            Loglik = e.Loglik - Ridge / 2 * beta.DotProduct(beta), Score = e.Score - Ridge * beta,
+            Information = e.Information + Matrix<double>.Build.DenseIdentity(p) * Ridge,
+        };
+    }
+
+    /// <summary>
+    /// The minimiser over z of the quadratic model of -objective at β with the L1 term: ½ zᵀHz - (g + Hβ)ᵀz + λ1 ‖z‖₁
+    /// (g, H the penalized score and information), by cyclic coordinate descent with soft thresholding.
+    /// </summary>
+    private Vector<double> ProximalNewtonTarget(CoxEvaluation e, Vector<double> beta)
+    {
+        var h = e.Information;
+        var c = e.Score + h * beta;
+        var z = beta.Clone();
+        int p = beta.Count;
+        for (int sweep = 0; sweep < 100_000; sweep++)
+        {
+            double moved = 0;
+            for (int j = 0; j < p; j++)
+            {
+                double r = c[j];
+                for (int k = 0; k < p; k++) if (k != j) r -= h[j, k] * z[k];
+                double updated = h[j, j] > 0 ? Math.Sign(r) * Math.Max(Math.Abs(r) - Lasso, 0) / h[j, j] : 0;
+                moved = Math.Max(moved, Math.Abs(updated - z[j]));
+                z[j] = updated;
+            }
+            if (moved <= 1e-15 * Math.Max(1, z.InfinityNorm())) break;
+        }
+        return z;
+    }
+
+    private static bool IsPositiveDefinite(Matrix<double> m)
+    {
+        try { m.Cholesky(); return true; }
+        catch (ArgumentException) { return false; }
     }
 
     private Vector<double> Solve(Matrix<double> information, Vector<double> score, string[] labels)
@@ -225,81 +300,6 @@ public sealed record CoxRegression(
             throw new ArgumentException(
                 $"the Cox information matrix at the fit is singular; covariates ({string.Join(", ", labels)}) are collinear or a coefficient is infinite.", "covariates", e);
         }
-    }
-
-    private readonly record struct Evaluation(double Loglik, Vector<double> Score, Matrix<double> Information);
-
-    /// <summary>Log partial likelihood, score and observed information at β (risk-set sums swept from the longest time).</summary>
-    private Evaluation Evaluate(CoxData data, Vector<double> beta)
-    {
-        var (x, time, ev, order, stratum) = (data.X, data.Time, data.Event, data.Order, data.Stratum);
-        int n = x.GetLength(0), p = x.GetLength(1);
-        var eta = new double[n];
-        double shift = double.NegativeInfinity;
-        for (int i = 0; i < n; i++)
-        {
-            double s = 0;
-            for (int j = 0; j < p; j++) s += x[i, j] * beta[j];
-            eta[i] = s;
-            shift = Math.Max(shift, s);
-        }
-        // exp(eta - shift) cannot overflow; the shift returns in the log-likelihood below.
-        double s0 = 0, d0 = 0, loglik = 0;
-        var s1 = new double[p]; var d1 = new double[p];
-        var s2 = new double[p, p]; var d2 = new double[p, p];
-        var score = new double[p];
-        var info = new double[p, p];
-        var mean = new double[p];
-        for (int start = 0; start < n;)
-        {
-            int stop = start;
-            while (stop + 1 < n && time[order[stop + 1]] == time[order[start]] && stratum[order[stop + 1]] == stratum[order[start]]) stop++;
-            if (start == 0 || stratum[order[start]] != stratum[order[start - 1]])
-            {
-                s0 = 0; Array.Clear(s1); Array.Clear(s2);
-            }
-            d0 = 0; Array.Clear(d1); Array.Clear(d2);
-            int deaths = 0;
-            for (int s = start; s <= stop; s++)
-            {
-                int i = order[s];
-                double w = Math.Exp(eta[i] - shift);
-                s0 += w;
-                for (int a = 0; a < p; a++)
-                {
-                    s1[a] += w * x[i, a];
-                    for (int b = 0; b <= a; b++) s2[a, b] += w * x[i, a] * x[i, b];
-                }
-                if (!ev[i]) continue;
-                deaths++;
-                d0 += w;
-                loglik += eta[i];
-                for (int a = 0; a < p; a++)
-                {
-                    score[a] += x[i, a];
-                    d1[a] += w * x[i, a];
-                    for (int b = 0; b <= a; b++) d2[a, b] += w * x[i, a] * x[i, b];
-                }
-            }
-            for (int l = 0; l < deaths; l++)
-            {
-                double f = Ties == CoxTies.Efron ? (double)l / deaths : 0;
-                double denom = s0 - f * d0;
-                loglik -= Math.Log(denom) + shift;
-                for (int a = 0; a < p; a++)
-                {
-                    mean[a] = (s1[a] - f * d1[a]) / denom;
-                    score[a] -= mean[a];
-                }
-                for (int a = 0; a < p; a++)
-                    for (int b = 0; b <= a; b++)
-                        info[a, b] += (s2[a, b] - f * d2[a, b]) / denom - mean[a] * mean[b];
-            }
-            start = stop + 1;
-        }
-        for (int a = 0; a < p; a++)
-            for (int b = 0; b < a; b++) info[b, a] = info[a, b];
-        return new Evaluation(loglik, Vector<double>.Build.DenseOfArray(score), Matrix<double>.Build.DenseOfArray(info));
     }
 }
 
@@ -323,7 +323,7 @@ public sealed record CoxRegression(
 /// <param name="Converged">False when the iterations ran out (e.g. a diverging coefficient).</param>
 /// <param name="Ties">Tie handling used.</param>
 /// <param name="Level">Confidence level of the intervals.</param>
-public sealed record CoxFit(
+public sealed partial record CoxFit(
     string[] Names, double[] Coefficients, double[] StdErrors, double[] HazardRatios, double[] Lower, double[] Upper,
     double[] Z, double[] PValues, double[,] Covariance, double[] Means, double LogLikelihood, double LogLikelihoodNull,
     double LikelihoodRatio, double LikelihoodRatioPValue, int Iterations, bool Converged, CoxTies Ties, double Level)
@@ -350,6 +350,9 @@ public sealed record CoxFit(
     /// <summary>The L2 penalty θ of the fit (0 = none).</summary>
     public double Ridge { get; init; }
 
+    /// <summary>The L1 penalty λ1 of the fit (0 = none); with it the standard errors are NaN.</summary>
+    public double Lasso { get; init; }
+
     /// <summary>Baseline cumulative hazard at the covariate means, per stratum.</summary>
     public CoxBaseline? Baseline { get; init; }
 
@@ -370,7 +373,7 @@ public sealed record CoxFit(
 
     /// <inheritdoc />
     public SurvivalTable Summary => new(
-        FormattableString.Invariant($"Cox regression ({Ties} ties{(Ridge > 0 ? $", ridge θ = {Ridge}" : "")}): LR = {LikelihoodRatio:G6}, Wald = {WaldTest:G6}, score = {ScoreTest:G6} on {Names.Length} df"),
+        FormattableString.Invariant($"Cox regression ({Ties} ties{(Ridge > 0 ? $", ridge θ = {Ridge}" : "")}{(Lasso > 0 ? $", lasso λ1 = {Lasso}" : "")}): LR = {LikelihoodRatio:G6}, Wald = {WaldTest:G6}, score = {ScoreTest:G6} on {Names.Length} df"),
         ["covariate", "coef", "HR", "se", "robust se", "z", "p", "lower", "upper"],
         [.. Names.Select((nm, j) => (IReadOnlyList<object>)[nm, Coefficients[j], HazardRatios[j], StdErrors[j],
             RobustStdErrors?[j] ?? double.NaN, Z[j], PValues[j], Lower[j], Upper[j]])]);

@@ -27,12 +27,9 @@ public sealed record CoxZph(CoxZphTransform Transform = CoxZphTransform.Km)
     public CoxZphResult Fit(CoxFit fit, IReadOnlyList<double[]> covariates, IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved,
         IReadOnlyList<string>? strata = null)
     {
-        ArgumentNullException.ThrowIfNull(fit);
-        ArgumentNullException.ThrowIfNull(covariates);
-        SurvivalInput.CheckTimeEvent(time, eventObserved);
-        SurvivalInput.CheckSameLength(time.Count, covariates.Count, nameof(covariates));
+        var data = CoxFitData.Check(fit, covariates, time, eventObserved, strata);
+        var (x, w, stratum) = (data.X, data.Weight, data.Stratum);
         int n = time.Count, p = fit.Coefficients.Length;
-        var stratum = strata is null ? new int[n] : Labels.Encode(strata, nameof(strata), out _);
         var km = new KaplanMeier().Fit(time, eventObserved);
         double G(double t) => Transform == CoxZphTransform.Identity ? t : 1 - SurvivalBefore(km, t);
         double gbar = 0;
@@ -41,17 +38,6 @@ public sealed record CoxZph(CoxZphTransform Transform = CoxZphTransform.Km)
         gbar /= deaths;
 
         var order = Enumerable.Range(0, n).OrderBy(i => stratum[i]).ThenByDescending(i => time[i]).ToArray();
-        var x = new double[n][];
-        var w = new double[n];
-        for (int i = 0; i < n; i++)
-        {
-            var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
-            if (row.Length != p) throw new ArgumentException($"covariates[{i}] has {row.Length} values; the fit has {p}.", nameof(covariates));
-            x[i] = new double[p];
-            double eta = 0;
-            for (int j = 0; j < p; j++) { x[i][j] = row[j] - fit.Means[j]; eta += x[i][j] * fit.Coefficients[j]; }
-            w[i] = Math.Exp(eta);
-        }
         var info = Matrix<double>.Build.Dense(2 * p, 2 * p);
         var u = new double[p];
         double s0 = 0;
@@ -123,8 +109,20 @@ public sealed record CoxZph(CoxZphTransform Transform = CoxZphTransform.Km)
         }
         var uAll = Vector<double>.Build.Dense(2 * p, k => k < p ? 0 : u[k - p]);
         double global = uAll.DotProduct(info.Solve(uAll));
+
+        // Per-time values (R's cox.zph $x, $time, $y): the Schoenfeld residuals scaled by the inverse of the average
+        // information per death, plus β.
+        var (subjects, raw) = SchoenfeldCore.Raw(fit, data);
+        var perDeath = info.SubMatrix(0, p, 0, p) / deaths;
+        var y = raw.Select(r => perDeath.Solve(Vector<double>.Build.DenseOfArray(r)).ToArray()
+            .Select((v, a) => v + fit.Coefficients[a]).ToArray()).ToArray();
         return new CoxZphResult(fit.Names, chi, chi.Select(c => LogRankCore.ChiSquareUpper(c, 1)).ToArray(), global,
-            LogRankCore.ChiSquareUpper(global, p), p, Transform);
+            LogRankCore.ChiSquareUpper(global, p), p, Transform)
+        {
+            Time = subjects.Select(i => data.Time[i]).ToArray(),
+            TransformedTime = subjects.Select(i => G(data.Time[i])).ToArray(),
+            ScaledResiduals = y,
+        };
     }
 
     private static double SurvivalBefore(KaplanMeierResult km, double t)
@@ -147,6 +145,19 @@ public sealed record CoxZphResult(
     string[] Names, double[] ChiSquare, double[] PValues, double GlobalChiSquare, double GlobalPValue, int GlobalDegreesOfFreedom,
     CoxZphTransform Transform) : ISurvivalResult
 {
+    /// <summary>Death times, ordered by stratum then time (R's <c>cox.zph()$time</c>).</summary>
+    public double[] Time { get; init; } = [];
+
+    /// <summary>g(t) at each death (R's <c>$x</c>), the x axis of the β(t) plot.</summary>
+    public double[] TransformedTime { get; init; } = [];
+
+    /// <summary>
+    /// Per death, β + (I / d)⁻¹ r with r the Schoenfeld residual, I the information at β and d the deaths (R's <c>$y</c>);
+    /// a smooth of each column against <see cref="TransformedTime"/> estimates β_j(t). With strata R divides I by
+    /// fewer deaths for a covariate constant within a stratum's deaths; here d is always all deaths.
+    /// </summary>
+    public double[][] ScaledResiduals { get; init; } = [];
+
     /// <inheritdoc />
     public SurvivalTable Summary => new($"Proportional-hazards test (cox.zph, transform {Transform})",
         ["term", "chi-square", "df", "p"],

@@ -23,10 +23,10 @@ public sealed record HarrellConcordance(double Level = 0.95, BootstrapSettings? 
         var t = SurvivalInput.ToArray(time);
         var e = SurvivalInput.ToArray(eventObserved);
         var r = SurvivalInput.ToArray(risk);
-        var prepared = PairOrder.Of(t, r);
-        var counts = Concordance.HarrellUnchecked(t, e, r, prepared);
-        var dfbeta = ConcordanceInfluence.Dfbeta(t, e, r, counts, prepared);
-        double variance = dfbeta.Sum(v => v * v) / 4;
+        var (counts, dfbeta) = ConcordanceInfluence.Compute(t, e, r, PairOrder.Of(t, r)) ?? throw Concordance.NoPairs(t, e);
+        double variance = 0;
+        foreach (double v in dfbeta) variance += v * v;
+        variance /= 4;
         BootstrapInterval? interval = null;
         if (Bootstrap is { } b)
             interval = b.Intervals([counts.CIndex], t.Length, Level, idx =>

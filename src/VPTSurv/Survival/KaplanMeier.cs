@@ -68,9 +68,13 @@ public sealed record KaplanMeier(ConfidenceBand Band = ConfidenceBand.Log, doubl
         return Fit(targets.Time, targets.EventObserved);
     }
 
-    private (double Lower, double Upper) BandAt(double p, double se, double z)
+    private (double Lower, double Upper) BandAt(double p, double se, double z) => BandAt(Band, p, se, z);
+
+    /// <summary>The pointwise band of survival <paramref name="p"/> whose log has standard error <paramref name="se"/>
+    /// (R's <c>survfit_confint</c> with <c>logse = TRUE</c>); also used for predicted Cox curves.</summary>
+    internal static (double Lower, double Upper) BandAt(ConfidenceBand band, double p, double se, double z)
     {
-        switch (Band)
+        switch (band)
         {
             case ConfidenceBand.Log:
                 if (p == 0) return (double.NaN, double.NaN);

@@ -121,11 +121,19 @@ internal static class Labels
         ArgumentNullException.ThrowIfNull(values, name);
         for (int i = 0; i < values.Count; i++)
             if (values[i] is null) throw new ArgumentException($"{name}[{i}] is null; every subject needs a label.", name);
-        var distinct = values.Distinct().Order().ToArray();
-        var index = new Dictionary<T, int>();
-        for (int k = 0; k < distinct.Length; k++) index[distinct[k]] = k;
+        // One dictionary look-up per subject (codes in order of first appearance), then the few distinct labels are
+        // sorted and the codes mapped to their rank.
+        var seen = new Dictionary<T, int>();
         var code = new int[values.Count];
-        for (int i = 0; i < code.Length; i++) code[i] = index[values[i]];
+        for (int i = 0; i < code.Length; i++)
+        {
+            if (!seen.TryGetValue(values[i], out int c)) seen.Add(values[i], c = seen.Count);
+            code[i] = c;
+        }
+        var distinct = seen.Keys.Order().ToArray();
+        var rankOf = new int[distinct.Length];
+        for (int k = 0; k < distinct.Length; k++) rankOf[seen[distinct[k]]] = k;
+        for (int i = 0; i < code.Length; i++) code[i] = rankOf[code[i]];
         text = distinct.Select(v => SurvivalTable.Format(v is bool b ? (b ? "true" : "false") : v)).ToArray();
         return code;
     }
@@ -149,16 +157,29 @@ internal static class LogRankCore
         return (labels, g);
     }
 
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Totals Sums(double[] time, bool[] ev, int[] g, int k, int[]? strata, Func<double, double, double> weight)
     {
         int n = time.Length;
         var observed = new double[k];
         var expected = new double[k];
         var variance = new double[k, k];
-        var order = Enumerable.Range(0, n).ToArray();
-        var stratum = strata ?? new int[n];
-        // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block.
-        Array.Sort(order, (a, b) => stratum[a] != stratum[b] ? stratum[a].CompareTo(stratum[b]) : time[a].CompareTo(time[b]));
+        // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block. The sweep reads
+        // copies in that order (memory in sequence).
+        var order = RadixOrder.ByStratumThen(strata, time);
+        var ts = new double[n];
+        var es = new bool[n];
+        var gs = new int[n];
+        var stratumSorted = new int[n];
+        for (int s = 0; s < n; s++)
+        {
+            int i = order[s];
+            (ts[s], es[s], gs[s], stratumSorted[s]) = (time[i], ev[i], g[i], strata?[i] ?? 0);
+        }
+        (time, ev, g) = (ts, es, gs);
+        var stratum = stratumSorted;
+        for (int s = 0; s < n; s++) order[s] = s;
         var atRisk = new double[k];
         var deaths = new double[k];
         for (int blockStart = 0; blockStart < n;)

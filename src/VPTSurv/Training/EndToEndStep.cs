@@ -29,16 +29,37 @@ public static class EndToEndStep
     public static double Accumulate(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, long bin, bool eventObserved,
         double scale, bool gradientCaching, int microBatch, Action<double[]>? onLogits = null)
     {
-        using var scope = NewDisposeScope();
         using var binT = tensor(new[] { bin }, ScalarType.Int64); // (1)
         using var evT = tensor(new[] { eventObserved ? 1f : 0f }); // (1)
+        return Accumulate(model, tiles, context, covariates, logits => SurvivalLoss.DiscreteTimeNll(logits, binT, evT), scale, gradientCaching,
+            microBatch, onLogits);
+    }
+
+    /// <summary>
+    /// Adds ∂(scale · loss)/∂θ of one bag to the gradients and returns the unscaled loss, for any loss of the bag's
+    /// (1, K) hazard logits (e.g. the memory-bank Cox loss). <paramref name="loss"/> is called once per bag.
+    /// </summary>
+    /// <param name="model">The model (its encoder frozen).</param>
+    /// <param name="tiles">(N, 3, T, T) tiles.</param>
+    /// <param name="context">(N, 3, T, T) scale context, when the scale source is on.</param>
+    /// <param name="covariates">(C) covariates, when the tabular source is on.</param>
+    /// <param name="loss">The scalar loss of the (1, K) logits.</param>
+    /// <param name="scale">Multiplies the loss before backward (1 / bags per step).</param>
+    /// <param name="gradientCaching">Use gradient caching.</param>
+    /// <param name="microBatch">Tiles per encoder chunk with gradient caching.</param>
+    /// <param name="onLogits">Receives the bag's K logits of this forward (the in-flight prediction), when set.</param>
+    public static double Accumulate(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, Func<Tensor, Tensor> loss,
+        double scale, bool gradientCaching, int microBatch, Action<double[]>? onLogits = null)
+    {
+        ArgumentNullException.ThrowIfNull(loss);
+        using var scope = NewDisposeScope();
         if (!gradientCaching)
         {
             var logits = model.Forward(tiles, context, covariates).unsqueeze(0); // (1, K)
             onLogits?.Invoke(logits.detach().to(ScalarType.Float64).data<double>().ToArray());
-            var loss = SurvivalLoss.DiscreteTimeNll(logits, binT, evT);
-            (loss * scale).backward();
-            return loss.item<float>();
+            var plainLoss = loss(logits);
+            (plainLoss * scale).backward();
+            return plainLoss.item<float>();
         }
 
         // 1. All N tiles through the prompted encoder without a graph.
@@ -52,7 +73,7 @@ public static class EndToEndStep
         var leaf = pooled.detach().requires_grad_(true); // (N, d)
         var cachedLogits = model.Decode(leaf).unsqueeze(0); // (1, K)
         onLogits?.Invoke(cachedLogits.detach().to(ScalarType.Float64).data<double>().ToArray());
-        var cachedLoss = SurvivalLoss.DiscreteTimeNll(cachedLogits, binT, evT); // ()
+        var cachedLoss = loss(cachedLogits); // ()
         (cachedLoss * scale).backward();
         var tokenGrad = leaf.grad ?? throw new InvalidOperationException("gradient caching: the pooled tokens received no gradient.");
 

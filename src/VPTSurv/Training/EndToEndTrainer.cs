@@ -95,7 +95,7 @@ public sealed class EndToEndTrainer : TrainerBase
                         if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
                         using var batch = batches.Current;
                         using var cov = data.CovariatesOf(slide);
-                        lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, st.Bins.BinOf(slide.Time), slide.EventObserved,
+                        lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, LossOf(slide, st),
                             1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, -SurvivalSum(logits)));
                     }
                     optimizer.step();
@@ -117,6 +117,20 @@ public sealed class EndToEndTrainer : TrainerBase
             source.Dispose();
             throw;
         }
+    }
+
+    /// <summary>
+    /// The loss of one training bag's (1, K) logits (<see cref="TrainingSettings.Loss"/>): the discrete-time NLL of its
+    /// time bin, or the Cox partial likelihood of its risk against the run's memory bank (which it then joins).
+    /// </summary>
+    private Func<Tensor, Tensor> LossOf(SlideRecord slide, EpochLoop st)
+    {
+        var bank = st.CoxBankFor(S);
+        if (bank is null)
+            return logits => SurvivalLoss.DiscreteTimeNll(logits, tensor(new[] { st.Bins.BinOf(slide.Time) }, ScalarType.Int64),
+                tensor(new[] { slide.EventObserved ? 1f : 0f }));
+        return logits => bank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { slide.Time }),
+            tensor(new[] { slide.EventObserved ? 1.0 : 0.0 }));
     }
 
     /// <summary>

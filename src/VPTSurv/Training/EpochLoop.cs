@@ -62,10 +62,30 @@ internal sealed record EpochTrainer
 internal sealed class EpochLoop
 {
     private EpochLoop(string method, TimeBins bins, int epoch, int step, List<EpochRecord> history, int bestEpoch, double bestC, int stale,
-        Dictionary<string, Tensor> best, EpochRecord? untrained, FeatureStandardization? standardization)
+        Dictionary<string, Tensor> best, EpochRecord? untrained, FeatureStandardization? standardization, IReadOnlyList<CoxMemoryEntry>? coxMemory = null)
     {
         Method = method; Bins = bins; Epoch = epoch; Step = step; History = history; BestEpoch = bestEpoch; BestC = bestC; Stale = stale; Best = best;
-        Untrained = untrained; Standardization = standardization;
+        Untrained = untrained; Standardization = standardization; _restoredCoxMemory = coxMemory;
+    }
+
+    private readonly IReadOnlyList<CoxMemoryEntry>? _restoredCoxMemory;
+
+    /// <summary>The run's Cox memory bank (null until <see cref="CoxBankFor"/> creates it); saved with every checkpoint.</summary>
+    public CoxMemoryBank? CoxBank { get; private set; }
+
+    /// <summary>
+    /// The run's Cox memory bank when <paramref name="settings"/> train with <see cref="SurvivalLossKind.CoxMemoryBank"/>
+    /// (null otherwise): made once per run, refilled from the checkpoint on resume, so the resumed steps see the same bank.
+    /// </summary>
+    public CoxMemoryBank? CoxBankFor(TrainingSettings settings)
+    {
+        if (settings.Loss != SurvivalLossKind.CoxMemoryBank) return null;
+        if (CoxBank is null)
+        {
+            CoxBank = new CoxMemoryBank(settings.CoxMemory);
+            if (_restoredCoxMemory is { } entries) CoxBank.Restore(entries);
+        }
+        return CoxBank;
     }
 
     /// <summary>"end-to-end" or "two-stage/&lt;decoder type&gt;", stored in the checkpoint and checked on resume.</summary>
@@ -131,7 +151,7 @@ internal sealed class EpochLoop
         TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
         log?.Invoke($"resumed '{checkpoint}' ({method}) after epoch {meta.Epoch} (step {meta.Step})");
         return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best,
-            meta.Untrained, meta.Standardization);
+            meta.Untrained, meta.Standardization, meta.CoxMemory);
     }
 
     /// <summary>
@@ -264,7 +284,8 @@ internal sealed class EpochLoop
         else Stale++;
         if (options.CheckpointPath is { } path)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
-                BestEpoch, BestC, Stale, Method, Identity) { Untrained = Untrained, Standardization = Standardization }, model, optimizer, Best);
+                BestEpoch, BestC, Stale, Method, Identity) { Untrained = Untrained, Standardization = Standardization, CoxMemory = CoxBank?.Entries },
+                model, optimizer, Best);
         if (options.StopAfterEpoch is { } stop && epoch >= stop && epoch < preset.Training.Epochs) return EpochOutcome.Paused;
         if (preset.Training.Patience is { } patience && Stale >= patience) return EpochOutcome.EarlyStop;
         return EpochOutcome.Continue;

@@ -15,7 +15,7 @@ namespace VPTSurv.Training;
 /// temporary name and renamed, holding <c>meta.json</c> (format, method, preset JSON, frozen-encoder hash, time-bin edges, epoch, optimiser step, history, best epoch and its C,
 /// epochs without improvement), <c>weights.safetensors</c> (the trainable weights), <c>best.safetensors</c> (the
 /// best epoch's trainable weights), <c>optimizer.bin</c> (AdamW moments and step counts, TorchSharp's format) and
-/// <c>rng.bin</c> (torch's generator state). The schedule's state is the optimiser step. Tile sampling and data order
+/// <c>rng.bin</c> (torch's generator state); with the memory-bank Cox loss, meta.json also holds the bank's subjects. The schedule's state is the optimiser step. Tile sampling and data order
 /// are drawn from (seed, epoch, slide), so nothing else is needed to continue a run exactly.
 /// </summary>
 public static class TrainingCheckpoint
@@ -43,6 +43,9 @@ public static class TrainingCheckpoint
 
         /// <summary>The decoder-input standardisation fitted on the training split; null in older files.</summary>
         public Model.FeatureStandardization? Standardization { get; init; }
+
+        /// <summary>The Cox memory bank's subjects (oldest first) when the run trains with that loss; null otherwise.</summary>
+        public IReadOnlyList<CoxMemoryEntry>? CoxMemory { get; init; }
     }
 
     internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
@@ -73,6 +76,8 @@ public static class TrainingCheckpoint
                     ["untrained"] = meta.Untrained is null ? null : JsonSerializer.SerializeToNode(meta.Untrained, HistoryOptions),
                     ["standardization"] = meta.Standardization is null ? null : JsonNode.Parse(meta.Standardization.ToJson()),
                     ["identity"] = meta.Identity is null ? null : JsonNode.Parse(meta.Identity),
+                    ["cox_memory"] = meta.CoxMemory is null ? null
+                        : new JsonArray([.. meta.CoxMemory.Select(e => (JsonNode)new JsonArray(e.Risk, e.Time, e.Event ? 1 : 0))]),
                 };
                 using (var w = new StreamWriter(zip.CreateEntry("meta.json").Open()))
                     w.Write(json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
@@ -191,7 +196,29 @@ public static class TrainingCheckpoint
         {
             Untrained = o["untrained"]?.Deserialize<EpochRecord>(HistoryOptions),
             Standardization = o["standardization"] is { } st ? Model.FeatureStandardization.FromJson(st.ToJsonString(), $"{path} (meta.json standardization)") : null,
+            CoxMemory = o["cox_memory"] is { } cm ? ReadCoxMemory(path, cm) : null,
         };
+    }
+
+    private static CoxMemoryEntry[] ReadCoxMemory(string path, JsonNode node)
+    {
+        if (node is not JsonArray rows) throw new CheckpointFormatException(path, "meta.json \"cox_memory\" must be an array of [risk, time, event].");
+        var entries = new CoxMemoryEntry[rows.Count];
+        for (int i = 0; i < rows.Count; i++)
+        {
+            try
+            {
+                var r = (JsonArray)rows[i]!;
+                int ev = r[2]!.GetValue<int>();
+                if (r.Count != 3 || ev is not (0 or 1)) throw new FormatException("expected [risk, time, 0 or 1]");
+                entries[i] = new CoxMemoryEntry(r[0]!.GetValue<double>(), r[1]!.GetValue<double>(), ev == 1);
+            }
+            catch (Exception e) when (e is InvalidCastException or InvalidOperationException or FormatException or NullReferenceException or ArgumentOutOfRangeException)
+            {
+                throw new CheckpointFormatException(path, $"meta.json \"cox_memory\"[{i}] is not [risk, time, event] ({e.Message}).");
+            }
+        }
+        return entries;
     }
 
     internal static TimeBins Bins(Meta meta) => new(meta.BinEdges);

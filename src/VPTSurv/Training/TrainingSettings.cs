@@ -35,7 +35,8 @@ public sealed record TrainingSettings(
     /// <summary>Tiles per encoder chunk for inference, feature extraction and the gradient-caching re-run.</summary>
     public int MicroBatch { get; init; } = 64;
 
-    /// <summary>Training loss (config key <c>training.loss</c>): the paper's discrete-time NLL, or the memory-bank Cox loss.</summary>
+    /// <summary>Training loss (config key <c>training.loss</c>) of both pipelines: the paper's discrete-time NLL, or the
+    /// memory-bank Cox loss (its bank is saved in the training checkpoint, so a resumed run continues exactly).</summary>
     public VPTSurv.Survival.SurvivalLossKind Loss { get; init; } = VPTSurv.Survival.SurvivalLossKind.DiscreteTimeNll;
 
     /// <summary>Past subjects kept in the Cox memory bank when <see cref="Loss"/> is the Cox loss.</summary>
@@ -90,6 +91,8 @@ public sealed record TrainingSettings(
         if (TilePool is <= 0) throw new ArgumentException($"TrainingSettings: TilePool must be positive or null, got {TilePool}.");
         if (MicroBatch <= 0) throw new ArgumentException($"TrainingSettings: MicroBatch must be positive, got {MicroBatch}.");
         if (!(WarmupEpochs >= 0) || WarmupEpochs > Epochs) throw new ArgumentException($"TrainingSettings: WarmupEpochs must be in [0, Epochs], got {WarmupEpochs}.");
+        if (!Enum.IsDefined(Loss)) throw new ArgumentException($"TrainingSettings: Loss must be DiscreteTimeNll or CoxMemoryBank, got {(int)Loss}.");
+        if (CoxMemory <= 0) throw new ArgumentException($"TrainingSettings: CoxMemory must be positive, got {CoxMemory}.");
         if (Patience is <= 0) throw new ArgumentException($"TrainingSettings: Patience must be positive or null, got {Patience}.");
         if (!Enum.IsDefined(Precision)) throw new ArgumentException($"TrainingSettings: Precision must be Float32 or BFloat16, got {(int)Precision}.");
         Subset?.Validate();

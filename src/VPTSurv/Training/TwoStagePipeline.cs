@@ -238,7 +238,7 @@ public sealed class TwoStagePipeline : TrainerBase
     private bool TrainDecoder(BagDecoder decoder, OptimizerHelper optimizer, EpochLoop loop, FeatureSet set, List<SlideRecord> train,
         List<SlideRecord> val, int steps, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        var coxBank = S.Loss == SurvivalLossKind.CoxMemoryBank ? new CoxMemoryBank(S.CoxMemory) : null;
+        var coxBank = loop.CoxBankFor(S);
         SlideRecord[] order = [];
         var trainer = new EpochTrainer
         {

@@ -10,7 +10,7 @@ namespace VPTSurv.Evaluation.References;
 /// model read from these features", without the capacity (or the optimisation trouble) of a trained decoder.
 /// </summary>
 /// <param name="Candidates">Numbers of components tried (those above min(n − 1, p) are skipped).</param>
-/// <param name="Penalty">Ridge penalty of the Cox fit (<see cref="RidgeCox.Penalty"/>).</param>
+/// <param name="Penalty">Ridge penalty of the Cox fit (<see cref="CoxRegression.Ridge"/>: Efron ties, maximising log PL - θ/2 ‖β‖²).</param>
 public sealed record LinearCoxProbe(IReadOnlyList<int>? Candidates = null, double Penalty = 1.0)
 {
     /// <summary>The default candidates: 1, 2, 3, 4, 6, 8, 12, 16 components.</summary>
@@ -37,14 +37,14 @@ public sealed record LinearCoxProbe(IReadOnlyList<int>? Candidates = null, doubl
         var variance = svd.S.PointwisePower(2);
         double total = variance.Sum();
         var zVal = valX.Select(scaler.Apply).ToArray();
-        var cox = new RidgeCox(Penalty);
+        var cox = new CoxRegression(CoxTies.Efron, Ridge: Penalty);
         var valC = new Dictionary<int, double>();
         (int K, double[] Beta) best = (0, []);
         foreach (var k in ks)
         {
             var basis = v.SubMatrix(0, v.RowCount, 0, k);
             var scores = z.Multiply(basis).ToRowArrays();
-            var beta = cox.Fit(scores, train.Time, train.EventObserved);
+            var beta = cox.Fit(scores, train.Time, train.EventObserved).Coefficients;
             var risk = zVal.Select(r => Dot(basis.LeftMultiply(Vector<double>.Build.DenseOfArray(r)).ToArray(), beta)).ToArray();
             valC[k] = new HarrellConcordance().Fit(val, risk).CIndex;
             if (best.K == 0 || valC[k] > valC[best.K]) best = (k, beta);

@@ -156,8 +156,8 @@ public static class ReferenceRows
     {
         var trainIn = train.Where(r => features.ContainsKey(r.SlideId)).ToList();
         var scaler = Standardizer.Fit(trainIn.Select(r => features[r.SlideId]).ToList());
-        var beta = new RidgeCox(penalty).Fit(trainIn.Select(r => scaler.Apply(features[r.SlideId])).ToList(),
-            trainIn.Select(r => r.Time).ToArray(), trainIn.Select(r => r.EventObserved).ToArray());
+        var beta = new CoxRegression(CoxTies.Efron, Ridge: penalty).Fit(trainIn.Select(r => scaler.Apply(features[r.SlideId])).ToList(),
+            trainIn.Select(r => r.Time).ToArray(), trainIn.Select(r => r.EventObserved).ToArray()).Coefficients;
         var risks = test.Where(r => features.ContainsKey(r.SlideId)).Select(r => Risk(r, LinearCoxProbe.Dot(scaler.Apply(features[r.SlideId]), beta))).ToList();
         var details = new Dictionary<string, double>
         {
