@@ -7,9 +7,11 @@ namespace VPTSurv.Bench;
 
 /// <summary>
 /// SAM attention of the Cpu preset (3 heads of 32, decomposed relative position as an additive bias) timed kernel by
-/// kernel: libtorch's scaled_dot_product_attention with the bias as attn_mask against the written-out
-/// softmax(q·kᵀ/√c + bias)·v, for a global block (N x 64 tokens) and a windowed one (4N x 16 tokens), forward and
-/// forward + backward with inputs requiring grad (as in training). Variants alternate, median of the repeats.
+/// kernel: libtorch's scaled_dot_product_attention with the bias as attn_mask, the written-out
+/// softmax(q·kᵀ/√c + bias)·v, and the same with bmm and the bias added in place (what SamAttention does); also
+/// the relative-position bias alone and a whole SamBlock. For a global block (N x 64 tokens) and a windowed one
+/// (4N x 16 tokens), forward and forward + backward with inputs requiring grad (as in training). Variants alternate,
+/// median of the repeats. <c>VPTSURV_PROBE_N</c> sets N (200).
 /// </summary>
 internal static class AttentionProbeBench
 {
@@ -33,7 +35,7 @@ internal static class AttentionProbeBench
             var x0 = randn([n, 8, 8, 96], generator: gen);
             var times = new Dictionary<string, List<double>>();
             foreach (var _ in Enumerable.Range(0, 4))
-                foreach (var variant in new[] { "sdpa_mask", "manual", "rel_bias", "block" })
+                foreach (var variant in new[] { "sdpa_mask", "manual", "inplace", "rel_bias", "block" })
                     foreach (var backward in new[] { false, true })
                     {
                         using var scope = NewDisposeScope();
@@ -46,6 +48,8 @@ internal static class AttentionProbeBench
                         {
                             "sdpa_mask" => nn.functional.scaled_dot_product_attention(q, k, vv, attn_mask: bias),
                             "manual" => (matmul(q * (1.0 / Math.Sqrt(hs)), k.transpose(-2, -1)) + bias).softmax(-1).matmul(vv),
+                            "inplace" => bmm(bmm(q.reshape(b * heads, l, hs) * (1.0 / Math.Sqrt(hs)), k.reshape(b * heads, l, hs).transpose(1, 2))
+                                .add_(bias.view(b * heads, l, l)).softmax(-1), vv.reshape(b * heads, l, hs)),
                             "rel_bias" => RelativePosition.Bias(q.reshape(b * heads, l, hs), table, table, (side, side), (side, side)),
                             _ => block.forward(x0.detach().requires_grad_(true)),
                         };
