@@ -13,7 +13,7 @@ namespace VPTSurv.Bench;
 
 /// <summary>
 /// Our side of bench training-vs-pytorch, one fresh process per measurement (so VmHWM is its own). Mirrors twin.py:
-/// <c>step</c> (the library's <see cref="EndToEndStep.Accumulate"/> plus AdamW, warm-up step then the median of the
+/// <c>step</c> (the library's <c>EndToEndStep.Accumulate</c> plus AdamW, warm-up step then the median of the
 /// repeats; forward = up to the logits, read through its onLogits callback), <c>profile</c> (one plain step cut into
 /// the same stages as twin.py's profiled_step) and <c>features</c> (two-stage <see cref="VPTSurvModel.FrozenFeatures"/>
 /// in micro-batches). Environment: VPTSURV_TVP_MODE, VPTSURV_TVP_N, VPTSURV_TVP_CACHING, VPTSURV_TVP_THREADS,

@@ -55,7 +55,8 @@ for ties in ["breslow", "efron"]:
     l.backward()
     out["cox"][ties] = {"loss": l.item(), "grad": r.grad.tolist()}
 
-# Memory bank: batches of 2, capacity 4, Efron; the bank holds detached past risks.
+# Memory bank: batches of 2, capacity 4, Efron; the bank holds detached past risks, and the events of batch and bank
+# are all counted (TorchSurv's Momentum: the loss over the union; gradients reach the batch through the risk sets).
 bank_r, bank_t, bank_e = [], [], []
 steps = []
 for k in range(4):
@@ -65,7 +66,7 @@ for k in range(4):
     allr = torch.cat([r, torch.tensor(bank_r, dtype=torch.float64)])
     allt = torch.cat([t, torch.tensor(bank_t, dtype=torch.float64)])
     alle = torch.cat([e, torch.tensor(bank_e, dtype=torch.float64)])
-    l = cox_direct(allr, allt, alle, "efron", 2)
+    l = cox_direct(allr, allt, alle, "efron", len(allr))
     l.backward()
     steps.append({"risk": r.detach().tolist(), "time": t.tolist(), "event": e.tolist(), "loss": l.item(),
                   "grad": r.grad.tolist()})
