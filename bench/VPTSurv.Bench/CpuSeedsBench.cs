@@ -144,11 +144,13 @@ internal static class CpuSeedsBench
 
     /// <summary>
     /// Seed-mean C of a row minus the linear probe's, paired on the test slides every seed scored (resampled by patient;
-    /// <see cref="PairedConcordance.CompareMeans"/>); null when the probe was not fitted in this process or runs lack risks.
+    /// <see cref="PairedConcordance.CompareMeans"/>) over the runs that recorded their test risks (runs of an older bench
+    /// build did not); null when the probe was not fitted in this process or no run has risks.
     /// </summary>
     private static PairedConcordanceResult? MeanVersusProbe(string cohort, List<JsonObject> runs)
     {
-        if (!Probes.TryGetValue(cohort, out var probe) || runs.Any(r => r["test_risks"] is not JsonObject)) return null;
+        runs = runs.Where(r => r["test_risks"] is JsonObject).ToList();
+        if (!Probes.TryGetValue(cohort, out var probe) || runs.Count == 0) return null;
         var risks = runs.Select(r => r["test_risks"]!.AsObject().ToDictionary(kv => kv.Key, kv => (double)kv.Value!, StringComparer.Ordinal)).ToList();
         var slides = probe.Test.Where(t => risks.All(r => r.ContainsKey(t.SlideId))).ToList();
         if (slides.Count < 2) return null;
@@ -188,6 +190,7 @@ internal static class CpuSeedsBench
                 ["train_c_min"] = train.Length == 0 ? null : train.Min(),
                 ["did_not_learn"] = g.Count(r => (bool?)r["training"]!["did_not_learn"] == true),
                 ["versus_linear_probe"] = MeanVersusProbe(g.Key.Item1, g.ToList()) is { } v ? Paired(v) : null,
+                ["versus_linear_probe_seeds"] = g.Count(r => r["test_risks"] is JsonObject),
             });
         }
         return result;
