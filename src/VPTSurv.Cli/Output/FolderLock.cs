@@ -83,7 +83,7 @@ public sealed class FolderLock : IDisposable
         }
         catch (IOException) when (File.Exists(lockPath))
         {
-            throw Busy(folder, what, ReadHolder(holderPath));
+            throw Busy(folder, what, AwaitHolder(holderPath));
         }
         try
         {
@@ -116,6 +116,19 @@ public sealed class FolderLock : IDisposable
         catch (IOException) { }
         catch (UnauthorizedAccessException) { }
         _lock.Dispose();
+    }
+
+    /// <summary>
+    /// The holder record of a folder whose OS lock was just refused. The winner writes it right after taking the lock, so
+    /// a run that lost by microseconds waits for it (up to 2 s) and its refusal can name the holder.
+    /// </summary>
+    private static LockHolder? AwaitHolder(string holderPath)
+    {
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        LockHolder? holder;
+        while ((holder = ReadHolder(holderPath)) is null && clock.ElapsedMilliseconds < 2000)
+            Thread.Sleep(20);
+        return holder;
     }
 
     private static CliInputException Busy(string folder, string what, LockHolder? holder) =>
