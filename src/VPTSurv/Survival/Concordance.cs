@@ -66,26 +66,32 @@ internal static class Concordance
                     wDisc += w * (inTree - atOrBelow);
                 }
             }
-            if (deathRanks.Count > 1)
-            {
-                long d = deathRanks.Count;
-                deathRanks.Sort();
-                long same = 0;
-                for (int a = 0; a < deathRanks.Count;)
-                {
-                    int z = a;
-                    while (z + 1 < deathRanks.Count && deathRanks[z + 1] == deathRanks[a]) z++;
-                    long c = z - a + 1;
-                    same += c * (c - 1) / 2;
-                    a = z + 1;
-                }
-                tiedBoth += same;
-                tiedTime += d * (d - 1) / 2 - same;
-            }
+            CountTiedDeaths(deathRanks, ref tiedTime, ref tiedBoth);
             foreach (int rk in deathRanks) { Fenwick.Add(tree, rk); inTree++; }
             stop = start - 1;
         }
         return new PairCounts(concordant, discordant, tiedRisk, tiedTime, tiedBoth, wConc, wDisc, wTied);
+    }
+
+    /// <summary>
+    /// Deaths at one time are not compared with each other: adds their pairs to the tied-in-time count, and those also
+    /// tied in risk (same rank) to the tied-in-both count. Sorts <paramref name="deathRanks"/>.
+    /// </summary>
+    internal static void CountTiedDeaths(List<int> deathRanks, ref long tiedTime, ref long tiedBoth)
+    {
+        if (deathRanks.Count < 2) return;
+        long d = deathRanks.Count, same = 0;
+        deathRanks.Sort();
+        for (int a = 0; a < deathRanks.Count;)
+        {
+            int z = a;
+            while (z + 1 < deathRanks.Count && deathRanks[z + 1] == deathRanks[a]) z++;
+            long k = z - a + 1;
+            same += k * (k - 1) / 2;
+            a = z + 1;
+        }
+        tiedBoth += same;
+        tiedTime += d * (d - 1) / 2 - same;
     }
 
     /// <summary>1-based dense ranks of the values (equal values share a rank) and the number of distinct values.</summary>

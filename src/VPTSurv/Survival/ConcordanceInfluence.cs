@@ -58,22 +58,7 @@ internal static class ConcordanceInfluence
                 concordant += below; tiedRisk += same; discordant += above;
                 deathRanks.Add(rk);
             }
-            if (deathRanks.Count > 1)
-            {
-                // Deaths at the same time are not compared: count their pairs tied in time (and in risk).
-                long dd = deathRanks.Count, sameRisk = 0;
-                deathRanks.Sort();
-                for (int a = 0; a < deathRanks.Count;)
-                {
-                    int z = a;
-                    while (z + 1 < deathRanks.Count && deathRanks[z + 1] == deathRanks[a]) z++;
-                    long k = z - a + 1;
-                    sameRisk += k * (k - 1) / 2;
-                    a = z + 1;
-                }
-                tiedBoth += sameRisk;
-                tiedTime += dd * (dd - 1) / 2 - sameRisk;
-            }
+            Concordance.CountTiedDeaths(deathRanks, ref tiedTime, ref tiedBoth);
             foreach (int rk in deathRanks) { Add(tree, at, rk); inTree++; }
             stop = start - 1;
         }
