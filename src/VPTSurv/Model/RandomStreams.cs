@@ -52,14 +52,21 @@ public static class RandomStreams
         return (long)(z & 0x7FFF_FFFF_FFFF_FFFFUL); // torch seeds are taken as non-negative here
     }
 
+    private static readonly object Gate = new();
+
     /// <summary>
     /// Seeds torch's global generator with <paramref name="component"/>'s stream and builds it: every random draw of
-    /// <paramref name="build"/> comes from that stream only.
+    /// <paramref name="build"/> comes from that stream only. Builds on several threads take turns (so two models built
+    /// at once stay reproducible), but the generator is process-wide: a draw on another thread that does not go
+    /// through here (a training step's dropout, a test's torch.randn) can still interleave with a build.
     /// </summary>
     public static T Build<T>(long? seed, string component, Func<T> build)
     {
         ArgumentNullException.ThrowIfNull(build);
-        if (seed is { } s) torch.random.manual_seed(SeedFor(s, component));
-        return build();
+        lock (Gate)
+        {
+            if (seed is { } s) torch.random.manual_seed(SeedFor(s, component));
+            return build();
+        }
     }
 }

@@ -9,6 +9,7 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Tests.Model;
 
+[Collection(nameof(GlobalTorchRng))]
 public class ModelBuilderTests
 {
     private static Tensor Tiles(long n, int t, int seed) =>
