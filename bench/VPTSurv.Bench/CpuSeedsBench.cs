@@ -159,6 +159,31 @@ internal static class CpuSeedsBench
             [[.. slides.Select(t => t.Risk)]], [.. slides.Select(t => t.PatientId)], resamples: 1000);
     }
 
+    /// <summary>
+    /// Seed-mean C of a row minus the seed-mean C of VPTSurv end to end (<c>e2e-ss</c>) on the same cohort, paired on
+    /// the test slides every run of both scored (resampled by patient; <see cref="PairedConcordance.CompareMeans"/>), as
+    /// Table 1 compares every row with VPTSurv; null for the end-to-end row itself or when either side has no risks.
+    /// </summary>
+    private static PairedConcordanceResult? MeanVersusEndToEnd(string cohort, string row, List<JsonObject> runs, IEnumerable<JsonObject> all)
+    {
+        if (row == EndToEndRow) return null;
+        static List<Dictionary<string, double>> Risks(IEnumerable<JsonObject> rs) =>
+            [.. rs.Where(r => r["test_risks"] is JsonObject)
+                .Select(r => r["test_risks"]!.AsObject().ToDictionary(kv => kv.Key, kv => (double)kv.Value!, StringComparer.Ordinal))];
+        var a = Risks(runs);
+        var b = Risks(all.Where(r => (string)r["cohort"]! == cohort && (string)r["row"]! == EndToEndRow));
+        if (a.Count == 0 || b.Count == 0) return null;
+        var cohortData = ManifestReader.Read(Path.Combine("data-manifests", cohort + ".csv"));
+        var slides = cohortData.Slides.Where(s => a.Concat(b).All(r => r.ContainsKey(s.SlideId))).ToList();
+        if (slides.Count < 2) return null;
+        return PairedConcordance.CompareMeans([.. slides.Select(s => s.Time)], [.. slides.Select(s => s.EventObserved)],
+            [.. a.Select(r => (IReadOnlyList<double>)[.. slides.Select(s => r[s.SlideId])])],
+            [.. b.Select(r => (IReadOnlyList<double>)[.. slides.Select(s => r[s.SlideId])])],
+            [.. slides.Select(s => s.PatientId)], resamples: 1000);
+    }
+
+    private const string EndToEndRow = "e2e-ss";
+
     private static JsonObject Paired(PairedConcordanceResult r) => new()
     {
         ["c_run"] = r.CIndexA, ["c_probe"] = r.CIndexB, ["difference"] = r.Difference, ["lower"] = r.Lower, ["upper"] = r.Upper,
@@ -191,6 +216,8 @@ internal static class CpuSeedsBench
                 ["did_not_learn"] = g.Count(r => (bool?)r["training"]!["did_not_learn"] == true),
                 ["versus_linear_probe"] = MeanVersusProbe(g.Key.Item1, g.ToList()) is { } v ? Paired(v) : null,
                 ["versus_linear_probe_seeds"] = g.Count(r => r["test_risks"] is JsonObject),
+                // Every row against VPTSurv end to end on the same test slides (seed means; "c_probe" is then the end-to-end row's C).
+                ["versus_end_to_end"] = MeanVersusEndToEnd(g.Key.Item1, g.Key.Item2, g.ToList(), runs.Select(r => r!.AsObject())) is { } w ? Paired(w) : null,
             });
         }
         return result;
