@@ -125,9 +125,6 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Pool(encoder.ForwardFrozen(tiles)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Risk score from logits (higher = worse), see <see cref="DiscreteTimeHead.Risk"/>.</summary>
-    public static Tensor Risk(Tensor logits) => DiscreteTimeHead.Risk(logits);
-
     /// <summary>The parameters that train: prompt sources, adaptors, Up and the decoder.</summary>
     public IEnumerable<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad);
 

@@ -247,7 +247,7 @@ public sealed class TwoStagePipeline : TrainerBase
             Train = train,
             Val = val,
             StepsPerEpoch = steps,
-            Risk = slides => [.. slides.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId))))],
+            Risk = slides => [.. slides.Select(s => DiscreteTimeHead.RiskOf(DecodeLogits(decoder, set.BagOf(s.SlideId))))],
             BeginEpoch = epoch =>
             {
                 order = train.ToArray();
@@ -265,10 +265,10 @@ public sealed class TwoStagePipeline : TrainerBase
                     var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
                     var loss = coxBank is null
                         ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
-                        : coxBank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
+                        : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
                     (loss / count).backward();
                     lossSum += loss.item<float>();
-                    record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
+                    record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
                 optimizer.step();
                 return (lossSum, order[first..(first + count)]);
