@@ -68,8 +68,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         console.Write(ComparisonTable.ToTable([row], $"{cohort.Name}, {settings.Split} split"));
         report.SaveJson(output["report.json"], output.Force);
         report.SavePredictionsCsv(output["predictions.csv"], output.Force);
-        double threshold = MathNet.Numerics.Statistics.Statistics.QuantileCustom(training.Select(p => p.Risk).Order().ToArray(), 0.5,
-            MathNet.Numerics.Statistics.QuantileDefinition.R7);
+        double threshold = RiskGroups.MedianCut(training.Select(p => p.Risk));
         var chart = RiskGroupChart.Create(predictions, threshold, $"{label}: {settings.Split} risk groups (cut at the training median risk)");
         chart.SavePng(output["km.png"], output.Force);
         chart.SaveHtml(output["km.html"], offline: true, overwrite: output.Force);

@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CsvHelper;
 using CsvHelper.Configuration;
 using VPTSurv.Data;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 
@@ -96,8 +97,7 @@ public sealed record EvaluationReport(
             notes.Add("integrated Brier score: not computed (the split's 10th and 80th time percentiles coincide)");
         }
 
-        var trainRisk = training.Select(p => p.Risk).Order().ToArray();
-        double median = MathNet.Numerics.Statistics.Statistics.QuantileCustom(trainRisk, 0.5, MathNet.Numerics.Statistics.QuantileDefinition.R7);
+        double median = RiskGroups.MedianCut(training.Select(p => p.Risk));
         var groups = Try("risk groups", () => RiskGroups.Compute(targets, risk, median));
         if (groups is not null) notes.AddRange(groups.Notes);
 
