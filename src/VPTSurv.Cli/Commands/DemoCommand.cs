@@ -9,6 +9,7 @@ using VPTSurv.Cli.Terminal;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Runs;
 using VPTSurv.Data;
+using VPTSurv.Runtime;
 using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Commands;
@@ -113,9 +114,9 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
                 ["config"] = cfg.Resolved.DeepClone(),
                 ["models"] = new JsonArray([.. runs.Select(r => (JsonNode)r.ToJson())]),
             };
-            AtomicText.Write(output["config.json"], cfg.Resolved.ToJsonString(RunConfig.Json), output.Force);
-            AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
-            AtomicText.Write(output["summary.md"],
+            AtomicFile.WriteAllText(output["config.json"], cfg.Resolved.ToJsonString(RunConfig.Json), output.Force);
+            AtomicFile.WriteAllText(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+            AtomicFile.WriteAllText(output["summary.md"],
                 $"# vptsurv demo\n\n{title}; {cohort}.\n\n{ComparisonTable.ToMarkdown(rows)}\nWall time {clock.Elapsed:hh\\:mm\\:ss}.\n", output.Force);
             foreach (var r in runs) // charts last: the results above are on disk whatever a chart does
             {

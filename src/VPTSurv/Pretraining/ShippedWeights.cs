@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Security.Cryptography;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Pretraining;
 
@@ -64,7 +65,7 @@ public static class ShippedWeights
                 {
                     var path = Path.Combine(dir, file);
                     if (!(File.Exists(path) && Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == hash))
-                        Slides.AtomicFile.WriteAllBytes(path, bytes);
+                        AtomicFile.WriteAllBytes(path, bytes);
                     Unpacked[name] = path;
                     return path;
                 }
