@@ -75,6 +75,7 @@ internal sealed class MppOverrideSlide(ISlide inner, double mpp) : ISlide
 {
     public string Id => inner.Id;
     public string Source => inner.Source;
+    public string ReaderName => inner.ReaderName;
     public IReadOnlyList<(long Width, long Height)> LevelDimensions => inner.LevelDimensions;
     public IReadOnlyList<double> LevelDownsamples => inner.LevelDownsamples;
     public double? MicronsPerPixel => mpp;

@@ -46,6 +46,9 @@ public sealed class SyntheticSlide : ISlide
     /// <summary>Opens the slide a spec string describes (<see cref="SyntheticSlideSpec.Parse"/> explains the format).</summary>
     public static SyntheticSlide FromSpec(string spec, string? id = null) => new(SyntheticSlideSpec.Parse(spec), id);
 
+    /// <inheritdoc/>
+    public string ReaderName => $"synthetic-{SyntheticSlideSpec.Version}";
+
     /// <summary>The canonical spec string; <c>FromSpec(slide.Spec)</c> renders the same pixels.</summary>
     public string Spec { get; }
 
