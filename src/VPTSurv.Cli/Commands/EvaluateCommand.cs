@@ -63,9 +63,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         }, cancellationToken);
 
         var report = EvaluationReport.Compute(predictions, training, edges, cfg.Evaluation);
-        var row = ComparisonTable.Row(label, report, 0, 0);
+        var row = TestComparisonTable.Row(label, report, 0, 0);
         row[^2] = row[^1] = "-"; // not a training run
-        console.Write(ComparisonTable.ToTable([row], $"{cohort.Name}, {settings.Split} split"));
+        console.Write(TestComparisonTable.ToTable([row], $"{cohort.Name}, {settings.Split} split"));
         report.SaveJson(output["report.json"], output.Force);
         report.SavePredictionsCsv(output["predictions.csv"], output.Force);
         double threshold = RiskGroups.MedianCut(training.Select(p => p.Risk));

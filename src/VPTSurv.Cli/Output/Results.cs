@@ -14,8 +14,8 @@ public static class Results
     /// <summary>Writes config.json, report.json, predictions.csv, km.png and km.html (declared in <paramref name="output"/>) and prints the table.</summary>
     public static void Write(OutputFolder output, MethodRun run, RunConfig config, CommandContext context, string suffix, IAnsiConsole console)
     {
-        var rows = ComparisonTable.Rows([run]);
-        console.Write(ComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
+        var rows = TestComparisonTable.Rows([run]);
+        console.Write(TestComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
         WarnIfNotLearned(run, console);
         // Results first: the report and predictions exist before any chart is drawn, so a chart that fails loses nothing.
         AtomicFile.WriteAllText(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);

@@ -15,7 +15,7 @@ namespace VPTSurv.Prompts;
 public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly ViTEncoder vit;
-    private readonly TileSource tile;
+    private readonly TilePromptSource tile;
     private readonly StructureSource? structure;
     private readonly ScaleSource? scale;
     private readonly TabularSource? tabular;
@@ -34,7 +34,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         Config = config;
         this.vit = vit;
         int d = vit.Width, r = config.Width, p = vit.Config.PatchSize;
-        tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TileSource(d, r));
+        tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TilePromptSource(d, r));
         if (config.Sources.HasFlag(PromptSources.Structure))
             structure = RandomStreams.Build(seed, RandomStreams.Names.StructureSource, () => new StructureSource(p, r, config.Tau));
         if (config.Sources.HasFlag(PromptSources.Scale))
