@@ -5,6 +5,7 @@ using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Evaluation;
 using VPTSurv.Evaluation.References;
+using VPTSurv.Model;
 using VPTSurv.Prompts;
 using VPTSurv.Survival;
 using VPTSurv.Training;

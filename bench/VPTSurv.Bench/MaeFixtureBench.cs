@@ -1,6 +1,7 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Pretraining;
 using VPTSurv.Runtime;

@@ -9,6 +9,7 @@ using VPTSurv.Cli.Runs;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using VPTSurv.Training;
 using static TorchSharp.torch;

@@ -1,5 +1,6 @@
 using VPTSurv.Charts;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 
 namespace VPTSurv.Cli.Output;
 

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Runs;

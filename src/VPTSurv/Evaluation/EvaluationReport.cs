@@ -5,6 +5,7 @@ using System.Text.Json.Nodes;
 using CsvHelper;
 using CsvHelper.Configuration;
 using VPTSurv.Data;
+using VPTSurv.Model;
 using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
@@ -25,7 +26,7 @@ public sealed record EvaluationReport(
     IReadOnlyList<SlidePrediction> Predictions, IReadOnlyList<string> Notes)
 {
     /// <summary>
-    /// The training run behind the predictions, when the report comes from one (<see cref="Training.TrainingResult.Evaluate"/>):
+    /// The training run behind the predictions, when the report comes from one (<see cref="TrainingResultEvaluation.Evaluate"/>):
     /// untrained (epoch 0) and per-epoch training and validation C and the did-not-learn verdict; written to JSON as
     /// <c>training</c> and <c>did_not_learn</c>.
     /// </summary>

@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
 

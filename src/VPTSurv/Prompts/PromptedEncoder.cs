@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Prompts;

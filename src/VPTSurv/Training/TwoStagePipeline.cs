@@ -5,6 +5,7 @@ using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Model;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 using static TorchSharp.torch;

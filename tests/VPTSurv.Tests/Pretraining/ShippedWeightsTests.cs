@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Pretraining;
 using VPTSurv.Tests.Encoders;

@@ -2,7 +2,7 @@ using System.Reflection;
 using System.Security.Cryptography;
 using VPTSurv.Runtime;
 
-namespace VPTSurv.Pretraining;
+namespace VPTSurv.Encoders;
 
 /// <summary>
 /// The encoder weights shipped inside the library (embedded resources from <c>src/VPTSurv/Weights</c>, MAE-pretrained

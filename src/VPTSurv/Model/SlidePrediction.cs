@@ -1,7 +1,7 @@
 using VPTSurv.Data;
 using VPTSurv.Survival;
 
-namespace VPTSurv.Evaluation;
+namespace VPTSurv.Model;
 
 /// <summary>What a model predicts for one slide, with the slide's outcome.</summary>
 /// <param name="SlideId">The slide.</param>

@@ -2,10 +2,10 @@ using System.Globalization;
 using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
-using VPTSurv.Data;
 using VPTSurv.Runtime;
+using VPTSurv.Slides.Synthetic;
 
-namespace VPTSurv.Slides.Synthetic;
+namespace VPTSurv.Data;
 
 /// <summary>What a synthetic patient really is: the factors and log-hazard a model should recover.</summary>
 /// <param name="PatientId">The patient.</param>
