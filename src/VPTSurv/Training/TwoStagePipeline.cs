@@ -68,7 +68,7 @@ public sealed record FeatureSet(IReadOnlyDictionary<string, Tensor> Features, in
 /// </summary>
 /// <example><code>
 /// var pipeline = new TwoStagePipeline(Preset.Cpu, new TrainerOptions { WorkDirectory = "work" });
-/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu with { InputDim = Preset.Cpu.Encoder.Width }));
+/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu(Preset.Cpu.Encoder.Width)));
 /// </code></example>
 public sealed class TwoStagePipeline : TrainerBase
 {

@@ -45,7 +45,7 @@ public class DeepAttnMislTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(6);
-        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke);
+        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16));
         model.eval();
         var bag = DecoderTestData.RandomBag(80, 16, seed: 2);
         var perm = torch.randperm(80, generator: new Generator(3));
@@ -62,7 +62,7 @@ public class DeepAttnMislTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(7);
-        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke);             // 6 clusters
+        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16));             // 6 clusters
         model.eval();
         var r = model.ForwardWithAttention(DecoderTestData.RandomBag(3, 16)); // 3 tiles: at most 3 non-empty clusters
         Assert.Equal(new long[] { 6 }, r.Weights.shape);

@@ -71,7 +71,7 @@ public class HvtSurvTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(11);
-        var model = new HvtSurv(HvtSurvConfig.Smoke);
+        var model = new HvtSurv(HvtSurvConfig.Smoke(16));
         model.eval();
         var bag = DecoderTestData.RandomBag(40, 16);
         var r = model.ForwardWithAttention(bag);
@@ -88,7 +88,7 @@ public class HvtSurvTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(12);
-        var model = new HvtSurv(HvtSurvConfig.Smoke);
+        var model = new HvtSurv(HvtSurvConfig.Smoke(16));
         var slides = torch.cat([torch.zeros(20, dtype: ScalarType.Int64), torch.ones(7, dtype: ScalarType.Int64)]);
         var bag = DecoderTestData.RandomBag(27, 16, slideIndex: slides);
         var windows = model.Windows(bag);
