@@ -5,6 +5,7 @@ using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Evaluation;
 using VPTSurv.Evaluation.References;
+using VPTSurv.Model;
 using VPTSurv.Prompts;
 using VPTSurv.Survival;
 using VPTSurv.Training;
@@ -76,11 +77,11 @@ internal static class CpuSeedsBench
         int width = preset.Encoder.Width, bins = preset.Training.Bins;
         Func<BagDecoder>? decoder = row switch
         {
-            "ts-abmil" => () => new Abmil(AbmilConfig.Cpu with { InputDim = width, Bins = bins }),
-            "ts-transmil" => () => new TransMil(TransMilConfig.Cpu with { InputDim = width, Bins = bins }),
-            "ts-patchgcn" => () => new PatchGcn(PatchGcnConfig.Cpu with { InputDim = width, Bins = bins }),
-            "ts-deepattnmisl" => () => new DeepAttnMisl(DeepAttnMislConfig.Cpu with { InputDim = width, Bins = bins }),
-            "ts-hvtsurv" => () => new HvtSurv(HvtSurvConfig.Cpu with { InputDim = width, Bins = bins, TileSize = preset.Training.TileSize }),
+            "ts-abmil" => () => new Abmil(AbmilConfig.Cpu(width) with { Bins = bins }),
+            "ts-transmil" => () => new TransMil(TransMilConfig.Cpu(width) with { Bins = bins }),
+            "ts-patchgcn" => () => new PatchGcn(PatchGcnConfig.Cpu(width) with { Bins = bins }),
+            "ts-deepattnmisl" => () => new DeepAttnMisl(DeepAttnMislConfig.Cpu(width) with { Bins = bins }),
+            "ts-hvtsurv" => () => new HvtSurv(HvtSurvConfig.Cpu(width) with { Bins = bins, TileSize = preset.Training.TileSize }),
             _ => null,
         };
         var clock = Stopwatch.StartNew();

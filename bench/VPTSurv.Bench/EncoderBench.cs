@@ -3,6 +3,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
+using VPTSurv.Survival;
 using VPTSurv.Training;
 using static TorchSharp.torch;
 
@@ -62,7 +63,7 @@ internal static class EncoderBench
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             // Risk stands in for the survival NLL: same graph through encoder and decoder, negligible own cost.
-            var loss = VPTSurvModel.Risk(model.Forward(tiles, context));
+            var loss = DiscreteTimeHead.Risk(model.Forward(tiles, context));
             loss.backward();
             optimizer.step();
         });

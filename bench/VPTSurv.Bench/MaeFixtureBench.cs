@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Pretraining;
+using VPTSurv.Runtime;
 using VPTSurv.Slides.Synthetic;
 using VPTSurv.Training;
 using static TorchSharp.torch;
@@ -48,7 +50,7 @@ internal static class MaeFixtureBench
             result[name] = metadata[$"{name}.sha256"];
         }
         SafeTensors.Write(path, tensors, overwrite: true);
-        Slides.AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"),
+        AtomicFile.WriteAllText(Path.ChangeExtension(path, ".json"),
             new JsonObject { ["cpu-encoder.safetensors"] = metadata["cpu.sha256"], ["smoke-encoder.safetensors"] = metadata["smoke.sha256"] }.ToJsonString());
         return result;
     }

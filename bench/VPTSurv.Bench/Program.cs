@@ -32,9 +32,5 @@ foreach (var name in chosen)
 var json = result.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
 Console.WriteLine(json);
 if (outPath is not null)
-{
-    var tmp = outPath + ".tmp";
-    File.WriteAllText(tmp, json);
-    File.Move(tmp, outPath, overwrite: true);
-}
+    AtomicFile.WriteAllText(outPath, json);
 return 0;

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using VPTSurv.Data;
 using VPTSurv.Slides.Synthetic;
 
 namespace VPTSurv.Bench;

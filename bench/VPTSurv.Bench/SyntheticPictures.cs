@@ -1,5 +1,4 @@
 using System.Text.Json.Nodes;
-using NetVips;
 using VPTSurv.Slides;
 using VPTSurv.Slides.Synthetic;
 
@@ -11,14 +10,6 @@ namespace VPTSurv.Bench;
 /// </summary>
 internal static class SyntheticPictures
 {
-    private static void SavePng(RgbImage img, string path)
-    {
-        using var v = Image.NewFromMemory(img.Pixels, img.Width, img.Height, 3, Enums.BandFormat.Uchar);
-        var tmp = path + ".tmp.png";
-        v.WriteToFile(tmp);
-        File.Move(tmp, path, overwrite: true);
-    }
-
     /// <summary>Tiles side by side with a white gutter.</summary>
     private static RgbImage Row(IReadOnlyList<RgbImage> tiles, int gutter = 8)
     {
@@ -44,10 +35,10 @@ internal static class SyntheticPictures
         var example = SyntheticSlide.FromSpec("synthetic:v1;seed=123;stain=CD8;immune=0.7;infiltration=0.2;grade=0.5;architecture=0.3");
         int lvl = 3;
         var (tw, th) = example.LevelDimensions[lvl];
-        SavePng(example.ReadRegion(0, 0, lvl, (int)tw, (int)th), Path.Combine(dir, "thumbnail.png"));
+        example.ReadRegion(0, 0, lvl, (int)tw, (int)th).SavePng(Path.Combine(dir, "thumbnail.png"));
         written.Add("thumbnail.png");
         var tiles = SyntheticBench.TissueTiles(example, 512, 4);
-        SavePng(Row([.. tiles.Select(t => example.ReadRegion(t.X, t.Y, 0, 512, 512))]), Path.Combine(dir, "tiles.png"));
+        Row([.. tiles.Select(t => example.ReadRegion(t.X, t.Y, 0, 512, 512))]).SavePng(Path.Combine(dir, "tiles.png"));
         written.Add("tiles.png");
 
         // One factor at a time, the others at 0.5: low (left) and high (right), same seed.
@@ -62,7 +53,7 @@ internal static class SyntheticPictures
                 var t = SyntheticBench.TissueTiles(s, 1024, 1)[0];
                 imgs.Add(s.ReadRegion(t.X, t.Y, f == "architecture" ? 1 : 0, 512, 512));
             }
-            SavePng(Row(imgs, 16), Path.Combine(dir, $"factor-{f}.png"));
+            Row(imgs, 16).SavePng(Path.Combine(dir, $"factor-{f}.png"));
             written.Add($"factor-{f}.png");
         }
         return new JsonObject { ["directory"] = dir, ["written"] = written };

@@ -101,7 +101,7 @@ internal static class TrainingVsPyTorchChild
         var children = model.Encoder.named_children().ToDictionary(c => c.name, c => c.module);
         var vit = model.Encoder.Vit;
         var samConfig = (SamViTConfig)vit.Config;
-        var tile = (VPTSurv.Prompts.TileSource)children["tile"];
+        var tile = (VPTSurv.Prompts.TilePromptSource)children["tile"];
         var structure = (StructureSource)children["structure"];
         var scale = (ScaleSource)children["scale"];
         var adaptors = (ModuleList<Adaptor>)children["adaptors"];

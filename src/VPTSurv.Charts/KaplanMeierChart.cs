@@ -1,4 +1,6 @@
 using VPTSurv.Charts.Runtime;
+using VPTSurv.Evaluation;
+using VPTSurv.Runtime;
 using VPTSurv.Survival;
 
 namespace VPTSurv.Charts;
@@ -99,21 +101,15 @@ public sealed class KaplanMeierChart
         return chart;
     }
 
-    /// <summary>Label of the group below or at the risk threshold in <see cref="FromRisk"/>.</summary>
-    public const string LowRisk = "low risk";
-
-    /// <summary>Label of the group above the risk threshold in <see cref="FromRisk"/>.</summary>
-    public const string HighRisk = "high risk";
-
     /// <summary>
     /// Risk groups of a model, as survival papers show them: subjects with risk above <paramref name="threshold"/> form
-    /// the high-risk group, the others the low-risk group; then as <see cref="FromData"/> (curves, log-rank, hazard
+    /// the high-risk group (<see cref="RiskGroups.HighLabel"/>), the others the low-risk group; then as <see cref="FromData"/> (curves, log-rank, hazard
     /// ratio of high versus low risk).
     /// </summary>
     /// <param name="time">Observed time per subject.</param>
     /// <param name="eventObserved">Whether the subject's death was observed.</param>
     /// <param name="risk">The model's risk per subject (higher = worse).</param>
-    /// <param name="threshold">The cut; null takes the median of <paramref name="risk"/>. To avoid tuning on the test
+    /// <param name="threshold">The cut; null takes the median of <paramref name="risk"/> (<see cref="RiskGroups.MedianCut"/>). To avoid tuning on the test
     /// data, pass the median risk of the training split.</param>
     /// <param name="options">Chart options.</param>
     /// <exception cref="ArgumentException">When lengths differ, a risk is not finite, or a group would be empty.</exception>
@@ -123,9 +119,8 @@ public sealed class KaplanMeierChart
         ArgumentNullException.ThrowIfNull(risk);
         for (int i = 0; i < risk.Count; i++)
             if (!double.IsFinite(risk[i])) throw new ArgumentException($"risk[{i}] = {risk[i]}; expected a finite number.", nameof(risk));
-        double cut = threshold ?? MathNet.Numerics.Statistics.Statistics.Median(risk);
-        var group = risk.Select(r => r > cut ? HighRisk : LowRisk).ToArray();
-        return FromData(time, eventObserved, group, [LowRisk, HighRisk], options);
+        double cut = threshold ?? RiskGroups.MedianCut(risk);
+        return FromData(time, eventObserved, RiskGroups.Labels(risk, cut), [RiskGroups.LowLabel, RiskGroups.HighLabel], options);
     }
 
     /// <summary>A chart of one fitted estimate; as <see cref="KaplanMeierCharting.Chart(KaplanMeierResult, string, KaplanMeierChartOptions?)"/>.</summary>

@@ -46,13 +46,13 @@ public static class KaplanMeierCharting
         ArgumentNullException.ThrowIfNull(groups);
         if (groups.Low is null || groups.High is null)
             throw new ArgumentException($"One risk group is empty ({groups.LowCount} low, {groups.HighCount} high at the cut {ChartText.Number(groups.Threshold, 4)}); there is nothing to compare.", nameof(groups));
-        var chart = KaplanMeierChart.Create([groups.Low.ToCurve(KaplanMeierChart.LowRisk), groups.High.ToCurve(KaplanMeierChart.HighRisk)], options);
+        var chart = KaplanMeierChart.Create([groups.Low.ToCurve(RiskGroups.LowLabel), groups.High.ToCurve(RiskGroups.HighLabel)], options);
         if (double.IsFinite(groups.LogRankP)) chart = chart.WithLogRank(new LogRankAnnotation(double.NaN, 1, groups.LogRankP));
         // A hazard ratio whose interval is unbounded (a group without events, or of one subject) says nothing; leave it off.
         if (double.IsFinite(groups.HazardRatio) && double.IsFinite(groups.HazardRatioLower) && double.IsFinite(groups.HazardRatioUpper)
             && groups.HazardRatioLower > 0)
             chart = chart.WithHazardRatio(new HazardRatioAnnotation(groups.HazardRatio, groups.HazardRatioLower, groups.HazardRatioUpper,
-                $"{KaplanMeierChart.HighRisk} vs {KaplanMeierChart.LowRisk}"));
+                $"{RiskGroups.HighLabel} vs {RiskGroups.LowLabel}"));
         return chart;
     }
 }

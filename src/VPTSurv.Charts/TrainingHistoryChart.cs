@@ -1,6 +1,7 @@
 using Microsoft.FSharp.Core;
 using Plotly.NET;
 using VPTSurv.Charts.Runtime;
+using VPTSurv.Runtime;
 using VPTSurv.Training;
 
 namespace VPTSurv.Charts;

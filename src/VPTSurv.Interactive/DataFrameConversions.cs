@@ -1,6 +1,7 @@
 using Microsoft.Data.Analysis;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using VPTSurv.Training;
 

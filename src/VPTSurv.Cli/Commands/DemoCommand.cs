@@ -9,6 +9,7 @@ using VPTSurv.Cli.Terminal;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Runs;
 using VPTSurv.Data;
+using VPTSurv.Runtime;
 using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Commands;
@@ -92,9 +93,9 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
                 return 0;
             }, cancellationToken);
 
-            var rows = ComparisonTable.Rows(runs);
+            var rows = TestComparisonTable.Rows(runs);
             string title = $"{cohort.Name}, test split, preset {cfg.Preset.Name}, seed {cfg.Preset.Training.Seed}";
-            console.Write(ComparisonTable.ToTable(rows, title));
+            console.Write(TestComparisonTable.ToTable(rows, title));
             foreach (var r in runs) Results.WarnIfNotLearned(r, console);
             foreach (var r in runs)
             {
@@ -113,10 +114,10 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
                 ["config"] = cfg.Resolved.DeepClone(),
                 ["models"] = new JsonArray([.. runs.Select(r => (JsonNode)r.ToJson())]),
             };
-            AtomicText.Write(output["config.json"], cfg.Resolved.ToJsonString(RunConfig.Json), output.Force);
-            AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
-            AtomicText.Write(output["summary.md"],
-                $"# vptsurv demo\n\n{title}; {cohort}.\n\n{ComparisonTable.ToMarkdown(rows)}\nWall time {clock.Elapsed:hh\\:mm\\:ss}.\n", output.Force);
+            AtomicFile.WriteAllText(output["config.json"], cfg.Resolved.ToJsonString(RunConfig.Json), output.Force);
+            AtomicFile.WriteAllText(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+            AtomicFile.WriteAllText(output["summary.md"],
+                $"# vptsurv demo\n\n{title}; {cohort}.\n\n{TestComparisonTable.ToMarkdown(rows)}\nWall time {clock.Elapsed:hh\\:mm\\:ss}.\n", output.Force);
             foreach (var r in runs) // charts last: the results above are on disk whatever a chart does
             {
                 var chart = RiskGroupChart.Create(r.Test.Predictions, r.Threshold, $"{r.Label}: test risk groups (cut at the training median risk)");

@@ -9,6 +9,7 @@ using VPTSurv.Cli.Runs;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using VPTSurv.Training;
 using static TorchSharp.torch;
@@ -63,13 +64,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         }, cancellationToken);
 
         var report = EvaluationReport.Compute(predictions, training, edges, cfg.Evaluation);
-        var row = ComparisonTable.Row(label, report, 0, 0);
+        var row = TestComparisonTable.Row(label, report, 0, 0);
         row[^2] = row[^1] = "-"; // not a training run
-        console.Write(ComparisonTable.ToTable([row], $"{cohort.Name}, {settings.Split} split"));
+        console.Write(TestComparisonTable.ToTable([row], $"{cohort.Name}, {settings.Split} split"));
         report.SaveJson(output["report.json"], output.Force);
         report.SavePredictionsCsv(output["predictions.csv"], output.Force);
-        double threshold = MathNet.Numerics.Statistics.Statistics.QuantileCustom(training.Select(p => p.Risk).Order().ToArray(), 0.5,
-            MathNet.Numerics.Statistics.QuantileDefinition.R7);
+        double threshold = RiskGroups.MedianCut(training.Select(p => p.Risk));
         var chart = RiskGroupChart.Create(predictions, threshold, $"{label}: {settings.Split} risk groups (cut at the training median risk)");
         chart.SavePng(output["km.png"], output.Force);
         chart.SaveHtml(output["km.html"], offline: true, overwrite: output.Force);

@@ -10,6 +10,8 @@ using VPTSurv.Charts;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Data;
+using VPTSurv.Evaluation;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Cli.Commands;
 
@@ -73,7 +75,7 @@ public sealed class KmCommand(IAnsiConsole console) : Command<KmCommand.Settings
         })]);
         info["logrank"] = chart.LogRank is { } lr ? new JsonObject { ["chi_square"] = lr.ChiSquare, ["df"] = lr.DegreesOfFreedom, ["p"] = lr.PValue } : null;
         info["hazard_ratio"] = chart.HazardRatio is { } hr ? new JsonObject { ["ratio"] = hr.Ratio, ["lower"] = hr.Lower, ["upper"] = hr.Upper, ["comparison"] = hr.Comparison } : null;
-        AtomicText.Write(output["km.json"], info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+        AtomicFile.WriteAllText(output["km.json"], info.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
         foreach (var g in chart.Groups) console.MarkupLine(Markup.Escape(KaplanMeierChart.LegendText(g)));
         foreach (var line in chart.StatisticsLines()) console.MarkupLine(Markup.Escape(line));
         console.MarkupLine($"Wrote {Markup.Escape(output.Root)}: km.png, km.html, km.json.");
@@ -110,14 +112,11 @@ public sealed class KmCommand(IAnsiConsole console) : Command<KmCommand.Settings
         var chosen = rows.Where(r => r.Split == s.Split).ToList();
         if (chosen.Count == 0) throw new CliInputException($"'{s.Input}' has no row in the {s.Split} split.");
         double threshold = s.Threshold ?? (rows.Any(r => r.Split == "train")
-            ? MathNet.Numerics.Statistics.Statistics.QuantileCustom(rows.Where(r => r.Split == "train").Select(r => r.Risk).Order().ToArray(), 0.5,
-                MathNet.Numerics.Statistics.QuantileDefinition.R7)
+            ? RiskGroups.MedianCut(rows.Where(r => r.Split == "train").Select(r => r.Risk))
             : throw new CliInputException($"'{s.Input}' has no train rows to take the median risk from; give the cut with --threshold."));
-        var group = chosen.Select(r => r.Risk > threshold ? RiskGroupChart.High : RiskGroupChart.Low).ToArray();
-        var order = new[] { RiskGroupChart.Low, RiskGroupChart.High }.Where(group.Contains).ToArray();
         var title = s.Title ?? $"{Path.GetFileNameWithoutExtension(s.Input)}: {s.Split} risk groups (cut {threshold:G4})";
-        var chart = KaplanMeierChart.FromData(chosen.Select(r => r.Time).ToArray(), chosen.Select(r => r.Event).ToArray(), group, order,
-            KaplanMeierChartOptions.Default with { Title = title, TimeLabel = s.TimeLabel });
+        var chart = RiskGroupChart.Create(chosen.Select(r => r.Time).ToArray(), chosen.Select(r => r.Event).ToArray(),
+            chosen.Select(r => r.Risk).ToArray(), threshold, title, s.TimeLabel);
         return (chart, new JsonObject { ["input"] = s.Input, ["split"] = s.Split, ["threshold"] = threshold });
     }
 

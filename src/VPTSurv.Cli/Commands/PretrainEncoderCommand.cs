@@ -3,6 +3,7 @@ using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VPTSurv.Pretraining;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Cli.Commands;
 
@@ -97,7 +98,7 @@ public sealed class PretrainEncoderCommand : Command<PretrainEncoderCommand.Sett
         Console.WriteLine(string.Create(inv,
             $"pool {r.PoolTiles} tiles ({r.PoolBackgroundShare:P0} background) in {r.PoolSeconds:F0} s; training {r.TrainSeconds:F0} s; loss {r.InitialLoss:F4} -> {r.FinalLoss:F4}; weights: {r.OutputPath}"));
         if (settings.Losses is { } csv)
-            Slides.AtomicFile.WriteAllText(csv, "step,loss\n" + string.Concat(r.Losses.Select((l, i) => string.Create(inv, $"{i + 1},{l:R}\n"))));
+            AtomicFile.WriteAllText(csv, "step,loss\n" + string.Concat(r.Losses.Select((l, i) => string.Create(inv, $"{i + 1},{l:R}\n"))));
         return 0;
     }
 

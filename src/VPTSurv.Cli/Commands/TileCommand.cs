@@ -7,6 +7,7 @@ using VPTSurv.Cli.Configuration;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Runs;
 using VPTSurv.Cli.Terminal;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Training;
 
@@ -60,7 +61,7 @@ public sealed class TileCommand(IAnsiConsole console) : Command<TileCommand.Sett
         {
             var cohort = CohortLoader.Load(run.Config.Manifest);
             var used = s.Subset?.Apply(cohort) ?? cohort;
-            slides = [.. used.Slides.Select(r => (r.SlideId, (Func<ISlide>)(() => SlideOpener.Open(used, r))))];
+            slides = [.. used.Slides.Select(r => (r.SlideId, (Func<ISlide>)(() => used.OpenSlide(r))))];
         }
         if (settings.Limit is { } limit) slides = [.. slides.Take(Math.Max(0, limit))];
         var names = slides.Select(x => Safe(x.Id)).ToList();
@@ -96,7 +97,7 @@ public sealed class TileCommand(IAnsiConsole console) : Command<TileCommand.Sett
             }
             return 0;
         }, cancellationToken);
-        AtomicText.Write(output["tiles.csv"], summary.ToString(), output.Force);
+        AtomicFile.WriteAllText(output["tiles.csv"], summary.ToString(), output.Force);
         console.MarkupLine($"Tiled {slides.Count - failed.Count} of {slides.Count} slides at {config.TileSize} px, {config.TargetMpp} µm/px into {Markup.Escape(output.Root)}.");
         if (failed.Count == 0) return ExitCodes.Success;
         foreach (var f in failed) console.MarkupLine($"[red]failed:[/] {Markup.Escape(f)}");

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using VPTSurv.Cli.Terminal;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Cli.Output;
 
@@ -94,9 +95,7 @@ public sealed class FolderLock : IDisposable
                 throw Busy(folder, what, previous);
             // The lock file itself stays empty and unchanged (a refused rerun must leave the folder byte for byte as it was).
             var json = JsonSerializer.Serialize(me);
-            var tmp = holderPath + $".{Guid.NewGuid():N}.tmp";
-            File.WriteAllText(tmp, json);
-            File.Move(tmp, holderPath, overwrite: true);
+            AtomicFile.WriteAllText(holderPath, json);
             return new FolderLock(folder, stream, holderPath, me, previous is not null && previous.Pid != me.Pid ? previous : null);
         }
         catch

@@ -4,6 +4,7 @@ using Spectre.Console;
 using Spectre.Console.Cli;
 using VPTSurv.Cli.Configuration;
 using VPTSurv.Cli.Runs;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Cli.Output;
 
@@ -13,11 +14,11 @@ public static class Results
     /// <summary>Writes config.json, report.json, predictions.csv, km.png and km.html (declared in <paramref name="output"/>) and prints the table.</summary>
     public static void Write(OutputFolder output, MethodRun run, RunConfig config, CommandContext context, string suffix, IAnsiConsole console)
     {
-        var rows = ComparisonTable.Rows([run]);
-        console.Write(ComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
+        var rows = TestComparisonTable.Rows([run]);
+        console.Write(TestComparisonTable.ToTable(rows, $"{run.Result.Cohort.Name}, test split, preset {config.Preset.Name}, seed {config.Preset.Training.Seed}"));
         WarnIfNotLearned(run, console);
         // Results first: the report and predictions exist before any chart is drawn, so a chart that fails loses nothing.
-        AtomicText.Write(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);
+        AtomicFile.WriteAllText(output["config.json"], config.Resolved.ToJsonString(RunConfig.Json), output.Force);
         (run.Test with { Predictions = run.AllPredictions() }).SavePredictionsCsv(output["predictions.csv"], output.Force);
         var report = new JsonObject
         {
@@ -29,7 +30,7 @@ public static class Results
             ["bin_edges"] = new JsonArray([.. run.Result.Bins.Edges.Select(e => (JsonNode)e)]),
             ["model"] = run.ToJson(),
         };
-        AtomicText.Write(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
+        AtomicFile.WriteAllText(output["report.json"], report.ToJsonString(new JsonSerializerOptions { WriteIndented = true }), output.Force);
         try
         {
             var chart = RiskGroupChart.Create(run.Test.Predictions, run.Threshold, $"{run.Label}: test risk groups (cut at the training median risk)");

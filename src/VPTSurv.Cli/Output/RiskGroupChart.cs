@@ -1,5 +1,6 @@
 using VPTSurv.Charts;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 
 namespace VPTSurv.Cli.Output;
 
@@ -10,12 +11,6 @@ namespace VPTSurv.Cli.Output;
 /// </summary>
 public static class RiskGroupChart
 {
-    /// <summary>Label of the group at or below the cut.</summary>
-    public const string Low = "low risk";
-
-    /// <summary>Label of the group above the cut.</summary>
-    public const string High = "high risk";
-
     /// <summary>
     /// The chart of <paramref name="predictions"/> split at <paramref name="threshold"/>. When every slide falls on one
     /// side of the cut, the chart has that one curve and no test (there is nothing to compare), and the title says so.
@@ -23,11 +18,19 @@ public static class RiskGroupChart
     public static KaplanMeierChart Create(IReadOnlyList<SlidePrediction> predictions, double threshold, string title, string timeLabel = "Time (months)")
     {
         if (predictions.Count == 0) throw new ArgumentException("No predictions to chart.", nameof(predictions));
-        var group = predictions.Select(p => p.Risk > threshold ? High : Low).ToArray();
-        var present = new[] { Low, High }.Where(g => group.Contains(g)).ToArray();
+        return Create([.. predictions.Select(p => p.Time)], [.. predictions.Select(p => p.EventObserved)], [.. predictions.Select(p => p.Risk)],
+            threshold, title, timeLabel);
+    }
+
+    /// <summary>The chart of subjects given by time, event and risk, split at <paramref name="threshold"/>; as the overload above.</summary>
+    public static KaplanMeierChart Create(IReadOnlyList<double> time, IReadOnlyList<bool> eventObserved, IReadOnlyList<double> risk,
+        double threshold, string title, string timeLabel = "Time (months)")
+    {
+        if (risk.Count == 0) throw new ArgumentException("No subjects to chart.", nameof(risk));
+        var group = RiskGroups.Labels(risk, threshold);
+        var present = new[] { RiskGroups.LowLabel, RiskGroups.HighLabel }.Where(group.Contains).ToArray();
         if (present.Length < 2) title += $" (every slide is {present[0]}: no comparison)";
         var options = KaplanMeierChartOptions.Default with { Title = title, TimeLabel = timeLabel };
-        return KaplanMeierChart.FromData(predictions.Select(p => p.Time).ToArray(), predictions.Select(p => p.EventObserved).ToArray(),
-            group, present, options);
+        return KaplanMeierChart.FromData(time, eventObserved, group, present, options);
     }
 }

@@ -6,7 +6,7 @@ namespace VPTSurv.Cli.Runs;
 
 /// <summary>
 /// The two-stage decoders by name, sized by the preset: the baseline's own preset of the same name (Smoke, Cpu,
-/// Paper) with the input width set to the encoder's and the bins to the preset's (and HVTSurv's tile step to the preset's tile size).
+/// Paper) on the encoder's width, with the bins set to the preset's (and HVTSurv's tile step to the preset's tile size).
 /// </summary>
 public static class BagDecoders
 {
@@ -15,16 +15,16 @@ public static class BagDecoders
     {
         int d = preset.Encoder.Width, k = preset.Training.Bins;
         string size = preset.Name;
-        T Pick<T>(T smoke, T cpu, T paper) => size switch { "smoke" => smoke, "cpu" => cpu, _ => paper };
+        T Pick<T>(Func<int, T> smoke, Func<int, T> cpu, Func<int, T> paper) => (size switch { "smoke" => smoke, "cpu" => cpu, _ => paper })(d);
         Func<BagDecoder>? make = name switch
         {
             "vptsurv" => null,
-            "abmil" => () => new Abmil(Pick(AbmilConfig.Smoke, AbmilConfig.Cpu, AbmilConfig.Paper) with { InputDim = d, Bins = k }),
-            "transmil" => () => new TransMil(Pick(TransMilConfig.Smoke, TransMilConfig.Cpu, TransMilConfig.Paper) with { InputDim = d, Bins = k }),
-            "deepattnmisl" => () => new DeepAttnMisl(Pick(DeepAttnMislConfig.Smoke, DeepAttnMislConfig.Cpu, DeepAttnMislConfig.Paper) with { InputDim = d, Bins = k }),
-            "patchgcn" => () => new PatchGcn(Pick(PatchGcnConfig.Smoke, PatchGcnConfig.Cpu, PatchGcnConfig.Paper) with { InputDim = d, Bins = k }),
+            "abmil" => () => new Abmil(Pick(AbmilConfig.Smoke, AbmilConfig.Cpu, AbmilConfig.Paper) with { Bins = k }),
+            "transmil" => () => new TransMil(Pick(TransMilConfig.Smoke, TransMilConfig.Cpu, TransMilConfig.Paper) with { Bins = k }),
+            "deepattnmisl" => () => new DeepAttnMisl(Pick(DeepAttnMislConfig.Smoke, DeepAttnMislConfig.Cpu, DeepAttnMislConfig.Paper) with { Bins = k }),
+            "patchgcn" => () => new PatchGcn(Pick(PatchGcnConfig.Smoke, PatchGcnConfig.Cpu, PatchGcnConfig.Paper) with { Bins = k }),
             // Positions reach the decoder in pixels at the target MPP, one tile = the preset's tile size apart.
-            "hvtsurv" => () => new HvtSurv(Pick(HvtSurvConfig.Smoke, HvtSurvConfig.Cpu, HvtSurvConfig.Paper) with { InputDim = d, Bins = k, TileSize = preset.Training.TileSize }),
+            "hvtsurv" => () => new HvtSurv(Pick(HvtSurvConfig.Smoke, HvtSurvConfig.Cpu, HvtSurvConfig.Paper) with { Bins = k, TileSize = preset.Training.TileSize }),
             _ => throw new CliInputException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Configuration.RunConfig.BagDecoders)}."),
         };
         return make;

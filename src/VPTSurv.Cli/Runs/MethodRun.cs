@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Training;
 
 namespace VPTSurv.Cli.Runs;
@@ -36,9 +37,7 @@ public sealed record MethodRun(string Label, string Description, TrainingResult 
         [.. new[] { Split.Train, Split.Val, Split.Test }.Where(s => Result.Cohort.SlidesIn(s).Any()).SelectMany(Result.Predict)];
 
     /// <summary>The training median risk: the cut between the risk groups.</summary>
-    public double Threshold =>
-        MathNet.Numerics.Statistics.Statistics.QuantileCustom(Result.Predict(Split.Train).Select(p => p.Risk).Order().ToArray(), 0.5,
-            MathNet.Numerics.Statistics.QuantileDefinition.R7);
+    public double Threshold => RiskGroups.MedianCut(Result.Predict(Split.Train).Select(p => p.Risk));
 
     /// <summary>The model's entry in a report: what it is, its training history, and its test report.</summary>
     public JsonObject ToJson() => new()

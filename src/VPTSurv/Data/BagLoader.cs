@@ -9,9 +9,9 @@ namespace VPTSurv.Data;
 /// A loaded bag, the model's input convention: tiles (N, 3, T, T) uint8 RGB, optional context tiles of the same
 /// shape, and the tiles' level-0 coordinates (N, 2) float32 as (x, y). The consumer owns and disposes the tensors.
 /// </summary>
-public sealed class Bag : IDisposable
+public sealed class TileBag : IDisposable
 {
-    internal Bag(int index, BagRequest request, Tensor tiles, Tensor? context, Tensor coords, int[] tileIndices, IReadOnlyList<SkippedTile> skipped)
+    internal TileBag(int index, BagRequest request, Tensor tiles, Tensor? context, Tensor coords, int[] tileIndices, IReadOnlyList<SkippedTile> skipped)
     {
         Index = index; Request = request; Tiles = tiles; Context = context; Coordinates = coords; TileIndices = tileIndices; Skipped = skipped;
     }
@@ -67,7 +67,7 @@ public sealed class BagLoader(BagLoaderOptions? options = null, Action<SkippedTi
     }
 
     /// <summary>Loads the bags of <paramref name="requests"/> in order, up to <see cref="BagLoaderOptions.Prefetch"/> ahead.</summary>
-    public IEnumerable<Bag> Load(IEnumerable<BagRequest> requests, CancellationToken cancellationToken = default)
+    public IEnumerable<TileBag> Load(IEnumerable<BagRequest> requests, CancellationToken cancellationToken = default)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         using var queue = new BlockingCollection<LoadedBag>(Options.Prefetch);
@@ -105,7 +105,7 @@ public sealed class BagLoader(BagLoaderOptions? options = null, Action<SkippedTi
     }
 
     /// <summary>Loads one bag synchronously (same parallel read, no prefetch).</summary>
-    public Bag LoadOne(BagRequest request) => Read(0, request, CancellationToken.None).ToBag();
+    public TileBag LoadOne(BagRequest request) => Read(0, request, CancellationToken.None).ToBag();
 
     private LoadedBag Read(int index, BagRequest r, CancellationToken ct)
     {
@@ -153,7 +153,7 @@ public sealed class BagLoader(BagLoaderOptions? options = null, Action<SkippedTi
 
     private sealed record LoadedBag(int Index, BagRequest Request, byte[] Tiles, byte[]? Context, List<SkippedTile> Skipped)
     {
-        public Bag ToBag()
+        public TileBag ToBag()
         {
             var grid = Request.Grid;
             int t = grid.TileSize, plane = 3 * t * t;
@@ -172,7 +172,7 @@ public sealed class BagLoader(BagLoaderOptions? options = null, Action<SkippedTi
             var tt = torch.tensor(tiles, [n, 3, t, t], ScalarType.Byte); // (N, 3, T, T)
             var ct = Context is null ? null : torch.tensor(context, [n, 3, t, t], ScalarType.Byte); // (N, 3, T, T)
             var xy = torch.tensor(coords, [n, 2], ScalarType.Float32); // (N, 2)
-            return new Bag(Index, Request, tt, ct, xy, indices, Skipped);
+            return new TileBag(Index, Request, tt, ct, xy, indices, Skipped);
         }
 
         private static byte[] Compact(byte[] src, int[] keep, int plane)

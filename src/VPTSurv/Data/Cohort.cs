@@ -1,5 +1,4 @@
 using VPTSurv.Slides;
-using VPTSurv.Slides.Synthetic;
 
 namespace VPTSurv.Data;
 
@@ -64,21 +63,19 @@ public sealed class Cohort
     public Patient Patient(string patientId) =>
         _byId.TryGetValue(patientId, out var p) ? p : throw new KeyNotFoundException($"Cohort '{Name}' has no patient '{patientId}'.");
 
-    /// <summary>Where a slide's source points: the synthetic spec as is, else the file path resolved against
-    /// <see cref="BaseDirectory"/>.</summary>
+    /// <summary>Where a slide's source points: a scheme source (e.g. a synthetic spec) as is, else the file path
+    /// resolved against <see cref="BaseDirectory"/>.</summary>
     public string ResolveSource(SlideRecord slide) =>
-        SyntheticSlideSpec.IsSpec(slide.Source) || Path.IsPathRooted(slide.Source) || BaseDirectory is null
+        SlideSource.HasScheme(slide.Source) || Path.IsPathRooted(slide.Source) || BaseDirectory is null
             ? slide.Source
             : Path.GetFullPath(Path.Combine(BaseDirectory, slide.Source));
 
-    /// <summary>Opens a slide of this cohort: a synthetic spec renders on demand (<see cref="SyntheticSlide"/>, with the
-    /// slide's id), a file goes through <see cref="SlideSource.Open"/> after <see cref="ResolveSource"/>.</summary>
+    /// <summary>Opens a slide of this cohort through <see cref="SlideSource.Open"/> after <see cref="ResolveSource"/>: a
+    /// synthetic spec renders on demand (with the slide's id), a file opens with its reader.</summary>
     public ISlide OpenSlide(SlideRecord slide)
     {
         ArgumentNullException.ThrowIfNull(slide);
-        return SyntheticSlideSpec.IsSpec(slide.Source)
-            ? SyntheticSlide.FromSpec(slide.Source, slide.SlideId)
-            : SlideSource.Open(ResolveSource(slide));
+        return SlideSource.Open(ResolveSource(slide), id: slide.SlideId);
     }
 
     /// <summary>The same cohort with each patient's split replaced by <paramref name="splits"/> (every patient must be

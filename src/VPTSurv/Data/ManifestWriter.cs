@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Data;
 
@@ -14,19 +15,11 @@ public static class ManifestWriter
     public static void Write(Cohort cohort, string path, bool overwrite = false)
     {
         ArgumentNullException.ThrowIfNull(cohort);
-        if (File.Exists(path) && !overwrite)
-            throw new IOException($"Manifest '{path}' already exists; pass overwrite: true to replace it.");
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        try
+        AtomicFile.Write(path, tmp =>
         {
-            using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-                Write(cohort, writer);
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            using var writer = new StreamWriter(tmp, false, new UTF8Encoding(false));
+            Write(cohort, writer);
+        }, overwrite);
     }
 
     /// <summary>Writes <paramref name="cohort"/> as CSV text.</summary>

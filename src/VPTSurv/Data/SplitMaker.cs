@@ -34,9 +34,6 @@ public sealed record SplitCounts(int Train, int Val, int Test)
             counts[i]++;
         return counts;
     }
-
-    /// <summary>The paper's proportions (train : val : test about 69 : 11 : 20 of the slides).</summary>
-    public static SplitCounts PaperLike(int patients) => FromFractions(patients, 0.69, 0.11, 0.20);
 }
 
 /// <summary>

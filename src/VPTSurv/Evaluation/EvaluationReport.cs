@@ -5,6 +5,8 @@ using System.Text.Json.Nodes;
 using CsvHelper;
 using CsvHelper.Configuration;
 using VPTSurv.Data;
+using VPTSurv.Model;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 
@@ -24,7 +26,7 @@ public sealed record EvaluationReport(
     IReadOnlyList<SlidePrediction> Predictions, IReadOnlyList<string> Notes)
 {
     /// <summary>
-    /// The training run behind the predictions, when the report comes from one (<see cref="Training.TrainingResult.Evaluate"/>):
+    /// The training run behind the predictions, when the report comes from one (<see cref="TrainingResultEvaluation.Evaluate"/>):
     /// untrained (epoch 0) and per-epoch training and validation C and the did-not-learn verdict; written to JSON as
     /// <c>training</c> and <c>did_not_learn</c>.
     /// </summary>
@@ -96,8 +98,7 @@ public sealed record EvaluationReport(
             notes.Add("integrated Brier score: not computed (the split's 10th and 80th time percentiles coincide)");
         }
 
-        var trainRisk = training.Select(p => p.Risk).Order().ToArray();
-        double median = MathNet.Numerics.Statistics.Statistics.QuantileCustom(trainRisk, 0.5, MathNet.Numerics.Statistics.QuantileDefinition.R7);
+        double median = RiskGroups.MedianCut(training.Select(p => p.Risk));
         var groups = Try("risk groups", () => RiskGroups.Compute(targets, risk, median));
         if (groups is not null) notes.AddRange(groups.Notes);
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using MathNet.Numerics.Statistics;
 using VPTSurv.Evaluation.References;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 

@@ -21,10 +21,39 @@ public sealed record RiskGroups(double Threshold, KaplanMeierResult? High, Kapla
     /// <summary>Why a statistic is missing ("hazard ratio: not computed (reason)"); empty when all were computed.</summary>
     public IReadOnlyList<string> Notes { get; init; } = [];
 
+    /// <summary>Label of the group at or below the cut.</summary>
+    public const string LowLabel = "low risk";
+
+    /// <summary>Label of the group above the cut.</summary>
+    public const string HighLabel = "high risk";
+
+    /// <summary>
+    /// The cut between the groups: the median (R's type 7, which averages the two middle values of an even count) of
+    /// the training split's risks, fixed before the evaluated split is looked at.
+    /// </summary>
+    /// <exception cref="ArgumentException">When there is no risk.</exception>
+    public static double MedianCut(IEnumerable<double> trainingRisk)
+    {
+        ArgumentNullException.ThrowIfNull(trainingRisk);
+        var sorted = trainingRisk.Order().ToArray();
+        if (sorted.Length == 0) throw new ArgumentException("No training risk to take the median cut from.", nameof(trainingRisk));
+        return MathNet.Numerics.Statistics.Statistics.QuantileCustom(sorted, 0.5, MathNet.Numerics.Statistics.QuantileDefinition.R7);
+    }
+
+    /// <summary>Whether a subject is in the high-risk group: its risk is above the cut.</summary>
+    public static bool IsHigh(double risk, double threshold) => risk > threshold;
+
+    /// <summary><see cref="HighLabel"/> or <see cref="LowLabel"/> for each risk, split at <paramref name="threshold"/>.</summary>
+    public static string[] Labels(IEnumerable<double> risk, double threshold)
+    {
+        ArgumentNullException.ThrowIfNull(risk);
+        return [.. risk.Select(r => IsHigh(r, threshold) ? HighLabel : LowLabel)];
+    }
+
     /// <summary>Splits <paramref name="targets"/> by <paramref name="risk"/> &gt; <paramref name="threshold"/>.</summary>
     public static RiskGroups Compute(SurvivalTargets targets, IReadOnlyList<double> risk, double threshold)
     {
-        var group = risk.Select(r => r > threshold ? 1 : 0).ToArray();
+        var group = risk.Select(r => IsHigh(r, threshold) ? 1 : 0).ToArray();
         var high = Enumerable.Range(0, group.Length).Where(i => group[i] == 1).ToArray();
         var low = Enumerable.Range(0, group.Length).Where(i => group[i] == 0).ToArray();
         var km = new KaplanMeier();

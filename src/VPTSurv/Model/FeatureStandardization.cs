@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using TorchSharp;
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Model;
@@ -90,7 +91,7 @@ public sealed record FeatureStandardization(float[] Mean, float[] Scale)
     }
 
     /// <summary>Writes <see cref="ToJson"/> to <paramref name="path"/> atomically.</summary>
-    public void Save(string path, bool overwrite = false) => Slides.AtomicFile.Write(path, tmp => File.WriteAllText(tmp, ToJson()), overwrite);
+    public void Save(string path, bool overwrite = false) => AtomicFile.Write(path, tmp => File.WriteAllText(tmp, ToJson()), overwrite);
 
     /// <summary>Reads a file written by <see cref="Save"/>.</summary>
     public static FeatureStandardization Load(string path) =>

@@ -37,13 +37,14 @@ public sealed class ModelBuilder
 
     /// <summary>
     /// Starts from an encoder configuration (<see cref="SamViTConfig"/>, <see cref="TimmViTConfig"/>) and, optionally, a
-    /// checkpoint to load into it strictly (safetensors or .pth; SAM, timm and Hugging Face key layouts).
+    /// checkpoint to load into it strictly (safetensors or .pth; SAM, timm and Hugging Face key layouts), given as a file
+    /// path or as shipped weights' symbol (<see cref="ShippedWeights.Smoke"/>).
     /// </summary>
     public static ModelBuilder WithEncoder(EncoderConfig config, string? weights = null, CheckpointLayout layout = CheckpointLayout.Auto)
     {
         ArgumentNullException.ThrowIfNull(config);
         config.Validate();
-        if (weights is not null && !File.Exists(weights))
+        if (weights is not null && !File.Exists(ShippedWeights.Resolve(weights)))
             throw new FileNotFoundException($"Encoder weights '{weights}' do not exist.", weights);
         return new ModelBuilder(config.Build, weights, layout);
     }

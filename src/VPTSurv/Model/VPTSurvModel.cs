@@ -3,6 +3,7 @@ using TorchSharp.Modules;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
 
@@ -125,28 +126,8 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Pool(encoder.ForwardFrozen(tiles)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Risk score from logits (higher = worse), see <see cref="DiscreteTimeHead.Risk"/>.</summary>
-    public static Tensor Risk(Tensor logits) => DiscreteTimeHead.Risk(logits);
-
     /// <summary>The parameters that train: prompt sources, adaptors, Up and the decoder.</summary>
     public IEnumerable<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad);
-
-    /// <summary>
-    /// The trainable parameters split for AdamW (nanoGPT's rule): weight decay for matrices and convolution kernels,
-    /// none for biases, norm gains and the survival queries.
-    /// </summary>
-    public (IReadOnlyList<Parameter> Decay, IReadOnlyList<Parameter> NoDecay) WeightDecayGroups()
-    {
-        var decay = new List<Parameter>();
-        var noDecay = new List<Parameter>();
-        foreach (var (name, p) in named_parameters())
-        {
-            if (!p.requires_grad) continue;
-            bool matrix = p.dim() >= 2 && name != "decoder.queries";
-            (matrix ? decay : noDecay).Add(p);
-        }
-        return (decay, noDecay);
-    }
 
     /// <summary>Trainable and frozen parameter counts per part.</summary>
     public ParameterReport CountParameters() => ParameterReport.Of(this);

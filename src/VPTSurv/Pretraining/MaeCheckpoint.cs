@@ -2,6 +2,7 @@ using System.Text.Json;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using static TorchSharp.torch;
 

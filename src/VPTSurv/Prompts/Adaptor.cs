@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VPTSurv.Encoders;
 using VPTSurv.Model;
 using static TorchSharp.torch;
 

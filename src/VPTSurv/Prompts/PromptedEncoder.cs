@@ -2,6 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Prompts;
@@ -15,7 +16,7 @@ namespace VPTSurv.Prompts;
 public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly ViTEncoder vit;
-    private readonly TileSource tile;
+    private readonly TilePromptSource tile;
     private readonly StructureSource? structure;
     private readonly ScaleSource? scale;
     private readonly TabularSource? tabular;
@@ -34,7 +35,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         Config = config;
         this.vit = vit;
         int d = vit.Width, r = config.Width, p = vit.Config.PatchSize;
-        tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TileSource(d, r));
+        tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TilePromptSource(d, r));
         if (config.Sources.HasFlag(PromptSources.Structure))
             structure = RandomStreams.Build(seed, RandomStreams.Names.StructureSource, () => new StructureSource(p, r, config.Tau));
         if (config.Sources.HasFlag(PromptSources.Scale))

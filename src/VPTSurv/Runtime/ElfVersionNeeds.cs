@@ -101,10 +101,7 @@ public static class ElfVersionNeeds
             BinaryPrimitives.WriteUInt16LittleEndian(elf.AsSpan((int)need.FlagsOffset), (ushort)(flags | VerFlgWeak));
             changed.Add(need with { Weak = true });
         }
-        Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(destination))!);
-        var tmp = destination + $".{Environment.ProcessId}.tmp";
-        File.WriteAllBytes(tmp, elf);
-        File.Move(tmp, destination, overwrite: true);
+        AtomicFile.WriteAllBytes(destination, elf);
         return changed;
     }
 }

@@ -27,6 +27,10 @@ public interface ISlide : IDisposable
     /// <summary>Where the slide comes from: a file path or a synthetic spec.</summary>
     string Source { get; }
 
+    /// <summary>What reads the pixels, for cache keys (a new renderer or reader version makes new keys): the reader's
+    /// type name unless the slide says otherwise.</summary>
+    string ReaderName => GetType().Name;
+
     /// <summary>(width, height) of each level, finest first.</summary>
     IReadOnlyList<(long Width, long Height)> LevelDimensions { get; }
 

@@ -52,8 +52,7 @@ public sealed class ImageSlide : ISlide
     /// <inheritdoc />
     public RgbImage ReadRegion(long x, long y, int level, int width, int height)
     {
-        if ((uint)level >= (uint)_levels.Length)
-            throw new ArgumentOutOfRangeException(nameof(level), $"slide '{Id}' has levels 0..{_levels.Length - 1}, not {level}");
+        this.RequireLevel(level);
         double ds = LevelDownsamples[level];
         return _levels[level].Crop((long)Math.Floor(x / ds), (long)Math.Floor(y / ds), width, height);
     }

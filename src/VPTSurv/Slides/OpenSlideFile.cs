@@ -94,8 +94,7 @@ public sealed class OpenSlideFile : ISlide
     /// <inheritdoc />
     public RgbImage ReadRegion(long x, long y, int level, int width, int height)
     {
-        if ((uint)level >= (uint)LevelDimensions.Count)
-            throw new ArgumentOutOfRangeException(nameof(level), $"slide '{Id}' has levels 0..{LevelDimensions.Count - 1}, not {level}");
+        this.RequireLevel(level);
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), $"region size must be positive, got {width}x{height}");
         // Pooled: a 256² ARGB buffer is 256 KB, a large-object allocation per tile otherwise.

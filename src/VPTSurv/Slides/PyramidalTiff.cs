@@ -1,5 +1,6 @@
 using System.Globalization;
 using NetVips;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Slides;
 

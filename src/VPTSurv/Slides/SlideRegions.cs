@@ -3,6 +3,15 @@ namespace VPTSurv.Slides;
 /// <summary>Reading at a physical resolution: level choice, resizing, MPP resolution and overrides.</summary>
 public static class SlideRegions
 {
+    /// <summary>Fails unless <paramref name="level"/> is one of <paramref name="slide"/>'s levels; the message names the slide.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The level is negative or past the coarsest.</exception>
+    public static void RequireLevel(this ISlide slide, int level)
+    {
+        int count = slide.LevelDimensions.Count;
+        if ((uint)level >= (uint)count)
+            throw new ArgumentOutOfRangeException(nameof(level), $"slide '{slide.Id}' has levels 0..{count - 1}, not {level}");
+    }
+
     /// <summary>Relative slack when comparing resolutions, so 0.2500001 µm/px counts as 0.25.</summary>
     public const double MppTolerance = 1e-3;
 
@@ -75,6 +84,7 @@ internal sealed class MppOverrideSlide(ISlide inner, double mpp) : ISlide
 {
     public string Id => inner.Id;
     public string Source => inner.Source;
+    public string ReaderName => inner.ReaderName;
     public IReadOnlyList<(long Width, long Height)> LevelDimensions => inner.LevelDimensions;
     public IReadOnlyList<double> LevelDownsamples => inner.LevelDownsamples;
     public double? MicronsPerPixel => mpp;

@@ -8,11 +8,9 @@ namespace VPTSurv.Slides;
 /// </summary>
 public static class SlideSource
 {
-    private static readonly ConcurrentDictionary<string, Func<string, ISlide>> Schemes = new(StringComparer.OrdinalIgnoreCase)
-    {
-        // Built in: the project's procedural IHC slides (manifests name them by their spec string).
-        [Synthetic.SyntheticSlideSpec.Prefix.TrimEnd(':')] = spec => Synthetic.SyntheticSlide.FromSpec(spec),
-    };
+    // Openers by scheme: (source, id or null) -> slide. The built-in "synthetic:" scheme registers itself from its own
+    // namespace (Synthetic.SyntheticScheme), so that this reader layer does not depend on the renderer.
+    private static readonly ConcurrentDictionary<string, Func<string, string?, ISlide>> Schemes = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>File extensions OpenSlide reads.</summary>
     public static readonly IReadOnlySet<string> OpenSlideExtensions = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
@@ -35,6 +33,19 @@ public static class SlideSource
     public static void RegisterScheme(string scheme, Func<string, ISlide> open)
     {
         ArgumentNullException.ThrowIfNull(open);
+        RegisterScheme(scheme, (source, _) => open(source));
+    }
+
+    /// <summary>
+    /// Registers an opener for sources <c>scheme:rest</c> that also takes the slide's id (the manifest's slide id when
+    /// <see cref="Open"/> is given one, else null).
+    /// </summary>
+    /// <param name="scheme">As <see cref="RegisterScheme(string, Func{string, ISlide})"/>.</param>
+    /// <param name="open">Opens the slide from (source, id).</param>
+    public static void RegisterScheme(string scheme, Func<string, string?, ISlide> open)
+    {
+        ArgumentNullException.ThrowIfNull(scheme);
+        ArgumentNullException.ThrowIfNull(open);
         if (scheme.Length < 2 || !char.IsLetter(scheme[0]) || !scheme.All(c => char.IsAsciiLetterOrDigit(c) || c is '+' or '-' or '.'))
             throw new ArgumentException($"scheme '{scheme}' must be at least two characters of letters, digits, '+', '-', '.', starting with a letter", nameof(scheme));
         Schemes[scheme] = open;
@@ -42,6 +53,15 @@ public static class SlideSource
 
     /// <summary>Whether a scheme is registered.</summary>
     public static bool IsRegistered(string scheme) => Schemes.ContainsKey(scheme);
+
+    /// <summary>Whether <paramref name="source"/> names a registered scheme (<c>scheme:rest</c>) rather than a file path.</summary>
+    public static bool HasScheme(string? source) => SchemeOf(source) is not null;
+
+    private static string? SchemeOf(string? source)
+    {
+        int colon = source?.IndexOf(':') ?? -1;
+        return colon >= 2 && Schemes.ContainsKey(source![..colon]) ? source[..colon] : null;
+    }
 
     /// <summary>
     /// Fails unless <paramref name="path"/> is an existing, non-empty regular file. FIFOs, sockets and devices report
@@ -60,8 +80,9 @@ public static class SlideSource
     /// <summary>Opens <paramref name="source"/>.</summary>
     /// <param name="source">A file path or <c>scheme:rest</c>.</param>
     /// <param name="reader">Forces a file reader.</param>
+    /// <param name="id">The slide's id for a scheme's opener (a file keeps its reader's id, the file name).</param>
     /// <exception cref="SlideFormatException">Missing, unreadable or unsupported file, or unknown scheme; names the source.</exception>
-    public static ISlide Open(string source, Reader reader = Reader.Auto)
+    public static ISlide Open(string source, Reader reader = Reader.Auto, string? id = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(source);
         int colon = source.IndexOf(':');
@@ -69,7 +90,7 @@ public static class SlideSource
         {
             var scheme = source[..colon];
             if (Schemes.TryGetValue(scheme, out var open))
-                return open(source);
+                return open(source, id);
             if (scheme.All(char.IsAsciiLetterOrDigit))
                 throw new SlideFormatException(source, $"no reader is registered for the scheme '{scheme}:' (registered: {string.Join(", ", Schemes.Keys.Order())}; use SlideSource.RegisterScheme)");
         }

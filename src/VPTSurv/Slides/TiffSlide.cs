@@ -84,8 +84,7 @@ public sealed partial class TiffSlide : ISlide
     /// <inheritdoc />
     public RgbImage ReadRegion(long x, long y, int level, int width, int height)
     {
-        if ((uint)level >= (uint)_levels.Length)
-            throw new ArgumentOutOfRangeException(nameof(level), $"slide '{Id}' has levels 0..{_levels.Length - 1}, not {level}");
+        this.RequireLevel(level);
         if (width <= 0 || height <= 0)
             throw new ArgumentOutOfRangeException(nameof(width), $"region size must be positive, got {width}x{height}");
         double ds = LevelDownsamples[level];

@@ -1,4 +1,5 @@
 using NetVips;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Slides;
 

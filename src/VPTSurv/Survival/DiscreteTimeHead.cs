@@ -18,4 +18,21 @@ public static class DiscreteTimeHead
 
     /// <summary>Risk = -sum_k S_k over the last axis (higher = earlier death). (..., K) -> (...).</summary>
     public static Tensor Risk(Tensor logits) => -SurvivalFunction(logits).sum(-1);
+
+    /// <summary>S_k = prod_{j&lt;=k}(1 - sigmoid(l_j)) of one subject's K logits, in doubles (for predictions read back from tensors).</summary>
+    public static double[] SurvivalOf(IReadOnlyList<double> logits)
+    {
+        ArgumentNullException.ThrowIfNull(logits);
+        var s = new double[logits.Count];
+        double acc = 1;
+        for (int k = 0; k < s.Length; k++)
+        {
+            acc *= 1 - 1 / (1 + Math.Exp(-logits[k]));
+            s[k] = acc;
+        }
+        return s;
+    }
+
+    /// <summary>Risk = -sum_k S_k of one subject's K logits, in doubles (higher = earlier death).</summary>
+    public static double RiskOf(IReadOnlyList<double> logits) => -SurvivalOf(logits).Sum();
 }

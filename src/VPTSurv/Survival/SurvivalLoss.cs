@@ -20,19 +20,6 @@ public enum SurvivalLossKind
 public static class SurvivalLoss
 {
     /// <summary>
-    /// Risk score of discrete hazard logits: minus the expected number of bins survived, -Σ_k S_k with
-    /// S_k = Π_{j&lt;=k} sigmoid(-l_j) (higher = worse; the risk the evaluation ranks by). (B, K) -> (B).
-    /// </summary>
-    public static Tensor RiskFromHazardLogits(Tensor logits)
-    {
-        ArgumentNullException.ThrowIfNull(logits);
-        if (logits.dim() != 2)
-            throw new ArgumentException($"logits must be (B, K); got shape ({string.Join(", ", logits.shape)}).", nameof(logits));
-        using var scope = NewDisposeScope();
-        return (-nn.functional.logsigmoid(-logits).cumsum(1).exp().sum(1)).MoveToOuterDisposeScope();
-    }
-
-    /// <summary>
     /// Discrete-time negative log-likelihood (Zadeh and Schmid 2021, in the form of MCAT's <c>nll_loss</c>), mean over
     /// the batch. With hazards h_k = sigmoid(l_k), S_k = prod_{j&lt;=k}(1-h_j), S_{-1} = 1 and the bin y of each subject:
     /// <code>

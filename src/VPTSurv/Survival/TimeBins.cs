@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using MathNet.Numerics.Statistics;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Survival;
 
@@ -86,9 +87,7 @@ public sealed record TimeBins
             ["version"] = FormatVersion,
             ["edges"] = new JsonArray(Edges.Select(e => (JsonNode)e).ToArray()),
         };
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        File.WriteAllText(tmp, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
-        File.Move(tmp, path, overwrite: true);
+        AtomicFile.WriteAllText(path, json.ToJsonString(new JsonSerializerOptions { WriteIndented = true }));
     }
 
     /// <summary>Reads bins written by <see cref="Save"/>; a malformed file is rejected with a message naming it.</summary>

@@ -74,7 +74,7 @@ public sealed class EndToEndTrainer : TrainerBase
                 Val = data.Val,
                 StepsPerEpoch = stepsPerEpoch,
                 TilesPerStep = S.BagsPerStep * (double)S.TilesPerStep,
-                Risk = slides => [.. PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, data.Covariates).Select(l => -SurvivalSum(l))],
+                Risk = slides => [.. PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, data.Covariates).Select(l => DiscreteTimeHead.RiskOf(l))],
                 BeginEpoch = epoch =>
                 {
                     order = data.Train.ToArray();
@@ -96,7 +96,7 @@ public sealed class EndToEndTrainer : TrainerBase
                         using var batch = batches.Current;
                         using var cov = data.CovariatesOf(slide);
                         lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, LossOf(slide, st),
-                            1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, -SurvivalSum(logits)));
+                            1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
                     }
                     optimizer.step();
                     return (lossSum, order[first..(first + count)]);
@@ -129,7 +129,7 @@ public sealed class EndToEndTrainer : TrainerBase
         if (bank is null)
             return logits => SurvivalLoss.DiscreteTimeNll(logits, tensor(new[] { st.Bins.BinOf(slide.Time) }, ScalarType.Int64),
                 tensor(new[] { slide.EventObserved ? 1f : 0f }));
-        return logits => bank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { slide.Time }),
+        return logits => bank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { slide.Time }),
             tensor(new[] { slide.EventObserved ? 1.0 : 0.0 }));
     }
 

@@ -24,7 +24,7 @@ public sealed class LiveTileSource : TileSource
             ISlide? slide = null;
             try
             {
-                slide = SlideOpener.Open(cohort, record);
+                slide = cohort.OpenSlide(record);
                 var (grid, _) = Tiler.DetectAndTile(slide, new TilingConfig(tileSize, targetMpp, minTissueFraction));
                 if (grid.Count == 0)
                     throw new InvalidDataException($"slide '{record.SlideId}' ({record.Source}): no tissue tile{(grid.Warning is null ? "" : $" ({grid.Warning})")}");
@@ -53,7 +53,7 @@ public sealed class LiveTileSource : TileSource
     public override string Identity(string slideId)
     {
         var (slide, g) = Get(slideId);
-        return string.Join('|', "live", g.Source, SlideOpener.ReaderName(slide), g.SlideMpp.ToString("R"), g.TargetMpp.ToString("R"), g.TileSize, g.Count);
+        return string.Join('|', "live", g.Source, slide.ReaderName, g.SlideMpp.ToString("R"), g.TargetMpp.ToString("R"), g.TileSize, g.Count);
     }
 
     /// <inheritdoc />

@@ -1,10 +1,12 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Model;
 using VPTSurv.Pretraining;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Training;
 

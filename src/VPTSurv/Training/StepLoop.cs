@@ -82,7 +82,7 @@ internal sealed class StepLoop
             ct.ThrowIfCancellationRequested();
             var clock = Stopwatch.StartNew();
             double lr = Schedule(step);
-            foreach (var g in Optimizer.ParamGroups) g.LearningRate = lr;
+            OptimizerFactory.SetLearningRate(Optimizer, lr);
             double loss = Step(step, k);
             if (!double.IsFinite(loss)) throw NonFinite(loss, epoch, step, k);
             var p = new LoopProgress(Trainer, epoch, step + 1, k + 1, StepsPerEpoch, lr, loss, clock.Elapsed.TotalSeconds);

@@ -2,6 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
 using VPTSurv.Data;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using static TorchSharp.torch;
 
@@ -53,9 +54,9 @@ public sealed class TilePoolSource : TileSource
             SlidePool pool;
             try
             {
-                using var slide = SlideOpener.Open(cohort, record);
+                using var slide = cohort.OpenSlide(record);
                 double slideMpp = slide.ResolveMpp();
-                string key = Key(cohort.ResolveSource(record), SlideOpener.ReaderName(slide), slideMpp, targetMpp, tileSize, minTissueFraction, poolSize, withContext);
+                string key = Key(cohort.ResolveSource(record), slide.ReaderName, slideMpp, targetMpp, tileSize, minTissueFraction, poolSize, withContext);
                 string? path = cacheDirectory is null ? null : Path.Combine(cacheDirectory, $"{Sanitize(record.SlideId)}-{key[..16]}.tiles");
                 SlidePool? cached = null;
                 if (path is not null && File.Exists(path))

@@ -5,7 +5,7 @@ namespace VPTSurv.Training;
 
 /// <summary>
 /// What <see cref="EndToEndTrainer"/> and <see cref="TwoStagePipeline"/> share: the validated preset, the options, the
-/// default tile source and the risk read from K logits.
+/// default tile source.
 /// </summary>
 public abstract class TrainerBase
 {
@@ -38,13 +38,5 @@ public abstract class TrainerBase
                 Options.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null, onFailure: onFailure);
         return new LiveTileSource(cohort, slides, S.TileSize, S.TargetMpp,
             new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: liveContext), onFailure: onFailure);
-    }
-
-    /// <summary>Σ_k S_k of the discrete-time head for K logits (risk = minus this).</summary>
-    private protected static double SurvivalSum(IEnumerable<double> logits)
-    {
-        double acc = 1, sum = 0;
-        foreach (var l in logits) { acc *= 1 - 1 / (1 + Math.Exp(-l)); sum += acc; }
-        return sum;
     }
 }

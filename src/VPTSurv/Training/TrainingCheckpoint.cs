@@ -4,6 +4,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 using static TorchSharp.torch;

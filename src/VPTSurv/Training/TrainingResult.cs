@@ -1,6 +1,5 @@
 using VPTSurv.Data;
 using VPTSurv.Decoders;
-using VPTSurv.Evaluation;
 using VPTSurv.Model;
 using VPTSurv.Survival;
 
@@ -88,10 +87,6 @@ public sealed class TrainingResult : IDisposable
         _predictions[split] = result;
         return result;
     }
-
-    /// <summary>The evaluation report of <paramref name="split"/> (group cut and censoring weights from the training split).</summary>
-    public EvaluationReport Evaluate(Split split, EvaluationOptions? options = null) =>
-        EvaluationReport.Compute(Predict(split), Predict(Split.Train), Bins.Edges, options) with { Training = Curve };
 
     /// <summary>Releases the tile source and the model.</summary>
     public void Dispose()

@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using VPTSurv.Data;
 
 namespace VPTSurv.Training;
 

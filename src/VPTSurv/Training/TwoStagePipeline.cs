@@ -5,6 +5,7 @@ using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Model;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
@@ -67,7 +68,7 @@ public sealed record FeatureSet(IReadOnlyDictionary<string, Tensor> Features, in
 /// </summary>
 /// <example><code>
 /// var pipeline = new TwoStagePipeline(Preset.Cpu, new TrainerOptions { WorkDirectory = "work" });
-/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu with { InputDim = Preset.Cpu.Encoder.Width }));
+/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu(Preset.Cpu.Encoder.Width)));
 /// </code></example>
 public sealed class TwoStagePipeline : TrainerBase
 {
@@ -247,7 +248,7 @@ public sealed class TwoStagePipeline : TrainerBase
             Train = train,
             Val = val,
             StepsPerEpoch = steps,
-            Risk = slides => [.. slides.Select(s => -SurvivalSum(DecodeLogits(decoder, set.BagOf(s.SlideId))))],
+            Risk = slides => [.. slides.Select(s => DiscreteTimeHead.RiskOf(DecodeLogits(decoder, set.BagOf(s.SlideId))))],
             BeginEpoch = epoch =>
             {
                 order = train.ToArray();
@@ -265,10 +266,10 @@ public sealed class TwoStagePipeline : TrainerBase
                     var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
                     var loss = coxBank is null
                         ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
-                        : coxBank.Loss(SurvivalLoss.RiskFromHazardLogits(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
+                        : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
                     (loss / count).backward();
                     lossSum += loss.item<float>();
-                    record(s, -SurvivalSum(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
+                    record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
                 optimizer.step();
                 return (lossSum, order[first..(first + count)]);

@@ -2,6 +2,7 @@ using VPTSurv.Charts;
 using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using Xunit;
 

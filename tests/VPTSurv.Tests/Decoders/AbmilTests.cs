@@ -12,7 +12,7 @@ public class AbmilTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(4);
-        var model = new Abmil(AbmilConfig.Smoke);
+        var model = new Abmil(AbmilConfig.Smoke(16));
         model.eval();
         var r = model.ForwardWithAttention(DecoderTestData.RandomBag(50, 16));
         Assert.Equal(new long[] { 50 }, r.Weights.shape);
@@ -25,7 +25,7 @@ public class AbmilTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(5);
-        var model = new Abmil(AbmilConfig.Smoke);
+        var model = new Abmil(AbmilConfig.Smoke(16));
         model.eval();
         var bag = DecoderTestData.RandomBag(60, 16);
         var perm = torch.randperm(60, generator: new Generator(9));

@@ -9,11 +9,11 @@ internal static class DecoderZoo
 
     public static BagDecoder Smoke(string name) => name switch
     {
-        "Abmil" => new Abmil(AbmilConfig.Smoke),
-        "TransMil" => new TransMil(TransMilConfig.Smoke),
-        "PatchGcn" => new PatchGcn(PatchGcnConfig.Smoke),
-        "DeepAttnMisl" => new DeepAttnMisl(DeepAttnMislConfig.Smoke),
-        "HvtSurv" => new HvtSurv(HvtSurvConfig.Smoke),
+        "Abmil" => new Abmil(AbmilConfig.Smoke(16)),
+        "TransMil" => new TransMil(TransMilConfig.Smoke(16)),
+        "PatchGcn" => new PatchGcn(PatchGcnConfig.Smoke(16)),
+        "DeepAttnMisl" => new DeepAttnMisl(DeepAttnMislConfig.Smoke(16)),
+        "HvtSurv" => new HvtSurv(HvtSurvConfig.Smoke(16)),
         _ => throw new ArgumentException(name),
     };
 }

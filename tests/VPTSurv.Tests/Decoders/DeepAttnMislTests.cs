@@ -45,7 +45,7 @@ public class DeepAttnMislTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(6);
-        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke);
+        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16));
         model.eval();
         var bag = DecoderTestData.RandomBag(80, 16, seed: 2);
         var perm = torch.randperm(80, generator: new Generator(3));
@@ -62,7 +62,7 @@ public class DeepAttnMislTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(7);
-        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke);             // 6 clusters
+        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16));             // 6 clusters
         model.eval();
         var r = model.ForwardWithAttention(DecoderTestData.RandomBag(3, 16)); // 3 tiles: at most 3 non-empty clusters
         Assert.Equal(new long[] { 6 }, r.Weights.shape);
@@ -71,5 +71,33 @@ public class DeepAttnMislTests
         var big = model.ForwardWithAttention(DecoderTestData.RandomBag(100, 16));
         Assert.Equal(1.0, big.Weights.sum().item<float>(), 5);
         Assert.Equal(6, (big.Weights > 0).sum().item<long>());
+    }
+
+    [Fact]
+    public void Clusters_are_computed_once_per_features_tensor_and_again_when_its_values_change()
+    {
+        using var scope = NewDisposeScope();
+        torch.manual_seed(8);
+        var model = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16));
+        model.eval();
+        var features = DecoderTestData.RandomBag(60, 16, seed: 4).Features;
+        var expected = KMeans.Fit(features, 6, 0).data<long>().ToArray();
+
+        int before = KMeans.FitsOnThisThread;
+        var first = model.forward(new Bag(features));
+        var second = model.forward(new Bag(features));                    // a new bag over the same tensor, as each epoch makes
+        Assert.Equal(before + 1, KMeans.FitsOnThisThread);
+        Assert.Equal(first.data<float>().ToArray(), second.data<float>().ToArray());
+        Assert.Equal(expected, model.Clusters(new Bag(features)).data<long>().ToArray());
+        Assert.Equal(before + 1, KMeans.FitsOnThisThread);
+
+        features[0].add_(5.0f);                                           // changed in place: the cached labels no longer hold
+        var changed = model.Clusters(new Bag(features)).data<long>().ToArray();
+        Assert.Equal(before + 2, KMeans.FitsOnThisThread);
+        Assert.Equal(KMeans.Fit(features, 6, 0).data<long>().ToArray(), changed);
+
+        using var other = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16) with { Clusters = 4 });
+        other.Clusters(new Bag(features));                                // another cluster count is its own entry
+        Assert.Equal(before + 4, KMeans.FitsOnThisThread);               // (+1 for the reference fit just above)
     }
 }

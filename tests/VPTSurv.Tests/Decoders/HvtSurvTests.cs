@@ -18,7 +18,7 @@ public class HvtSurvTests
     {
         const int w = 9;
         var grid = RandomGrid(w * 12, 1);
-        var order = WindowPartition.Build(grid, w);
+        var order = KnnWindowPartition.Build(grid, w);
         Assert.Equal(grid.Length, order.Length);
         Assert.Equal(Enumerable.Range(0, grid.Length).Select(i => (long)i), order.Order());   // each tile exactly once
         // each window = its first tile plus the w-1 tiles nearest to it among those not in earlier windows
@@ -40,17 +40,17 @@ public class HvtSurvTests
     public void Windows_of_a_ragged_bag_cover_every_tile_with_reflected_padding()
     {
         var grid = RandomGrid(23, 2);
-        var order = WindowPartition.Build(grid, 9);
+        var order = KnnWindowPartition.Build(grid, 9);
         Assert.Equal(27, order.Length);
         Assert.Equal(Enumerable.Range(0, 23).Select(i => (long)i), order.Distinct().Order());
-        Assert.Equal(new long[] { 0, 0, 0, 0, 0, 0, 0, 0, 0 }, WindowPartition.Build([(3.0, 4.0)], 9));
+        Assert.Equal(new long[] { 0, 0, 0, 0, 0, 0, 0, 0, 0 }, KnnWindowPartition.Build([(3.0, 4.0)], 9));
     }
 
     [Fact]
     public void Reflect_padding_matches_numpy_reflect()
     {
         // numpy docs: np.pad([1, 2, 3, 4, 5], (2, 3), 'reflect') == [3, 2, 1, 2, 3, 4, 5, 4, 3, 2]
-        var got = Enumerable.Range(-2, 10).Select(j => WindowPartition.Reflect(j, 5) + 1).ToArray();
+        var got = Enumerable.Range(-2, 10).Select(j => KnnWindowPartition.Reflect(j, 5) + 1).ToArray();
         Assert.Equal(new[] { 3, 2, 1, 2, 3, 4, 5, 4, 3, 2 }, got);
     }
 
@@ -71,7 +71,7 @@ public class HvtSurvTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(11);
-        var model = new HvtSurv(HvtSurvConfig.Smoke);
+        var model = new HvtSurv(HvtSurvConfig.Smoke(16));
         model.eval();
         var bag = DecoderTestData.RandomBag(40, 16);
         var r = model.ForwardWithAttention(bag);
@@ -88,7 +88,7 @@ public class HvtSurvTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(12);
-        var model = new HvtSurv(HvtSurvConfig.Smoke);
+        var model = new HvtSurv(HvtSurvConfig.Smoke(16));
         var slides = torch.cat([torch.zeros(20, dtype: ScalarType.Int64), torch.ones(7, dtype: ScalarType.Int64)]);
         var bag = DecoderTestData.RandomBag(27, 16, slideIndex: slides);
         var windows = model.Windows(bag);

@@ -94,7 +94,7 @@ public class PatchGcnTests
     {
         using var scope = NewDisposeScope();
         torch.manual_seed(10);
-        var model = new PatchGcn(PatchGcnConfig.Smoke);
+        var model = new PatchGcn(PatchGcnConfig.Smoke(16));
         model.eval();
         // continuous positions: no distance ties, so the graph is unique
         var bag = new Bag(torch.randn(60, 16, generator: new Generator(2)), torch.rand(60, 2, generator: new Generator(3)) * 5000);

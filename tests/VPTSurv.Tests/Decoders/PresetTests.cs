@@ -31,15 +31,15 @@ public class PresetTests
     {
         "Abmil.Mcat" => new Abmil(AbmilConfig.Mcat),
         "Abmil.McatBig" => new Abmil(AbmilConfig.McatBig),
-        "Abmil.Paper" => new Abmil(AbmilConfig.Paper),
+        "Abmil.Paper" => new Abmil(AbmilConfig.Paper(768)),
         "TransMil.Default" => new TransMil(TransMilConfig.Default),
-        "TransMil.Paper" => new TransMil(TransMilConfig.Paper),
+        "TransMil.Paper" => new TransMil(TransMilConfig.Paper(768)),
         "PatchGcn.Default" => new PatchGcn(PatchGcnConfig.Default),
-        "PatchGcn.Paper" => new PatchGcn(PatchGcnConfig.Paper),
+        "PatchGcn.Paper" => new PatchGcn(PatchGcnConfig.Paper(768)),
         "DeepAttnMisl.Original" => new DeepAttnMisl(DeepAttnMislConfig.Original),
-        "DeepAttnMisl.Paper" => new DeepAttnMisl(DeepAttnMislConfig.Paper),
+        "DeepAttnMisl.Paper" => new DeepAttnMisl(DeepAttnMislConfig.Paper(768)),
         "HvtSurv.Default" => new HvtSurv(HvtSurvConfig.Default),
-        "HvtSurv.Paper" => new HvtSurv(HvtSurvConfig.Paper),
+        "HvtSurv.Paper" => new HvtSurv(HvtSurvConfig.Paper(768)),
         _ => throw new ArgumentException(preset),
     };
 
@@ -58,21 +58,21 @@ public class PresetTests
     {
         // Hand-written from the originals' module trees (MCAT MIL_Attention_FC_surv, TransMIL, PatchGCN_Surv with PyG
         // GENConv/DeepGCNLayer, DeepAttnMIL_Surv, HVTSurv).
-        using (var m = new Abmil(AbmilConfig.Smoke))
+        using (var m = new Abmil(AbmilConfig.Smoke(16)))
             Assert.Subset(Keys(m), new HashSet<string> { "attention_net.0.weight", "attention_net.3.attention_a.0.weight",
                 "attention_net.3.attention_b.0.bias", "attention_net.3.attention_c.weight", "rho.0.weight", "classifier.bias" });
-        using (var m = new TransMil(TransMilConfig.Smoke))
+        using (var m = new TransMil(TransMilConfig.Smoke(16)))
             Assert.Subset(Keys(m), new HashSet<string> { "cls_token", "_fc1.0.weight", "pos_layer.proj.weight", "pos_layer.proj2.bias",
                 "layer1.norm.weight", "layer1.attn.to_qkv.weight", "layer1.attn.to_out.0.weight", "layer2.attn.res_conv.weight",
                 "norm.weight", "_fc2.weight" });
-        using (var m = new PatchGcn(PatchGcnConfig.Smoke))
+        using (var m = new PatchGcn(PatchGcnConfig.Smoke(16)))
             Assert.Subset(Keys(m), new HashSet<string> { "fc.0.weight", "layers.0.conv.t", "layers.0.conv.mlp.0.weight",
                 "layers.0.conv.mlp.1.weight", "layers.2.conv.mlp.4.bias", "layers.1.norm.weight", "path_phi.0.weight",
                 "path_attention_head.attention_a.0.weight", "path_rho.0.weight", "classifier.weight" });
-        using (var m = new DeepAttnMisl(DeepAttnMislConfig.Smoke))
+        using (var m = new DeepAttnMisl(DeepAttnMislConfig.Smoke(16)))
             Assert.Equal(new HashSet<string> { "embedding_net.0.weight", "embedding_net.0.bias", "attention.0.weight", "attention.0.bias",
                 "attention.2.weight", "attention.2.bias", "fc6.0.weight", "fc6.0.bias", "fc6.3.weight", "fc6.3.bias" }, Keys(m));
-        using (var m = new HvtSurv(HvtSurvConfig.Smoke))
+        using (var m = new HvtSurv(HvtSurvConfig.Smoke(16)))
             Assert.Subset(Keys(m), new HashSet<string> { "_fc1.0.weight", "layer1.norm1.weight", "layer1.wattn.relative_position_bias_table",
                 "layer1.wattn.qkv.weight", "layer1.wattn.proj.bias", "shiftwattn.qkv.weight", "mlp1.fc1.weight", "mlp1.fc2.bias",
                 "norm3.bias", "attnpool.module.0.weight", "attnpool.module.2.weight", "_fc2.weight" });

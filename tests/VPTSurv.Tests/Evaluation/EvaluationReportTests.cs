@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using Xunit;
 

@@ -2,6 +2,7 @@ using Microsoft.Data.Analysis;
 using VPTSurv.Data;
 using VPTSurv.Evaluation;
 using VPTSurv.Interactive;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 using Xunit;
 

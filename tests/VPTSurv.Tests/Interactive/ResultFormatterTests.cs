@@ -56,7 +56,7 @@ public class ResultFormatterTests
         var age = LungFixture.Subjects.Select(s => s.Age).ToArray();
         var groups = RiskGroups.Compute(new SurvivalTargets(time, evt), age, threshold: 63);
         var chart = groups.Chart();
-        Assert.Equal([KaplanMeierChart.LowRisk, KaplanMeierChart.HighRisk], chart.Groups.Select(g => g.Label));
+        Assert.Equal([RiskGroups.LowLabel, RiskGroups.HighLabel], chart.Groups.Select(g => g.Label));
         // By hand: subjects with age above the cut are high risk.
         Assert.Equal(age.Count(a => a > 63), chart.Groups[1].Count);
         Assert.Equal($"Log-rank p = {ChartText.PValue(groups.LogRankP)}", chart.StatisticsLines()[0]);

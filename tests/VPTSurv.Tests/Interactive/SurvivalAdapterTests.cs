@@ -1,4 +1,5 @@
 using VPTSurv.Charts;
+using VPTSurv.Evaluation;
 using Xunit;
 
 namespace VPTSurv.Tests.Interactive;
@@ -69,7 +70,7 @@ public class RiskGroupTests
         var chart = KaplanMeierChart.FromRisk(time, ev, age);
         var median = age.Order().ToArray() is var sorted && sorted.Length % 2 == 0
             ? (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2 : sorted[sorted.Length / 2];
-        Assert.Equal([KaplanMeierChart.LowRisk, KaplanMeierChart.HighRisk], chart.Groups.Select(g => g.Label));
+        Assert.Equal([RiskGroups.LowLabel, RiskGroups.HighLabel], chart.Groups.Select(g => g.Label));
         Assert.Equal(age.Count(a => a <= median), chart.Groups[0].Count);
         Assert.Equal(age.Count(a => a > median), chart.Groups[1].Count);
         Assert.Equal("high risk vs low risk", chart.HazardRatio!.Comparison);

@@ -1,5 +1,6 @@
 using TorchSharp;
 using VPTSurv.Decoders;
+using VPTSurv.Encoders;
 using VPTSurv.Model;
 using VPTSurv.Pretraining;
 using VPTSurv.Prompts;

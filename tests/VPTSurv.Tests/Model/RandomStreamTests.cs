@@ -1,6 +1,7 @@
 using VPTSurv.Decoders;
 using VPTSurv.Model;
 using VPTSurv.Prompts;
+using VPTSurv.Runtime;
 using VPTSurv.Training;
 using Xunit;
 using static TorchSharp.torch;

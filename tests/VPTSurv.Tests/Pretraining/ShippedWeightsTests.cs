@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using VPTSurv.Encoders;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Pretraining;
 using VPTSurv.Tests.Encoders;
@@ -49,6 +50,27 @@ public class ShippedWeightsTests
         Assert.Equal(ShippedWeights.Cpu, Preset.Cpu.EncoderWeights);
         Assert.Equal(ShippedWeights.Smoke, Preset.Smoke.EncoderWeights);
         Assert.Contains("cpu-encoder.safetensors", Assert.Throws<FileNotFoundException>(() => ShippedWeights.Read("paper-encoder.safetensors")).Message);
+    }
+
+    [Fact]
+    public void PresetsNameTheShippedEncoderBySymbolNotByThePathOnTheMachineThatWroteThem()
+    {
+        Assert.Equal("shipped:cpu-encoder", Preset.Cpu.EncoderWeights);
+        Assert.Equal("shipped:smoke-encoder", Preset.Smoke.EncoderWeights);
+        var json = System.Text.Json.Nodes.JsonNode.Parse(PresetJson.Of(Preset.Cpu))!;
+        Assert.Equal("shipped:cpu-encoder", json["EncoderWeights"]!.GetValue<string>());
+        Assert.DoesNotContain(ShippedWeights.PathOf(ShippedWeights.CpuName), PresetJson.Of(Preset.Cpu), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void ResolveUnpacksAShippedSymbolLeavesAPathAloneAndNamesWhatIsShipped()
+    {
+        Assert.Equal(ShippedWeights.PathOf(ShippedWeights.CpuName), ShippedWeights.Resolve(ShippedWeights.Cpu));
+        Assert.Equal(ShippedWeights.Read(ShippedWeights.SmokeName), File.ReadAllBytes(ShippedWeights.Resolve("shipped:smoke-encoder")));
+        Assert.Equal("weights/sam_vit_b_01ec64.pth", ShippedWeights.Resolve("weights/sam_vit_b_01ec64.pth"));
+        var e = Assert.Throws<FileNotFoundException>(() => ShippedWeights.Resolve("shipped:paper-encoder"));
+        Assert.Contains("shipped:cpu-encoder", e.Message);
+        Assert.Contains("shipped:smoke-encoder", e.Message);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ public class SurvivalLossPyTorchTests
         double[] l = [-1.0, 0.3, 2.0, -0.5];
         double acc = 1, sum = 0;
         foreach (var v in l) { acc *= 1 / (1 + Math.Exp(v)); sum += acc; }
-        var risk = SurvivalLoss.RiskFromHazardLogits(tensor(l, [1, 4], ScalarType.Float64));
+        var risk = DiscreteTimeHead.Risk(tensor(l, [1, 4], ScalarType.Float64));
         Assert.Equal(-sum, risk.item<double>(), 12);
     }
 }

@@ -95,7 +95,7 @@ public class CoxLossTrainingTests
     {
         var cohort = PlantedCohort.Create(train: 10, val: 6, test: 6);
         int width = Preset.Smoke.Encoder.Width;
-        Func<BagDecoder> make = () => new Abmil(AbmilConfig.Smoke with { InputDim = width });
+        Func<BagDecoder> make = () => new Abmil(AbmilConfig.Smoke(width));
         var dir = Directory.CreateTempSubdirectory("vptsurv-coxresume2-").FullName;
         try
         {

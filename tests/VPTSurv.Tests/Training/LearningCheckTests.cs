@@ -1,4 +1,5 @@
 using VPTSurv.Data;
+using VPTSurv.Evaluation;
 using VPTSurv.Tests.Model;
 using VPTSurv.Training;
 using Xunit;

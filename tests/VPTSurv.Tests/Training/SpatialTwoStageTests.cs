@@ -24,8 +24,8 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
 
     private static BagDecoder Make(string name) => name switch
     {
-        "patchgcn" => new PatchGcn(PatchGcnConfig.Smoke with { InputDim = Width }),
-        _ => new HvtSurv(HvtSurvConfig.Smoke with { InputDim = Width, TileSize = Preset.Smoke.Training.TileSize }),
+        "patchgcn" => new PatchGcn(PatchGcnConfig.Smoke(Width)),
+        _ => new HvtSurv(HvtSurvConfig.Smoke(Width) with { TileSize = Preset.Smoke.Training.TileSize }),
     };
 
     [Theory]
@@ -55,7 +55,7 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
         Assert.Contains("needs tile positions", e.Message);
         Assert.Contains("'P000-S1'", e.Message);
         var wrongStep = Assert.Throws<ArgumentException>(() => new TwoStagePipeline(Planted, new TrainerOptions { Source = PlantedCohort.Source(9) })
-            .Fit(cohort, () => new HvtSurv(HvtSurvConfig.Smoke with { InputDim = Width })));
+            .Fit(cohort, () => new HvtSurv(HvtSurvConfig.Smoke(Width))));
         Assert.Contains("TileSize", wrongStep.Message);
     }
 
@@ -65,7 +65,7 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
         var cohort = PlantedCohort.Create(train: 10, val: 6, test: 6);
         // Dropout on, two bags per step: the resumed run must restore torch's RNG and AdamW's moments to match.
         var preset = Planted with { Training = Planted.Training with { Epochs = 2, BagsPerStep = 2 } };
-        Func<BagDecoder> make = () => new PatchGcn(PatchGcnConfig.Smoke with { InputDim = Width, Dropout = 0.25, LayerDropout = 0.1 });
+        Func<BagDecoder> make = () => new PatchGcn(PatchGcnConfig.Smoke(Width) with { Dropout = 0.25, LayerDropout = 0.1 });
         var dir = Directory.CreateTempSubdirectory("vptsurv-resume2-").FullName;
         try
         {
@@ -93,7 +93,7 @@ public class SpatialTwoStageTests(ITestOutputHelper output)
 
             // Another decoder type, or an end-to-end trainer, is refused by name.
             var other = Assert.Throws<ArgumentException>(() => new TwoStagePipeline(preset, new TrainerOptions { Source = source, WorkDirectory = dir })
-                .Resume(ckpt, cohort, () => new Abmil(AbmilConfig.Smoke with { InputDim = Width })));
+                .Resume(ckpt, cohort, () => new Abmil(AbmilConfig.Smoke(Width))));
             Assert.Contains("two-stage/PatchGcn", other.Message);
             var e2e = Assert.Throws<ArgumentException>(() => new EndToEndTrainer(preset, new TrainerOptions { Source = source }).Resume(ckpt, cohort));
             Assert.Contains("two-stage/PatchGcn", e2e.Message);

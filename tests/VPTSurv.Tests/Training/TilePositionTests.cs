@@ -42,7 +42,7 @@ public class TilePositionTests
         {
             // The tiler's own answer: which tiles the pool keeps (the same even spread) and their level-0 corners.
             TileGrid grid;
-            using (var slide = SlideOpener.Open(cohort, record))
+            using (var slide = cohort.OpenSlide(record))
                 grid = Tiler.DetectAndTile(slide, new TilingConfig(s.TileSize, s.TargetMpp, 0.5)).Grid;
             Assert.Equal(0.5, grid.SlideMpp);
             Assert.Equal(64, grid.Level0TileSize);

@@ -19,12 +19,15 @@ public sealed record AbmilConfig(int InputDim = 1024, int HiddenDim = 512, int A
     /// <summary>MCAT "big" (attention width 384): 1,117,701 parameters at K = 4.</summary>
     public static AbmilConfig McatBig => new(AttentionDim: 384);
 
-    /// <summary>MCAT "small" on the paper preset's 768-wide SAM ViT-B features: 788,997 parameters at K = 4.</summary>
-    public static AbmilConfig Paper => new(InputDim: 768);
+    /// <summary>MCAT "small" on <paramref name="inputDim"/>-wide features (the paper preset's SAM ViT-B: 768): 788,997 parameters at K = 4.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static AbmilConfig Paper(int inputDim) => new(InputDim: inputDim);
 
-    /// <summary>Half-width model for the Cpu preset's 192-wide features.</summary>
-    public static AbmilConfig Cpu => new(InputDim: 192, HiddenDim: 256, AttentionDim: 128);
+    /// <summary>Half-width model for the Cpu preset, on <paramref name="inputDim"/>-wide features (the Cpu preset's encoder: 96).</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static AbmilConfig Cpu(int inputDim) => new(InputDim: inputDim, HiddenDim: 256, AttentionDim: 128);
 
-    /// <summary>Tiny model for tests and CI (16-wide features).</summary>
-    public static AbmilConfig Smoke => new(InputDim: 16, HiddenDim: 32, AttentionDim: 16, Dropout: 0);
+    /// <summary>Tiny model for tests and CI, on <paramref name="inputDim"/>-wide features.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static AbmilConfig Smoke(int inputDim) => new(InputDim: inputDim, HiddenDim: 32, AttentionDim: 16, Dropout: 0);
 }

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Runtime.CompilerServices;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Decoders.Graph;
@@ -11,10 +13,17 @@ namespace VPTSurv.Decoders;
 /// network — a 1×1 convolution + ReLU — embeds every tile and is averaged per cluster; attention weights over the
 /// clusters come from a masked softmax (empty clusters get weight 0); the weighted cluster embedding goes through fc6.
 /// All steps are symmetric in the tiles, so the output does not depend on tile order. Tiles of all of a patient's
-/// slides are clustered together. Parameter counts: see <see cref="DeepAttnMislConfig"/>.
+/// slides are clustered together. The clusters of a features tensor are computed once and kept with it (see
+/// <see cref="Clusters"/>): a two-stage run passes each slide's same feature tensor every epoch, so k-means runs once
+/// per slide, not on every forward. Parameter counts: see <see cref="DeepAttnMislConfig"/>.
 /// </summary>
 public sealed class DeepAttnMisl : AttentionBagDecoder
 {
+    // Labels per features tensor, held weakly by the tensor object (an entry goes when its features go), per
+    // (clusters, seed). A fingerprint of the values (shape, Σx, Σx²) guards against features changed in place. The
+    // labels are a managed array, so no native tensor outlives the scope that made it.
+    private static readonly ConditionalWeakTable<Tensor, ConcurrentDictionary<(int Clusters, int Seed), (double[] Fingerprint, long[] Labels)>> ClusterCache = new();
+
     private readonly Sequential embedding_net;
     private readonly Sequential attention;
     private readonly Sequential fc6;
@@ -40,8 +49,31 @@ public sealed class DeepAttnMisl : AttentionBagDecoder
         RegisterComponents();
     }
 
-    /// <summary>The phenotype cluster of each tile (N) int64, as used by forward.</summary>
-    public Tensor Clusters(Bag bag) => KMeans.Fit(bag.Features, Config.Clusters, Config.Seed);
+    /// <summary>
+    /// The phenotype cluster of each tile (N) int64, as used by forward: <see cref="KMeans"/> of the bag's features,
+    /// computed on the first call for a features tensor and reused while the tensor holds the same values.
+    /// </summary>
+    public Tensor Clusters(Bag bag)
+    {
+        ArgumentNullException.ThrowIfNull(bag);
+        var features = bag.Features;
+        double[] fingerprint;
+        using (no_grad())
+        using (var x = features.detach().to(ScalarType.Float64))
+        using (var sum = x.sum())
+        using (var squares = x.square().sum())
+            fingerprint = [.. features.shape.Select(s => (double)s), sum.item<double>(), squares.item<double>()];
+        var perTensor = ClusterCache.GetValue(features, _ => new());
+        var key = (Config.Clusters, Config.Seed);
+        if (!perTensor.TryGetValue(key, out var cached) || !cached.Fingerprint.AsSpan().SequenceEqual(fingerprint))
+        {
+            using var fitted = KMeans.Fit(features, Config.Clusters, Config.Seed);
+            using var onCpu = fitted.cpu();
+            cached = (fingerprint, onCpu.data<long>().ToArray());
+            perTensor[key] = cached;
+        }
+        return torch.tensor(cached.Labels, device: features.device);
+    }
 
     /// <summary>Logits (K) and the attention weights over the clusters (C); empty clusters get 0 and the weights sum to one.</summary>
     public override AttentionPooled ForwardWithAttention(Bag bag)

@@ -19,12 +19,15 @@ public sealed record DeepAttnMislConfig(int InputDim = 4096, int EmbeddingDim = 
     /// <summary>The original sizes on 4096-wide VGG features: 266,533 parameters at K = 4.</summary>
     public static DeepAttnMislConfig Original => new();
 
-    /// <summary>The original sizes on the paper preset's 768-wide features: 53,541 parameters at K = 4.</summary>
-    public static DeepAttnMislConfig Paper => new(InputDim: 768);
+    /// <summary>The original sizes on <paramref name="inputDim"/>-wide features (the paper preset's SAM ViT-B: 768): 53,541 parameters at K = 4.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static DeepAttnMislConfig Paper(int inputDim) => new(InputDim: inputDim);
 
-    /// <summary>The original sizes on the Cpu preset's 192-wide features.</summary>
-    public static DeepAttnMislConfig Cpu => new(InputDim: 192);
+    /// <summary>The original sizes for the Cpu preset, on <paramref name="inputDim"/>-wide features (the Cpu preset's encoder: 96).</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static DeepAttnMislConfig Cpu(int inputDim) => new(InputDim: inputDim);
 
-    /// <summary>Tiny model for tests and CI.</summary>
-    public static DeepAttnMislConfig Smoke => new(InputDim: 16, EmbeddingDim: 16, AttentionDim: 8, Clusters: 6, Dropout: 0);
+    /// <summary>Tiny model for tests and CI, on <paramref name="inputDim"/>-wide features.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static DeepAttnMislConfig Smoke(int inputDim) => new(InputDim: inputDim, EmbeddingDim: 16, AttentionDim: 8, Clusters: 6, Dropout: 0);
 }

@@ -12,6 +12,9 @@ namespace VPTSurv.Decoders;
 /// </summary>
 public static class KMeans
 {
+    /// <summary>How many fits ran on the calling thread (tests count k-means runs with it).</summary>
+    [ThreadStatic] internal static int FitsOnThisThread;
+
     /// <summary>
     /// Cluster labels (N) int64 in [0, k). Fewer than k clusters are used when the bag has fewer distinct tiles than k;
     /// labels then stay below that number and the other clusters are empty.
@@ -24,6 +27,7 @@ public static class KMeans
     {
         if (k < 1) throw new ArgumentOutOfRangeException(nameof(k), k, "k must be at least 1");
         if (features.dim() != 2) throw new ArgumentException($"features must be (N, D); got ({string.Join(", ", features.shape)})", nameof(features));
+        FitsOnThisThread++;
         using var scope = NewDisposeScope();
         using var _ = torch.no_grad();
         var x = features.detach().to(ScalarType.Float64);                                      // (N, D)

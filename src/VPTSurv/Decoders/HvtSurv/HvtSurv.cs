@@ -6,7 +6,7 @@ namespace VPTSurv.Decoders;
 
 /// <summary>
 /// HVTSurv (Shao et al., AAAI 2023; szc19990412/HVTSurv <c>models/HVTSurv.py</c>). Per slide: fc + ReLU; the tiles are
-/// grouped into windows of W spatially nearest tiles (<see cref="WindowPartition"/>); a local layer (window attention
+/// grouped into windows of W spatially nearest tiles (<see cref="KnnWindowPartition"/>); a local layer (window attention
 /// with a distance bias); x + ShuffleWindowAttention(LN(x)); x + Mlp(LN(x)). Then the tokens of all the patient's slides
 /// (by <see cref="Bag.SlideIndex"/>) are concatenated, normalised and pooled by attention at patient level; a linear
 /// head gives K logits. Window padding repeats tiles, and those copies take part in attention and pooling as in the
@@ -18,7 +18,7 @@ public sealed class HvtSurv : AttentionBagDecoder
     private readonly LocalLayer layer1;
     private readonly Linear _fc2;
     private readonly ShuffleWindowAttention shiftwattn;
-    private readonly Mlp mlp1;
+    private readonly HvtSurvMlp mlp1;
     private readonly LayerNorm norm1, norm2, norm3;
     private readonly AttentionNet attnpool;
 
@@ -46,7 +46,7 @@ public sealed class HvtSurv : AttentionBagDecoder
         layer1 = new LocalLayer(config);
         _fc2 = nn.Linear(config.Dim, config.Bins);
         shiftwattn = new ShuffleWindowAttention(config.Dim, config.Heads, config.WindowSize, config.Dropout);
-        mlp1 = new Mlp(config.Dim, config.Dim, config.Dropout);
+        mlp1 = new HvtSurvMlp(config.Dim, config.Dim, config.Dropout);
         norm1 = nn.LayerNorm(config.Dim);
         norm2 = nn.LayerNorm(config.Dim);
         norm3 = nn.LayerNorm(config.Dim);
@@ -69,7 +69,7 @@ public sealed class HvtSurv : AttentionBagDecoder
         {
             var members = Enumerable.Range(0, slides.Length).Where(i => slides[i] == slide).ToArray();
             var grid = members.Select(i => (Math.Floor(xy[2 * i] / Config.TileSize), Math.Floor(xy[2 * i + 1] / Config.TileSize))).ToArray();
-            result.Add(WindowPartition.Build(grid, Config.WindowSize).Select(local => (long)members[local]).ToArray());
+            result.Add(KnnWindowPartition.Build(grid, Config.WindowSize).Select(local => (long)members[local]).ToArray());
         }
         return result;
     }

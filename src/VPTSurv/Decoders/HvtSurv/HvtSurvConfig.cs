@@ -20,12 +20,15 @@ public sealed record HvtSurvConfig(int InputDim = 1024, int Dim = 512, int Heads
     /// <summary>The original HVTSurv on 1024-wide features: 3,289,213 parameters at K = 4.</summary>
     public static HvtSurvConfig Default => new();
 
-    /// <summary>The original sizes on the paper preset's 768-wide features and 224-px tiles: 3,158,141 parameters at K = 4.</summary>
-    public static HvtSurvConfig Paper => new(InputDim: 768, TileSize: 224);
+    /// <summary>The original sizes on <paramref name="inputDim"/>-wide features (the paper preset's SAM ViT-B: 768) and 224-px tiles: 3,158,141 parameters at K = 4.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static HvtSurvConfig Paper(int inputDim) => new(InputDim: inputDim, TileSize: 224);
 
-    /// <summary>Quarter-width model for the Cpu preset's 192-wide features.</summary>
-    public static HvtSurvConfig Cpu => new(InputDim: 192, Dim: 128, Heads: 4, PoolDim: 64, TileSize: 224);
+    /// <summary>Quarter-width model for the Cpu preset, on <paramref name="inputDim"/>-wide features (the Cpu preset's encoder: 96).</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static HvtSurvConfig Cpu(int inputDim) => new(InputDim: inputDim, Dim: 128, Heads: 4, PoolDim: 64, TileSize: 224);
 
-    /// <summary>Tiny model for tests and CI: windows of 9 tiles.</summary>
-    public static HvtSurvConfig Smoke => new(InputDim: 16, Dim: 16, Heads: 4, WindowSize: 9, PoolDim: 8, Dropout: 0);
+    /// <summary>Tiny model for tests and CI (windows of 9 tiles), on <paramref name="inputDim"/>-wide features.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static HvtSurvConfig Smoke(int inputDim) => new(InputDim: inputDim, Dim: 16, Heads: 4, WindowSize: 9, PoolDim: 8, Dropout: 0);
 }

@@ -18,12 +18,15 @@ public sealed record PatchGcnConfig(int InputDim = 1024, int HiddenDim = 128, in
     /// <summary>The original Patch-GCN on 1024-wide features: 1,384,456 parameters at K = 4.</summary>
     public static PatchGcnConfig Default => new();
 
-    /// <summary>The original sizes on the paper preset's 768-wide features: 1,351,688 parameters at K = 4.</summary>
-    public static PatchGcnConfig Paper => new(InputDim: 768);
+    /// <summary>The original sizes on <paramref name="inputDim"/>-wide features (the paper preset's SAM ViT-B: 768): 1,351,688 parameters at K = 4.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static PatchGcnConfig Paper(int inputDim) => new(InputDim: inputDim);
 
-    /// <summary>Half-width model for the Cpu preset's 192-wide features.</summary>
-    public static PatchGcnConfig Cpu => new(InputDim: 192, HiddenDim: 64);
+    /// <summary>Half-width model for the Cpu preset, on <paramref name="inputDim"/>-wide features (the Cpu preset's encoder: 96).</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static PatchGcnConfig Cpu(int inputDim) => new(InputDim: inputDim, HiddenDim: 64);
 
-    /// <summary>Tiny model for tests and CI.</summary>
-    public static PatchGcnConfig Smoke => new(InputDim: 16, HiddenDim: 16, Dropout: 0, LayerDropout: 0);
+    /// <summary>Tiny model for tests and CI, on <paramref name="inputDim"/>-wide features.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static PatchGcnConfig Smoke(int inputDim) => new(InputDim: inputDim, HiddenDim: 16, Dropout: 0, LayerDropout: 0);
 }

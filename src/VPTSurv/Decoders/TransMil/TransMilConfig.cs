@@ -20,12 +20,15 @@ public sealed record TransMilConfig(int InputDim = 1024, int Dim = 512, int Head
     /// <summary>The original TransMIL on 1024-wide features: 2,673,172 parameters at K = 4.</summary>
     public static TransMilConfig Default => new();
 
-    /// <summary>The original sizes on the paper preset's 768-wide features: 2,542,100 parameters at K = 4.</summary>
-    public static TransMilConfig Paper => new(InputDim: 768);
+    /// <summary>The original sizes on <paramref name="inputDim"/>-wide features (the paper preset's SAM ViT-B: 768): 2,542,100 parameters at K = 4.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static TransMilConfig Paper(int inputDim) => new(InputDim: inputDim);
 
-    /// <summary>Quarter-width model for the Cpu preset's 192-wide features.</summary>
-    public static TransMilConfig Cpu => new(InputDim: 192, Dim: 128, Heads: 4, Landmarks: 64);
+    /// <summary>Quarter-width model for the Cpu preset, on <paramref name="inputDim"/>-wide features (the Cpu preset's encoder: 96).</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static TransMilConfig Cpu(int inputDim) => new(InputDim: inputDim, Dim: 128, Heads: 4, Landmarks: 64);
 
-    /// <summary>Tiny model for tests and CI.</summary>
-    public static TransMilConfig Smoke => new(InputDim: 16, Dim: 32, Heads: 4, Landmarks: 16, ResidualKernel: 9, Dropout: 0);
+    /// <summary>Tiny model for tests and CI, on <paramref name="inputDim"/>-wide features.</summary>
+    /// <param name="inputDim">Tile feature width D: the encoder's width.</param>
+    public static TransMilConfig Smoke(int inputDim) => new(InputDim: inputDim, Dim: 32, Heads: 4, Landmarks: 16, ResidualKernel: 9, Dropout: 0);
 }

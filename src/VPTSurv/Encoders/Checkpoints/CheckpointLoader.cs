@@ -21,9 +21,14 @@ public sealed record LoadReport(string Source, CheckpointLayout Layout, int Load
 /// </summary>
 public static class CheckpointLoader
 {
-    /// <summary>Reads a checkpoint file into float32 tensors: safetensors by content, else a PyTorch zip.</summary>
+    /// <summary>
+    /// Reads a checkpoint file into float32 tensors: safetensors by content, else a PyTorch zip. Shipped weights are
+    /// named by their symbol (<see cref="ShippedWeights.Cpu"/>, <c>shipped:cpu-encoder</c>).
+    /// </summary>
     public static Dictionary<string, Tensor> ReadFile(string path)
     {
+        ArgumentNullException.ThrowIfNull(path);
+        path = ShippedWeights.Resolve(path);
         if (!File.Exists(path))
             throw new FileNotFoundException($"Checkpoint not found: {path}", path);
         Span<byte> magic = stackalloc byte[4];
@@ -37,7 +42,7 @@ public static class CheckpointLoader
         return SafeTensors.Read(path);
     }
 
-    /// <summary>Loads the checkpoint file <paramref name="path"/> into <paramref name="encoder"/>.</summary>
+    /// <summary>Loads the checkpoint file (or shipped weights' symbol) <paramref name="path"/> into <paramref name="encoder"/>.</summary>
     public static LoadReport Load(ViTEncoder encoder, string path, CheckpointLayout layout = CheckpointLayout.Auto, bool strict = true) =>
         Load(encoder, ReadFile(path), layout, strict, path);
 

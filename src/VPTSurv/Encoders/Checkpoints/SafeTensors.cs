@@ -2,6 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using System.Text.Json;
 using TorchSharp;
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Encoders.Checkpoints;
@@ -199,23 +200,14 @@ public static class SafeTensors
         Array.Fill(headerBytes, (byte)' ');
         json.CopyTo(headerBytes, 0);
 
-        var dir = System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!;
-        var tmp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        AtomicFile.Write(path, tmp =>
         {
-            using (var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write))
-            {
-                Span<byte> len = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
-                fs.Write(len);
-                fs.Write(headerBytes);
-                foreach (var b in blobs) fs.Write(b);
-            }
-            File.Move(tmp, path, overwrite);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
+            using var fs = new FileStream(tmp, FileMode.CreateNew, FileAccess.Write);
+            var len = new byte[8];
+            BinaryPrimitives.WriteUInt64LittleEndian(len, (ulong)padded);
+            fs.Write(len);
+            fs.Write(headerBytes);
+            foreach (var b in blobs) fs.Write(b);
+        }, overwrite);
     }
 }

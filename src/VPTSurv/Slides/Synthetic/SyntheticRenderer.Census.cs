@@ -14,9 +14,9 @@ internal enum CellKind : byte
 internal readonly record struct RenderedCell(CellKind Kind, double X, double Y, double NucleusArea);
 
 /// <summary>
-/// The renderer's ground truth: the cells it stamps, enumerated with the same lattices, hashes and acceptance rules as
-/// the Stamp* methods (kept beside them; a test checks every marked cell against the rendered DAB and every strongly
-/// DAB-positive pixel against a marked cell, so the two cannot drift apart unnoticed).
+/// The renderer's ground truth: the cells it stamps, enumerated on the same lattices through the same placement rules
+/// as the Stamp* methods (SyntheticRenderer.Placement.cs; a test checks every marked cell against the rendered DAB and
+/// every strongly DAB-positive pixel against a marked cell).
 /// </summary>
 internal sealed partial class SyntheticRenderer
 {
@@ -34,64 +34,17 @@ internal sealed partial class SyntheticRenderer
         var cells = new List<RenderedCell>();
         bool Inside(double x, double y) => x >= x0 && x < x1 && y >= y0 && y < y1 && x < _width && y < _height;
 
-        double grade = _f.Grade;
-        double g = 17 + 5 * grade;
-        ForLattice(x0, y0, x1, y1, g, (i, j) =>
+        Func<double, double, bool> inside = Inside;
+        void Add(PlacedCell? placed)
         {
-            ulong h = PointHash.Of(_kTumour, i, j);
-            double x = (i + 0.15 + 0.7 * PointHash.Unit(h)) * g, y = (j + 0.15 + 0.7 * PointHash.Unit2(h)) * g;
-            if (!Inside(x, y) || fields.Classify(x, y, out float edge) != Compartment.Epithelium || edge < 4) return;
-            ulong s = PointHash.Mix(h);
-            double a = (5.5 + 4.5 * grade) * (1 + (0.15 + 0.5 * grade) * (PointHash.Unit(s) - 0.5));
-            double b = a * (1 - (0.08 + 0.3 * grade) * PointHash.Unit2(s));
-            cells.Add(new RenderedCell(CellKind.TumourNucleus, x, y, Math.PI * a * b));
-        });
-        ForLattice(x0, y0, x1, y1, 34, (i, j) =>
-        {
-            ulong h = PointHash.Of(_kFibro, i, j);
-            double x = (i + PointHash.Unit(h)) * 34, y = (j + PointHash.Unit2(h)) * 34;
-            if (!Inside(x, y) || fields.Classify(x, y, out _) is not (Compartment.Stroma or Compartment.BorderStroma) || PointHash.Unit3(h) > 0.55f) return;
-            ulong s = PointHash.Mix(h);
-            double a = 8 + 4 * PointHash.Unit(s), b = 2.2 + 0.8 * PointHash.Unit2(s);
-            cells.Add(new RenderedCell(CellKind.Fibroblast, x, y, Math.PI * a * b));
-        });
-        ForLattice(x0, y0, x1, y1, 30, (i, j) =>
-        {
-            ulong h = PointHash.Of(_kInflam, i, j);
-            double x = (i + PointHash.Unit(h)) * 30, y = (j + PointHash.Unit2(h)) * 30;
-            if (!Inside(x, y)) return;
-            float p = fields.Classify(x, y, out _) switch { Compartment.Stroma or Compartment.BorderStroma => 0.10f, Compartment.Epithelium => 0.02f, _ => 0 };
-            if (PointHash.Unit3(h) >= p) return;
-            double r = 3.4 + 0.6 * PointHash.Unit(PointHash.Mix(h));
-            cells.Add(new RenderedCell(CellKind.Inflammatory, x, y, Math.PI * r * r * 0.92));
-        });
-        double density = (0.004 + 0.09 * _f.Immune) * (_stain == IhcStain.CD4 ? 1.25 : 1.0);
-        double inf = _f.Infiltration;
-        double wEpi = 0.15 + 1.2 * inf, wBorder = 0.3 + 2.8 * (1 - inf), wStroma = 0.35;
+            if (placed is { } p) cells.Add(new RenderedCell(p.Kind, p.X, p.Y, p.Area));
+        }
+        ForLattice(x0, y0, x1, y1, TumourLattice, (i, j) => Add(TumourNucleusAt(fields, i, j, inside)));
+        ForLattice(x0, y0, x1, y1, 34, (i, j) => Add(FibroblastAt(fields, i, j, inside)));
+        ForLattice(x0, y0, x1, y1, 30, (i, j) => Add(InflammatoryAt(fields, i, j, inside)));
         ForLattice(x0, y0, x1, y1, 24, (i, j) =>
         {
-            for (int k = 0; k < 2; k++)
-            {
-                ulong h = PointHash.Of(_kMarked, i, j, k);
-                double x = (i + PointHash.Unit(h)) * 24, y = (j + PointHash.Unit2(h)) * 24;
-                if (!Inside(x, y)) continue;
-                double w = fields.Classify(x, y, out _) switch
-                {
-                    Compartment.Epithelium => wEpi,
-                    Compartment.BorderStroma => wBorder,
-                    Compartment.Stroma => wStroma,
-                    _ => 0,
-                };
-                if (PointHash.Unit3(h) >= density * w) continue;
-                ulong s = PointHash.Mix(h);
-                if (_stain == IhcStain.CD4 && PointHash.Unit3(s) < 0.12f)
-                {
-                    cells.Add(new RenderedCell(CellKind.MarkedMacrophage, x, y, Math.PI * 5.5 * 3.8));
-                    continue;
-                }
-                double rn = 3.6 + 0.6 * PointHash.Unit(s);
-                cells.Add(new RenderedCell(CellKind.MarkedLymphocyte, x, y, Math.PI * rn * rn));
-            }
+            for (int k = 0; k < 2; k++) Add(MarkedCellAt(fields, i, j, k, inside));
         });
         return cells;
     }

@@ -156,24 +156,18 @@ internal sealed partial class SyntheticRenderer
     private void StampTumourNuclei(Canvas c)
     {
         double grade = _f.Grade;
-        double g = 17 + 5 * grade;
-        ForCells(c, g, (i, j) =>
+        ForCells(c, TumourLattice, (i, j) =>
         {
-            ulong h = PointHash.Of(_kTumour, i, j);
-            double x = (i + 0.15 + 0.7 * PointHash.Unit(h)) * g, y = (j + 0.15 + 0.7 * PointHash.Unit2(h)) * g;
-            if (c.Fields.Classify(x, y, out float edge) != Compartment.Epithelium || edge < 4) return;
-            ulong s = PointHash.Mix(h);
-            // Grade: larger, more variable, more elongated, darker nuclei with coarse chromatin and nucleoli.
-            double a = (5.5 + 4.5 * grade) * (1 + (0.15 + 0.5 * grade) * (PointHash.Unit(s) - 0.5));
-            double b = a * (1 - (0.08 + 0.3 * grade) * PointHash.Unit2(s));
-            double angle = Math.PI * PointHash.Unit3(s);
-            ulong s2 = PointHash.Mix(s);
+            if (TumourNucleusAt(c.Fields, i, j, Anywhere) is not { } n) return;
+            // Grade: darker nuclei with coarse chromatin and nucleoli.
+            double angle = Math.PI * PointHash.Unit3(n.Shape);
+            ulong s2 = PointHash.Mix(n.Shape);
             float od = (float)(0.17 + 0.07 * grade + 0.06 * grade * (PointHash.Unit(s2) - 0.5));
-            Stamp(c, c.Hema, x, y, a, b, angle, od, texture: (float)(0.1 + 0.45 * grade), rim: (float)(0.1 + 0.25 * grade));
+            Stamp(c, c.Hema, n.X, n.Y, n.A, n.B, angle, od, texture: (float)(0.1 + 0.45 * grade), rim: (float)(0.1 + 0.25 * grade));
             if (PointHash.Unit2(s2) < 0.85 * grade)
             {
                 double t = 2 * Math.PI * PointHash.Unit3(s2);
-                Stamp(c, c.Hema, x + 0.3 * b * Math.Cos(t), y + 0.3 * b * Math.Sin(t), 1.2 + 1.3 * grade, 1.2 + 1.3 * grade, 0,
+                Stamp(c, c.Hema, n.X + 0.3 * n.B * Math.Cos(t), n.Y + 0.3 * n.B * Math.Sin(t), 1.2 + 1.3 * grade, 1.2 + 1.3 * grade, 0,
                     od + 0.15f, texture: 0, rim: 0);
             }
         });
@@ -184,63 +178,39 @@ internal sealed partial class SyntheticRenderer
         double fibreAngle = _model.FibreAngle;
         ForCells(c, 34, (i, j) =>
         {
-            ulong h = PointHash.Of(_kFibro, i, j);
-            double x = (i + PointHash.Unit(h)) * 34, y = (j + PointHash.Unit2(h)) * 34;
-            var comp = c.Fields.Classify(x, y, out _);
-            if (comp is not (Compartment.Stroma or Compartment.BorderStroma) || PointHash.Unit3(h) > 0.55f) return;
-            ulong s = PointHash.Mix(h);
-            double a = 8 + 4 * PointHash.Unit(s), b = 2.2 + 0.8 * PointHash.Unit2(s);
-            Stamp(c, c.Hema, x, y, a, b, fibreAngle + 0.5 * (PointHash.Unit3(s) - 0.5), 0.24f, texture: 0.1f, rim: 0);
+            if (FibroblastAt(c.Fields, i, j, Anywhere) is not { } f) return;
+            Stamp(c, c.Hema, f.X, f.Y, f.A, f.B, fibreAngle + 0.5 * (PointHash.Unit3(f.Shape) - 0.5), 0.24f, texture: 0.1f, rim: 0);
         });
         // Unmarked inflammatory cells: small, round, dark, DAB-negative.
         ForCells(c, 30, (i, j) =>
         {
-            ulong h = PointHash.Of(_kInflam, i, j);
-            double x = (i + PointHash.Unit(h)) * 30, y = (j + PointHash.Unit2(h)) * 30;
-            var comp = c.Fields.Classify(x, y, out _);
-            float p = comp switch { Compartment.Stroma or Compartment.BorderStroma => 0.10f, Compartment.Epithelium => 0.02f, _ => 0 };
-            if (PointHash.Unit3(h) >= p) return;
-            double r = 3.4 + 0.6 * PointHash.Unit(PointHash.Mix(h));
-            Stamp(c, c.Hema, x, y, r, r * 0.92, 0, 0.3f, texture: 0.15f, rim: 0.1f);
+            if (InflammatoryAt(c.Fields, i, j, Anywhere) is not { } m) return;
+            Stamp(c, c.Hema, m.X, m.Y, m.A, m.B, 0, 0.3f, texture: 0.15f, rim: 0.1f);
         });
     }
 
-    /// <summary>Marked (DAB-positive) lymphocytes: density from the immune factor, placement from infiltration.</summary>
+    /// <summary>Marked (DAB-positive) lymphocytes, and under CD4 weakly marked macrophages (<see cref="MarkedCellAt"/>).</summary>
     private void StampMarkedCells(Canvas c)
     {
-        double density = (0.004 + 0.09 * _f.Immune) * (_stain == IhcStain.CD4 ? 1.25 : 1.0);
-        double inf = _f.Infiltration;
-        // Weights keep the expected count roughly independent of infiltration (epithelium is ~70% of a tumour zone).
-        double wEpi = 0.15 + 1.2 * inf, wBorder = 0.3 + 2.8 * (1 - inf), wStroma = 0.35;
         ForCells(c, 24, (i, j) =>
         {
             for (int k = 0; k < 2; k++)
             {
-                ulong h = PointHash.Of(_kMarked, i, j, k);
-                double x = (i + PointHash.Unit(h)) * 24, y = (j + PointHash.Unit2(h)) * 24;
-                var comp = c.Fields.Classify(x, y, out _);
-                double w = comp switch
+                if (MarkedCellAt(c.Fields, i, j, k, Anywhere) is not { } m) continue;
+                ulong s = m.Shape;
+                if (m.Kind == CellKind.MarkedMacrophage)
                 {
-                    Compartment.Epithelium => wEpi,
-                    Compartment.BorderStroma => wBorder,
-                    Compartment.Stroma => wStroma,
-                    _ => 0,
-                };
-                if (PointHash.Unit3(h) >= density * w) continue;
-                ulong s = PointHash.Mix(h);
-                if (_stain == IhcStain.CD4 && PointHash.Unit3(s) < 0.12f)
-                {
-                    // CD4 also marks macrophages weakly: large, pale brown cells with a kidney-shaped nucleus.
+                    // Large, pale brown cell around a kidney-shaped nucleus.
                     double ang = Math.PI * PointHash.Unit(s);
-                    Stamp(c, c.Dab, x, y, 10 + 2 * PointHash.Unit2(s), 8, ang, 0.22f, texture: 0.2f, rim: 0.2f);
-                    Stamp(c, c.Hema, x, y, 5.5, 3.8, ang, 0.2f, texture: 0.1f, rim: 0.2f);
+                    Stamp(c, c.Dab, m.X, m.Y, 10 + 2 * PointHash.Unit2(s), 8, ang, 0.22f, texture: 0.2f, rim: 0.2f);
+                    Stamp(c, c.Hema, m.X, m.Y, m.A, m.B, ang, 0.2f, texture: 0.1f, rim: 0.2f);
                     continue;
                 }
-                double rc = 6 + PointHash.Unit2(s), rn = 3.6 + 0.6 * PointHash.Unit(s);
+                double rc = 6 + PointHash.Unit2(s);
                 float dab = 0.45f + 0.35f * PointHash.Unit3(PointHash.Mix(s));
                 // Membranous/cytoplasmic DAB (a brown ring) around a dark round nucleus.
-                Stamp(c, c.Dab, x, y, rc, rc * 0.95, 0, dab, texture: 0.15f, rim: 0.5f);
-                Stamp(c, c.Hema, x, y, rn, rn, 0, 0.3f, texture: 0.1f, rim: 0.1f);
+                Stamp(c, c.Dab, m.X, m.Y, rc, rc * 0.95, 0, dab, texture: 0.15f, rim: 0.5f);
+                Stamp(c, c.Hema, m.X, m.Y, m.A, m.B, 0, 0.3f, texture: 0.1f, rim: 0.1f);
             }
         });
     }

@@ -46,6 +46,9 @@ public sealed class SyntheticSlide : ISlide
     /// <summary>Opens the slide a spec string describes (<see cref="SyntheticSlideSpec.Parse"/> explains the format).</summary>
     public static SyntheticSlide FromSpec(string spec, string? id = null) => new(SyntheticSlideSpec.Parse(spec), id);
 
+    /// <inheritdoc/>
+    public string ReaderName => $"synthetic-{SyntheticSlideSpec.Version}";
+
     /// <summary>The canonical spec string; <c>FromSpec(slide.Spec)</c> renders the same pixels.</summary>
     public string Spec { get; }
 
@@ -73,7 +76,7 @@ public sealed class SyntheticSlide : ISlide
     /// <inheritdoc/>
     public RgbImage ReadRegion(long x, long y, int level, int width, int height)
     {
-        CheckLevel(level);
+        this.RequireLevel(level);
         if (width <= 0 || height <= 0 || (long)width * height > MaxRegionPixels)
             throw new ArgumentOutOfRangeException(nameof(width),
                 $"Region of {width}x{height} pixels on slide '{Id}': both sides must be positive and the area at most {MaxRegionPixels} pixels.");
@@ -86,15 +89,10 @@ public sealed class SyntheticSlide : ISlide
     /// </summary>
     public bool[] TrueTissueMask(long x, long y, int level, int width, int height)
     {
-        CheckLevel(level);
+        this.RequireLevel(level);
         return _renderer.TissueMask(x, y, _downsamples[level], width, height);
     }
 
-    private void CheckLevel(int level)
-    {
-        if (level < 0 || level >= _downsamples.Length)
-            throw new ArgumentOutOfRangeException(nameof(level), $"Slide '{Id}' has levels 0..{_downsamples.Length - 1}, not {level}.");
-    }
 
     /// <summary>Largest region one read may ask for (64 Mpx, 192 MB of RGB).</summary>
     public const long MaxRegionPixels = 1L << 26;

@@ -1,6 +1,7 @@
 using VPTSurv.Data;
+using VPTSurv.Survival;
 
-namespace VPTSurv.Evaluation;
+namespace VPTSurv.Model;
 
 /// <summary>What a model predicts for one slide, with the slide's outcome.</summary>
 /// <param name="SlideId">The slide.</param>
@@ -12,23 +13,10 @@ namespace VPTSurv.Evaluation;
 public sealed record SlidePrediction(string SlideId, string PatientId, Split Split, double Time, bool EventObserved, double[] Logits)
 {
     /// <summary>S_k = Π_{j≤k} (1 − sigmoid(l_j)), the survival after each bin.</summary>
-    public double[] Survival
-    {
-        get
-        {
-            var s = new double[Logits.Length];
-            double acc = 1;
-            for (int k = 0; k < s.Length; k++)
-            {
-                acc *= 1 - 1 / (1 + Math.Exp(-Logits[k]));
-                s[k] = acc;
-            }
-            return s;
-        }
-    }
+    public double[] Survival => DiscreteTimeHead.SurvivalOf(Logits);
 
-    /// <summary>Risk −Σ_k S_k (higher = worse), as <see cref="Survival.DiscreteTimeHead.Risk"/>.</summary>
-    public double Risk => -Survival.Sum();
+    /// <summary>Risk −Σ_k S_k (higher = worse), see <see cref="DiscreteTimeHead"/>.</summary>
+    public double Risk => DiscreteTimeHead.RiskOf(Logits);
 
     /// <summary>The predicted survival at <paramref name="time"/>: S of the last bin whose upper edge is at or before it (1 before the first).</summary>
     public double SurvivalAt(double time, IReadOnlyList<double> edges)

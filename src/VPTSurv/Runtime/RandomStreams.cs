@@ -2,7 +2,7 @@ using System.Security.Cryptography;
 using System.Text;
 using TorchSharp;
 
-namespace VPTSurv.Model;
+namespace VPTSurv.Runtime;
 
 /// <summary>
 /// One random stream per model component, derived from (seed, component name), so that a component's initial weights

@@ -1,7 +1,8 @@
 using System.Text.Json.Nodes;
+using VPTSurv.Model;
 using VPTSurv.Survival;
 
-namespace VPTSurv.Evaluation.References;
+namespace VPTSurv.Evaluation;
 
 /// <summary>One slide's risk from a reference model or a trained run, with the slide's outcome.</summary>
 /// <param name="SlideId">The slide.</param>

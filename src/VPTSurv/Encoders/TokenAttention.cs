@@ -2,7 +2,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
-namespace VPTSurv.Model;
+namespace VPTSurv.Encoders;
 
 /// <summary>
 /// Multi-head attention from one token set to another (query tokens attend to key/value tokens), with its own

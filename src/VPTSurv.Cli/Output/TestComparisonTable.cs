@@ -11,7 +11,7 @@ namespace VPTSurv.Cli.Output;
 /// The test-split comparison of trained models: C-index per slide and per patient with bootstrap intervals, Uno's C,
 /// integrated Brier score, and the log-rank p and hazard ratio of the risk groups. Printed, and written as Markdown.
 /// </summary>
-public static class ComparisonTable
+public static class TestComparisonTable
 {
     private static readonly string[] Headers =
         ["model", "test slides (patients, events)", "C per slide [95% CI]", "C per patient [95% CI]", "Uno's C", "IBS", "log-rank p", "HR high/low",

@@ -1,14 +1,17 @@
 using System.Reflection;
 using System.Security.Cryptography;
+using VPTSurv.Runtime;
 
-namespace VPTSurv.Pretraining;
+namespace VPTSurv.Encoders;
 
 /// <summary>
 /// The encoder weights shipped inside the library (embedded resources from <c>src/VPTSurv/Weights</c>, MAE-pretrained
 /// on synthetic tiles outside every cohort; see the model card there). Each is unpacked once to a content-addressed
 /// file in the user's cache (<c>$XDG_CACHE_HOME/vptsurv/weights</c>, else <c>~/.cache/vptsurv/weights</c>, else the
-/// temporary folder), so every API that takes a checkpoint path can read it. The Cpu and Smoke presets point at these
-/// files by default; set <c>EncoderWeights</c> to another path to use other weights.
+/// temporary folder). Presets and configs name them symbolically (<see cref="Cpu"/> is <c>shipped:cpu-encoder</c>), never
+/// by the path on the machine that wrote them, so a preset's JSON means the same weights everywhere; every API that
+/// takes a checkpoint path (<see cref="Checkpoints.CheckpointLoader"/>, <c>ModelBuilder.WithEncoder</c>) resolves the
+/// symbol with <see cref="Resolve"/>. Set <c>EncoderWeights</c> to a file path to use other weights.
 /// </summary>
 public static class ShippedWeights
 {
@@ -18,15 +21,32 @@ public static class ShippedWeights
     /// <summary>Resource name of the Smoke preset's encoder.</summary>
     public const string SmokeName = "smoke-encoder.safetensors";
 
+    /// <summary>What a symbolic name of shipped weights starts with.</summary>
+    public const string Scheme = "shipped:";
+
+    /// <summary>The Cpu preset's encoder: <c>shipped:cpu-encoder</c>.</summary>
+    public const string Cpu = Scheme + "cpu-encoder";
+
+    /// <summary>The Smoke preset's encoder: <c>shipped:smoke-encoder</c>.</summary>
+    public const string Smoke = Scheme + "smoke-encoder";
+
     private const string ResourcePrefix = "VPTSurv.Weights.";
     private static readonly Lock Gate = new();
     private static readonly Dictionary<string, string> Unpacked = new(StringComparer.Ordinal);
 
-    /// <summary>Path of the Cpu preset's shipped encoder weights (unpacked on first use).</summary>
-    public static string Cpu => PathOf(CpuName);
+    /// <summary>Whether <paramref name="weights"/> names shipped weights (<c>shipped:name</c>) rather than a file.</summary>
+    public static bool IsSymbol(string? weights) => weights is not null && weights.StartsWith(Scheme, StringComparison.Ordinal);
 
-    /// <summary>Path of the Smoke preset's shipped encoder weights (unpacked on first use).</summary>
-    public static string Smoke => PathOf(SmokeName);
+    /// <summary>
+    /// The file to read for <paramref name="weights"/>: shipped weights <c>shipped:name</c> unpacked to the cache
+    /// (<see cref="PathOf"/>), anything else returned as it is (a file path).
+    /// </summary>
+    /// <exception cref="FileNotFoundException">A symbol that names no shipped weights; the message lists those shipped.</exception>
+    public static string Resolve(string weights)
+    {
+        ArgumentNullException.ThrowIfNull(weights);
+        return IsSymbol(weights) ? PathOf(weights[Scheme.Length..] + ".safetensors") : weights;
+    }
 
     /// <summary>Names of the shipped weight files.</summary>
     public static IReadOnlyList<string> Names =>
@@ -38,7 +58,8 @@ public static class ShippedWeights
     public static byte[] Read(string name)
     {
         using var stream = typeof(ShippedWeights).Assembly.GetManifestResourceStream(ResourcePrefix + name)
-            ?? throw new FileNotFoundException($"No shipped weights called '{name}'; the library ships: {string.Join(", ", Names)}.", name);
+            ?? throw new FileNotFoundException($"No shipped weights called '{name}'; the library ships: {string.Join(", ", Names)} " +
+                $"({string.Join(", ", Names.Select(n => Scheme + Path.GetFileNameWithoutExtension(n)))}).", name);
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
         return copy.ToArray();
@@ -64,7 +85,7 @@ public static class ShippedWeights
                 {
                     var path = Path.Combine(dir, file);
                     if (!(File.Exists(path) && Convert.ToHexStringLower(SHA256.HashData(File.ReadAllBytes(path))) == hash))
-                        Slides.AtomicFile.WriteAllBytes(path, bytes);
+                        AtomicFile.WriteAllBytes(path, bytes);
                     Unpacked[name] = path;
                     return path;
                 }

@@ -1,6 +1,6 @@
 using VPTSurv.Data;
 
-namespace VPTSurv.Training;
+namespace VPTSurv.Data;
 
 /// <summary>
 /// At most this many slides per split, taken patient by patient (a patient's slides stay together) in an order

@@ -8,7 +8,7 @@ namespace VPTSurv.Decoders;
 /// are exact (ties broken by list order) and a bag whose size is a multiple of W is not padded, so its windows are an
 /// exact partition of the tiles.
 /// </summary>
-public static class WindowPartition
+public static class KnnWindowPartition
 {
     /// <summary>
     /// Tile indices in window order (length ⌈N/W⌉·W): window w is entries [w W, (w + 1) W). Every tile appears at least

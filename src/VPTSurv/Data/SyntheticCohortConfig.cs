@@ -1,4 +1,6 @@
-namespace VPTSurv.Slides.Synthetic;
+using VPTSurv.Slides.Synthetic;
+
+namespace VPTSurv.Data;
 
 /// <summary>Settings of one synthetic cohort; the presets reproduce the paper's cohort sizes and slide splits.</summary>
 public sealed record SyntheticCohortConfig

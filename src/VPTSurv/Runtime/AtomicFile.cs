@@ -1,4 +1,4 @@
-namespace VPTSurv.Slides;
+namespace VPTSurv.Runtime;
 
 /// <summary>Writes files under a temporary name in the same folder and renames them, so a crash never leaves a
 /// half-written file under the real name.</summary>
@@ -19,6 +19,8 @@ public static class AtomicFile
     /// <param name="overwrite">When false (default) an existing file is never replaced: the call fails instead.</param>
     public static void Write(string path, Action<string> write, bool overwrite = false)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        ArgumentNullException.ThrowIfNull(write);
         if (!overwrite && File.Exists(path))
             throw new IOException($"'{path}' already exists; not overwriting it (pass overwrite: true to replace it)");
         var tmp = TempPathFor(path);
@@ -33,9 +35,9 @@ public static class AtomicFile
         }
     }
 
-    /// <summary>Writes bytes atomically, replacing an existing file.</summary>
-    public static void WriteAllBytes(string path, byte[] bytes) => Write(path, t => File.WriteAllBytes(t, bytes), overwrite: true);
+    /// <summary>Writes bytes atomically; an existing file is replaced unless <paramref name="overwrite"/> is false.</summary>
+    public static void WriteAllBytes(string path, byte[] bytes, bool overwrite = true) => Write(path, t => File.WriteAllBytes(t, bytes), overwrite);
 
-    /// <summary>Writes text atomically, replacing an existing file.</summary>
-    public static void WriteAllText(string path, string text) => Write(path, t => File.WriteAllText(t, text), overwrite: true);
+    /// <summary>Writes text (UTF-8, no byte-order mark) atomically; an existing file is replaced unless <paramref name="overwrite"/> is false.</summary>
+    public static void WriteAllText(string path, string text, bool overwrite = true) => Write(path, t => File.WriteAllText(t, text), overwrite);
 }

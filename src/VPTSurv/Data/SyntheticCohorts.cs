@@ -2,9 +2,10 @@ using System.Globalization;
 using System.Text;
 using CsvHelper;
 using CsvHelper.Configuration;
-using VPTSurv.Data;
+using VPTSurv.Runtime;
+using VPTSurv.Slides.Synthetic;
 
-namespace VPTSurv.Slides.Synthetic;
+namespace VPTSurv.Data;
 
 /// <summary>What a synthetic patient really is: the factors and log-hazard a model should recover.</summary>
 /// <param name="PatientId">The patient.</param>
@@ -133,34 +134,22 @@ public static class SyntheticCohorts
         ["patient_id", "immune", "infiltration", "grade", "architecture", "age", "log_hazard"];
 
     /// <summary>Writes the truth rows (atomic: temporary file, then rename).</summary>
-    public static void WriteTruth(IReadOnlyList<SyntheticPatientTruth> truth, string path, bool overwrite = false)
-    {
-        if (File.Exists(path) && !overwrite)
-            throw new IOException($"'{path}' already exists; pass overwrite: true to replace it.");
-        var tmp = path + ".tmp-" + Environment.ProcessId;
-        try
+    public static void WriteTruth(IReadOnlyList<SyntheticPatientTruth> truth, string path, bool overwrite = false) =>
+        AtomicFile.Write(path, tmp =>
         {
-            using (var writer = new StreamWriter(tmp, false, new UTF8Encoding(false)))
-            using (var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture) { NewLine = "\n" }))
+            using var writer = new StreamWriter(tmp, false, new UTF8Encoding(false));
+            using var csv = new CsvWriter(writer, new CsvConfiguration(CultureInfo.InvariantCulture) { NewLine = "\n" });
+            foreach (var c in TruthColumns) csv.WriteField(c);
+            csv.NextRecord();
+            foreach (var t in truth)
             {
-                foreach (var c in TruthColumns) csv.WriteField(c);
+                csv.WriteField(t.PatientId);
+                foreach (var v in new[] { t.Factors.Immune, t.Factors.Infiltration, t.Factors.Grade, t.Factors.Architecture, t.Age })
+                    csv.WriteField(v.ToString("R", CultureInfo.InvariantCulture));
+                csv.WriteField(t.LogHazard.ToString("F6", CultureInfo.InvariantCulture));
                 csv.NextRecord();
-                foreach (var t in truth)
-                {
-                    csv.WriteField(t.PatientId);
-                    foreach (var v in new[] { t.Factors.Immune, t.Factors.Infiltration, t.Factors.Grade, t.Factors.Architecture, t.Age })
-                        csv.WriteField(v.ToString("R", CultureInfo.InvariantCulture));
-                    csv.WriteField(t.LogHazard.ToString("F6", CultureInfo.InvariantCulture));
-                    csv.NextRecord();
-                }
             }
-            File.Move(tmp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(tmp)) File.Delete(tmp);
-        }
-    }
+        }, overwrite);
 
     /// <summary>Reads a truth file written by <see cref="WriteTruth"/>.</summary>
     public static IReadOnlyList<SyntheticPatientTruth> ReadTruth(string path)

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using VPTSurv.Survival;
 
-namespace VPTSurv.Evaluation.References;
+namespace VPTSurv.Evaluation;
 
 /// <summary>JSON pieces shared by the reference rows and the result tables (non-finite numbers become null).</summary>
 internal static class Json

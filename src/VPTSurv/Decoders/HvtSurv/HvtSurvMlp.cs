@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace VPTSurv.Decoders;
 
 /// <summary>timm's <c>Mlp</c> (fc1, GELU, dropout, fc2, dropout), as HVTSurv uses it. Keys: <c>fc1</c>, <c>fc2</c>.</summary>
-public sealed class Mlp : nn.Module<Tensor, Tensor>
+public sealed class HvtSurvMlp : nn.Module<Tensor, Tensor>
 {
     private readonly Linear fc1;
     private readonly GELU act;
@@ -13,7 +13,7 @@ public sealed class Mlp : nn.Module<Tensor, Tensor>
     private readonly Dropout drop;
 
     /// <summary>Creates an MLP dim -> hidden -> dim.</summary>
-    public Mlp(int dim, int hidden, double dropout) : base(nameof(Mlp))
+    public HvtSurvMlp(int dim, int hidden, double dropout) : base("Mlp")
     {
         fc1 = nn.Linear(dim, hidden);
         act = nn.GELU();
