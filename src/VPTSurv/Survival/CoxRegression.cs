@@ -72,27 +72,33 @@ public sealed record CoxRegression(
             clusterCode = Labels.Encode(cluster, nameof(cluster), out _);
         }
         stratum ??= new int[n];
-        var t = SurvivalInput.ToArray(time);
+        var t = SurvivalInput.ReadOnlyArray(time);
         // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes. The
-        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column).
+        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column): rows
+        // are checked and copied in input order (read in sequence), then each column is permuted through one
+        // scratch column (random reads within one column, not across all rows).
         var order = CoxOrder.StratumThenTimeDescending(stratum, t);
-        var position = new int[n];
-        for (int s = 0; s < n; s++) position[order[s]] = s;
         var x = GC.AllocateUninitializedArray<double>(n * p);
         for (int i = 0; i < n; i++)
         {
             var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
             if (row.Length != p)
                 throw new ArgumentException($"covariates[{i}] has {row.Length} values; row 0 has {p}.", nameof(covariates));
-            int at = position[i];
             for (int j = 0; j < p; j++)
             {
                 if (!double.IsFinite(row[j]))
                     throw new ArgumentException($"covariates[{i}][{j}] = {row[j]}: expected a finite number.", nameof(covariates));
-                x[j * n + at] = row[j];
+                x[j * n + i] = row[j];
             }
         }
-        return FitCore(x, p, order, t, SurvivalInput.ToArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+        var scratch = GC.AllocateUninitializedArray<double>(n);
+        for (int j = 0; j < p; j++)
+        {
+            var col = x.AsSpan(j * n, n);
+            col.CopyTo(scratch);
+            for (int s = 0; s < n; s++) col[s] = scratch[order[s]];
+        }
+        return FitCore(x, p, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
@@ -119,7 +125,7 @@ public sealed record CoxRegression(
         if (names is not null && names.Count != p)
             throw new ArgumentException($"{names.Count} names given for {p} covariates.", nameof(names));
         var labels = names?.ToArray() ?? Enumerable.Range(1, p).Select(j => $"x{j}").ToArray();
-        if (!ev.Any(e => e)) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
+        if (Array.IndexOf(ev, true) < 0) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
         if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
         if (!(Lasso >= 0 && double.IsFinite(Lasso))) throw new ArgumentOutOfRangeException(nameof(Lasso), Lasso, "Lasso must be finite and >= 0.");
 
@@ -151,7 +157,6 @@ public sealed record CoxRegression(
             int i = order[s];
             (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
         }
-        var data = new CoxData(xs, p, ts, es, Enumerable.Range(0, n).ToArray(), ss);
         var likelihood = new CoxLikelihood(xs, ts, es, ss);
         CoxEvaluation Evaluate(Vector<double> b) => likelihood.Evaluate(b, Ties);
 
@@ -209,6 +214,7 @@ public sealed record CoxRegression(
         if (cluster is not null && Lasso > 0) robust = Matrix<double>.Build.Dense(p, p, double.NaN).ToArray();
         else if (cluster is not null)
         {
+            var data = new CoxData(xs, p, ts, es, Enumerable.Range(0, n).ToArray(), ss);
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
             var collapsed = Matrix<double>.Build.Dense(clusters, p);
