@@ -1,3 +1,5 @@
+using System.Buffers;
+
 namespace VPTSurv.Survival;
 
 /// <summary>
@@ -18,31 +20,84 @@ internal static class ConcordanceInfluence
 
     /// <summary>dfbeta of Somers' d for every subject (sign as R with reverse = TRUE).</summary>
     /// <exception cref="NoComparablePairsException">No pair is comparable.</exception>
-    public static double[] Dfbeta(double[] time, bool[] ev, double[] risk, PairOrder? prepared = null) =>
-        (Compute(ev, prepared ?? PairOrder.Of(time, risk), withDfbeta: true) ?? throw Concordance.NoPairs(time, ev)).Dfbeta!;
+    public static double[] Dfbeta(double[] time, bool[] ev, double[] risk, PairOrder? prepared = null)
+    {
+        var (order, keys, rankOf, distinct) = prepared ?? PairOrder.Of(time, risk);
+        int n = ev.Length;
+        var packed = new int[n];
+        for (int s = 0; s < n; s++) packed[s] = Pack(rankOf[order[s]], ev[order[s]]);
+        return (Compute(keys, packed, n, distinct, order) ?? throw Concordance.NoPairs(time, ev)).Dfbeta!;
+    }
+
+    /// <summary>Harrell's pair counts and var(C) (no per-subject output). Null when no pair is comparable.</summary>
+    public static (ConcordanceResult Counts, double Variance)? Variance(double[] time, bool[] ev, double[] risk)
+    {
+        // The risk ranks with the events packed beside them are the payload of the sort by time: the sweep then
+        // reads everything in sequence.
+        int n = time.Length;
+        var packed = ArrayPool<int>.Shared.Rent(n);
+        var keys = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            int distinct = RadixOrder.DenseRanks(risk, packed);
+            for (int i = 0; i < n; i++) packed[i] = Pack(packed[i], ev[i]);
+            RadixOrder.WithPayload(time, packed, keys);
+            return Compute(keys, packed, n, distinct, null) is { } r ? (r.Counts, r.Variance) : null;
+        }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(packed);
+            ArrayPool<double>.Shared.Return(keys);
+        }
+    }
+
+    private static int Pack(int rank, bool death) => rank << 1 | (death ? 1 : 0);
 
     /// <summary>
     /// Harrell's pair counts (as <see cref="Concordance.Sweep"/>), var(C) = Σ dfbeta² / 4 (from exact integer sums of
     /// each subject's c - d and c + d + t), and every subject's dfbeta when asked. Null when no pair is comparable.
     /// </summary>
+    private static (ConcordanceResult Counts, double Variance, double[]? Dfbeta)? Compute(double[] keys, int[] packed, int n, int distinct, int[]? order)
+    {
+        var deathsAt = ArrayPool<int>.Shared.Rent(distinct + 1);
+        var deathsUpTo = ArrayPool<int>.Shared.Rent(distinct + 1);
+        var tree = ArrayPool<long>.Shared.Rent(distinct + 1);
+        var at = ArrayPool<long>.Shared.Rent(distinct + 1);
+        try { return Compute(keys, packed, n, distinct, order, deathsAt, deathsUpTo, tree, at); }
+        finally
+        {
+            ArrayPool<int>.Shared.Return(deathsAt);
+            ArrayPool<int>.Shared.Return(deathsUpTo);
+            ArrayPool<long>.Shared.Return(tree);
+            ArrayPool<long>.Shared.Return(at);
+        }
+    }
+
+    /// <param name="keys">Times ascending (first n entries).</param>
+    /// <param name="packed">Per subject in that order: its risk rank (1-based, dense) times 2, plus 1 for a death.</param>
+    /// <param name="n">Subjects.</param>
+    /// <param name="distinct">Distinct risk ranks.</param>
+    /// <param name="order">The subject of each sweep position, when dfbeta is wanted (null = variance only).</param>
+    /// <param name="deathsAt">Scratch, at least distinct + 1 long (as the three below).</param>
+    /// <param name="deathsUpTo">Scratch.</param>
+    /// <param name="tree">Scratch.</param>
+    /// <param name="at">Scratch.</param>
     // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static (ConcordanceResult Counts, double Variance, double[]? Dfbeta)? Compute(bool[] ev, PairOrder prepared, bool withDfbeta)
+    private static (ConcordanceResult Counts, double Variance, double[]? Dfbeta)? Compute(
+        double[] keys, int[] packed, int n, int distinct, int[]? order, int[] deathsAt, int[] deathsUpTo, long[] tree, long[] at)
     {
-        int n = ev.Length;
-        var (order, keys, rankOf, distinct) = prepared;
         // Deaths by risk rank: at each rank, and at or below it.
-        var deathsAt = new int[distinct + 1];
+        Array.Clear(deathsAt, 0, distinct + 1);
+        Array.Clear(tree, 0, distinct + 1);
+        Array.Clear(at, 0, distinct + 1);
         long totalDeaths = 0;
-        for (int i = 0; i < n; i++)
-            if (ev[i]) { deathsAt[rankOf[i]]++; totalDeaths++; }
-        var deathsUpTo = new long[distinct + 1];
+        for (int s = 0; s < n; s++)
+            if ((packed[s] & 1) != 0) { deathsAt[packed[s] >> 1]++; totalDeaths++; }
+        deathsUpTo[0] = 0;
         for (int r = 1; r <= distinct; r++) deathsUpTo[r] = deathsUpTo[r - 1] + deathsAt[r];
-
-        var tree = new long[distinct + 1];
-        var at = new long[distinct + 1];
-        var cdOut = withDfbeta ? new int[n] : null;
-        var totOut = withDfbeta ? new int[n] : null;
+        var cdOut = order is not null ? new int[n] : null;
+        var totOut = order is not null ? new int[n] : null;
         var blockRank = new int[16];
         var blockSlot = new int[16];
         var blockBase = new long[16];
@@ -59,8 +114,8 @@ internal static class ConcordanceInfluence
             int d = 0;
             for (int s = start; s <= stop; s++)
             {
-                int i = order[s], rk = rankOf[i];
-                if (ev[i])
+                int rk = packed[s] >> 1;
+                if ((packed[s] & 1) != 0)
                 {
                     if (d == blockRank.Length)
                     {
@@ -137,11 +192,11 @@ internal static class ConcordanceInfluence
         double npair = comparable;
         double variance = (double)numerator / 4 / (npair * npair) / (npair * npair);
         double[]? dfbeta = null;
-        if (cdOut is not null)
+        if (order is not null)
         {
             double somers = (concordant - discordant) / npair;
             dfbeta = new double[n];
-            for (int s = 0; s < n; s++) dfbeta[order[s]] = cdOut[s] / npair - somers / npair * totOut![s];
+            for (int s = 0; s < n; s++) dfbeta[order[s]] = cdOut![s] / npair - somers / npair * totOut![s];
         }
         return (counts, variance, dfbeta);
     }

@@ -23,7 +23,7 @@ public sealed record HarrellConcordance(double Level = 0.95, BootstrapSettings? 
         var t = SurvivalInput.ReadOnlyArray(time);
         var e = SurvivalInput.ReadOnlyArray(eventObserved);
         var r = SurvivalInput.ReadOnlyArray(risk);
-        var (counts, variance, _) = ConcordanceInfluence.Compute(e, PairOrder.Of(t, r), withDfbeta: false) ?? throw Concordance.NoPairs(t, e);
+        var (counts, variance) = ConcordanceInfluence.Variance(t, e, r) ?? throw Concordance.NoPairs(t, e);
         BootstrapInterval? interval = null;
         if (Bootstrap is { } b)
             interval = b.Intervals([counts.CIndex], t.Length, Level, idx =>
