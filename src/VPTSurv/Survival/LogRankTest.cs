@@ -1,3 +1,4 @@
+using System.Buffers;
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -157,8 +158,6 @@ internal static class LogRankCore
         return (labels, g);
     }
 
-    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Totals Sums(double[] time, bool[] ev, int[] g, int k, int[]? strata, Func<double, double, double> weight)
     {
         int n = time.Length;
@@ -167,21 +166,44 @@ internal static class LogRankCore
         var variance = new double[k, k];
         // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block. The sweep reads
         // the times in that order and, per subject, its group and event packed in one code (memory in sequence).
-        var ts = new double[n];
-        var code = strata is null ? RadixOrder.Of(time, ts) : RadixOrder.ByStratumThen(strata, time);
+        // Without strata the codes are the payload of the sort by time (pooled buffers); with strata they are
+        // gathered through the order.
+        var ts = ArrayPool<double>.Shared.Rent(n);
+        var code = ArrayPool<int>.Shared.Rent(n);
         var blockStarts = new List<int> { 0 };
-        if (strata is not null)
+        if (strata is null)
+        {
+            for (int i = 0; i < n; i++) code[i] = g[i] << 1 | (ev[i] ? 1 : 0);
+            RadixOrder.WithPayload(time, code, ts);
+        }
+        else
+        {
+            var order = RadixOrder.ByStratumThen(strata, time);
             for (int s = 0; s < n; s++)
             {
-                ts[s] = time[code[s]];
-                if (s > 0 && strata[code[s]] != strata[code[s - 1]]) blockStarts.Add(s);
+                int i = order[s];
+                (ts[s], code[s]) = (time[i], g[i] << 1 | (ev[i] ? 1 : 0));
+                if (s > 0 && strata[i] != strata[order[s - 1]]) blockStarts.Add(s);
             }
-        blockStarts.Add(n);
-        for (int s = 0; s < n; s++)
-        {
-            int i = code[s];
-            code[s] = g[i] << 1 | (ev[i] ? 1 : 0);
         }
+        blockStarts.Add(n);
+        try
+        {
+            Sweep(ts, code, blockStarts, k, weight, observed, expected, variance);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(ts);
+            ArrayPool<int>.Shared.Return(code);
+        }
+        return new Totals(observed, expected, variance);
+    }
+
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Sweep(double[] ts, int[] code, List<int> blockStarts, int k, Func<double, double, double> weight,
+        double[] observed, double[] expected, double[,] variance)
+    {
         var atRisk = new double[k];
         var deaths = new double[k];
         for (int block = 0; block + 1 < blockStarts.Count; block++)
@@ -221,7 +243,6 @@ internal static class LogRankCore
                 start = stop + 1;
             }
         }
-        return new Totals(observed, expected, variance);
     }
 
     public static LogRankResult Result(string[] labels, Totals t, LogRankTest test)
