@@ -1,5 +1,6 @@
 using SimdOps = System.Numerics.Vector;
 using SimdVector = System.Numerics.Vector<double>;
+using System.Buffers;
 using MathNet.Numerics.LinearAlgebra;
 
 namespace VPTSurv.Survival;
@@ -18,7 +19,7 @@ namespace VPTSurv.Survival;
 /// A S1S1ᵀ - B (S1D1ᵀ + D1S1ᵀ) + C D1D1ᵀ with A, B, C = Σ_l (1, f_l, f_l²) / den_l² (per block, not per death).
 /// </para>
 /// </summary>
-internal sealed class CoxLikelihood
+internal sealed class CoxLikelihood : IDisposable
 {
     /// <summary>Log-likelihood, score and information at β, and the baseline-hazard terms of each death time there.</summary>
     public readonly record struct Evaluation(double Loglik, Vector<double> Score, Matrix<double> Information, BaselineTerms Terms);
@@ -46,20 +47,22 @@ internal sealed class CoxLikelihood
     // segment lies in one chunk: chunk c is [_chunkStart[c], _chunkStart[c + 1]) and holds death blocks
     // [_chunkFirst[c], _chunkFirst[c + 1]).
     private readonly int[] _chunkStart, _chunkFirst;
-    // Per-evaluation buffers, reused.
-    private readonly double[] _w, _wd, _a, _y, _c, _e2, _sq, _s1, _d1, _u, _v, _info;
+    // Per-evaluation buffers, reused; those of length n (and the 0/1 death mask) come from the shared pool (returned
+    // by Dispose).
+    private readonly double[] _w, _wd, _a, _mask, _y, _c, _e2, _sq, _s1, _d1, _u, _v, _info;
     private const int Chunk = 512;                   // subjects per cache-sized chunk
 
     /// <param name="columns">Covariates column by column (p blocks of n values), rows in sweep order.</param>
+    /// <param name="p">Covariates.</param>
     /// <param name="time">Times in sweep order.</param>
     /// <param name="ev">Events in sweep order.</param>
     /// <param name="stratum">Stratum codes in sweep order (ascending).</param>
     // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public CoxLikelihood(double[] columns, double[] time, bool[] ev, int[] stratum)
+    public CoxLikelihood(double[] columns, int p, double[] time, bool[] ev, int[] stratum)
     {
         _n = time.Length;
-        _p = _n == 0 ? 0 : columns.Length / _n;
+        _p = p;
         _x = columns;
         _ev = ev;
         (_time, _stratum) = (time, stratum);
@@ -104,9 +107,20 @@ internal sealed class CoxLikelihood
             var col = _x.AsSpan(j * _n, _n);
             for (int i = 0; i < _n; i++) if (ev[i]) _deathSum[j] += col[i];
         }
-        (_w, _wd, _a, _y) = (new double[_n], new double[_n], new double[_n], new double[longest]);
+        (_w, _wd, _a, _mask) = (ArrayPool<double>.Shared.Rent(_n), ArrayPool<double>.Shared.Rent(_n), ArrayPool<double>.Shared.Rent(_n), ArrayPool<double>.Shared.Rent(_n));
+        for (int i = 0; i < _n; i++) _mask[i] = ev[i] ? 1 : 0;
+        _y = new double[longest];
         (_c, _e2, _sq) = (new double[blocks], new double[blocks], new double[3 * blocks]);
         (_s1, _d1, _u, _v, _info) = (new double[_p * g], new double[_p * g], new double[_p * g], new double[_p * g], new double[_p * _p]);
+    }
+
+    /// <summary>Returns the pooled buffers; the instance is not used afterwards.</summary>
+    public void Dispose()
+    {
+        ArrayPool<double>.Shared.Return(_w);
+        ArrayPool<double>.Shared.Return(_wd);
+        ArrayPool<double>.Shared.Return(_a);
+        ArrayPool<double>.Shared.Return(_mask);
     }
 
     /// <summary>Log partial likelihood, score and information at <paramref name="beta"/>.</summary>
@@ -118,27 +132,19 @@ internal sealed class CoxLikelihood
         var bv = beta.ToArray();
         // 1. eta = X β chunk by chunk (each chunk of eta stays in cache while the columns stream past), into w.
         var w = _w;
-        Array.Clear(w);
+        Array.Clear(w, 0, n);
         for (int start = 0; start < n; start += Chunk)
         {
             int len = Math.Min(Chunk, n - start);
             var e = w.AsSpan(start, len);
             for (int j = 0; j < p; j++) Axpy(bv[j], _x.AsSpan(j * n + start, len), e);
         }
-        double shift = double.NegativeInfinity, loglik = 0;
-        for (int i = 0; i < n; i++)
-        {
-            if (w[i] > shift) shift = w[i];
-            if (_ev[i]) loglik += w[i];
-        }
         // exp(eta - shift) cannot overflow; the shift returns in the log-likelihood and cancels in score and information.
+        // The deaths' weights are the weights times the 0/1 death mask (no branch per subject).
+        double shift = Max(w.AsSpan(0, n)), loglik = Dot(w.AsSpan(0, n), _mask.AsSpan(0, n));
         var wd = _wd;
-        for (int i = 0; i < n; i++)
-        {
-            double v = Math.Exp(w[i] - shift);
-            w[i] = v;
-            wd[i] = _ev[i] ? v : 0;
-        }
+        ExpShifted(w.AsSpan(0, n), shift);
+        Multiply(w.AsSpan(0, n), _mask.AsSpan(0, n), wd.AsSpan(0, n));
 
         // 2. Per block, from the weights alone: S0 (running within the stratum), D0, and Efron's scalar sums.
         bool efron = ties == CoxTies.Efron;
@@ -176,8 +182,7 @@ internal sealed class CoxLikelihood
         {
             if (k == blocks - 1 || _firstOfStratum[k + 1]) cum = 0;
             cum += c[k];
-            double ek = cum - e2[k];
-            for (int i = _start[k]; i <= _stop[k]; i++) a[i] = w[i] * (_ev[i] ? ek : cum);
+            for (int i = _start[k]; i <= _stop[k]; i++) a[i] = w[i] * (cum - _mask[i] * e2[k]);
         }
 
         // 3. One pass over the covariates, chunk by chunk: Xᵀ diag(a) X into the information (four columns at a
@@ -209,10 +214,14 @@ internal sealed class CoxLikelihood
                 int row = r * g;
                 for (int t = tFirst; t < tEnd; t++)
                 {
-                    int k = _deathBlocks[t], from = _segStart[t], to = _stop[k] + 1;
+                    // The segment is the blocks without deaths since the last death block (often none), then this
+                    // death block: S1 adds both, D1 the latter with the deaths' weights only.
+                    int k = _deathBlocks[t], from = _segStart[t], mid = _start[k], to = _stop[k] + 1;
                     double before = _reset[t] ? 0 : s1[row + t - 1];
-                    s1[row + t] = before + Dot(w.AsSpan(from, to - from), xcol[from..to]);
-                    d1[row + t] = Dot(wd.AsSpan(_start[k], to - _start[k]), xcol[_start[k]..to]);
+                    if (mid > from) before += Dot(w.AsSpan(from, mid - from), xcol[from..mid]);
+                    var (sw, swd) = Dot2(w.AsSpan(mid, to - mid), wd.AsSpan(mid, to - mid), xcol[mid..to]);
+                    s1[row + t] = before + sw;
+                    d1[row + t] = swd;
                 }
             }
         }
@@ -271,6 +280,33 @@ internal sealed class CoxLikelihood
         for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
+    private static double Max(ReadOnlySpan<double> x)
+    {
+        int i = 0;
+        double m = double.NegativeInfinity;
+        if (SimdOps.IsHardwareAccelerated && x.Length >= SimdVector.Count)
+        {
+            var vm = new SimdVector(double.NegativeInfinity);
+            for (; i <= x.Length - SimdVector.Count; i += SimdVector.Count) vm = SimdOps.Max(vm, new SimdVector(x[i..]));
+            for (int j = 0; j < SimdVector.Count; j++) m = Math.Max(m, vm[j]);
+        }
+        for (; i < x.Length; i++) m = Math.Max(m, x[i]);
+        return m;
+    }
+
+    /// <summary>x = exp(x - shift) in place (vectorised exp: within 2 ulp of Math.Exp).</summary>
+    private static void ExpShifted(Span<double> x, double shift)
+    {
+        int i = 0;
+        if (SimdOps.IsHardwareAccelerated)
+        {
+            var vs = new SimdVector(shift);
+            for (; i <= x.Length - SimdVector.Count; i += SimdVector.Count)
+                SimdOps.Exp(new SimdVector(x[i..]) - vs).CopyTo(x[i..]);
+        }
+        for (; i < x.Length; i++) x[i] = Math.Exp(x[i] - shift);
+    }
+
     private static void Multiply(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> into)
     {
         int i = 0;
@@ -299,6 +335,30 @@ internal sealed class CoxLikelihood
         }
         for (; i < x.Length; i++) s += x[i] * y[i];
         return s;
+    }
+
+    /// <summary>a·x and b·x in one pass over x.</summary>
+    private static (double, double) Dot2(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x)
+    {
+        int i = 0;
+        double sa = 0, sb = 0;
+        if (SimdOps.IsHardwareAccelerated && x.Length >= SimdVector.Count)
+        {
+            SimdVector va = SimdVector.Zero, vb = SimdVector.Zero;
+            for (; i <= x.Length - SimdVector.Count; i += SimdVector.Count)
+            {
+                var vx = new SimdVector(x[i..]);
+                va += new SimdVector(a[i..]) * vx;
+                vb += new SimdVector(b[i..]) * vx;
+            }
+            (sa, sb) = (SimdOps.Sum(va), SimdOps.Sum(vb));
+        }
+        for (; i < x.Length; i++)
+        {
+            sa += a[i] * x[i];
+            sb += b[i] * x[i];
+        }
+        return (sa, sb);
     }
 
     /// <summary>y·x0, y·x1, y·x2, y·x3 in one pass over y (four independent accumulators).</summary>

@@ -1,3 +1,6 @@
+using System.Buffers;
+using SimdOps = System.Numerics.Vector;
+using SimdVector = System.Numerics.Vector<double>;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using CoxEvaluation = VPTSurv.Survival.CoxLikelihood.Evaluation;
@@ -74,11 +77,30 @@ public sealed record CoxRegression(
         stratum ??= new int[n];
         var t = SurvivalInput.ReadOnlyArray(time);
         // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes. The
-        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column): rows
-        // are checked and copied in input order (read in sequence), then each column is permuted through one
-        // scratch column (random reads within one column, not across all rows).
+        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column). Their
+        // working copy comes from the shared pool: repeated fits of large data do not touch fresh memory (only the
+        // first n · p entries are used).
         var order = CoxOrder.StratumThenTimeDescending(stratum, t);
-        var x = GC.AllocateUninitializedArray<double>(n * p);
+        var x = ArrayPool<double>.Shared.Rent(n * p);
+        try
+        {
+            CopySorted(covariates, order, p, x);
+            return FitCore(x, p, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(x);
+        }
+    }
+
+    /// <summary>
+    /// Checks the rows and copies them into <paramref name="x"/> column by column in sweep order: in input order
+    /// first (rows read in sequence), then each column permuted through one scratch column (random reads within one
+    /// column, not across all rows).
+    /// </summary>
+    private static void CopySorted(IReadOnlyList<double[]> covariates, int[] order, int p, double[] x)
+    {
+        int n = order.Length;
         for (int i = 0; i < n; i++)
         {
             var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
@@ -91,14 +113,14 @@ public sealed record CoxRegression(
                 x[j * n + i] = row[j];
             }
         }
-        var scratch = GC.AllocateUninitializedArray<double>(n);
+        var scratch = ArrayPool<double>.Shared.Rent(n);
         for (int j = 0; j < p; j++)
         {
             var col = x.AsSpan(j * n, n);
             col.CopyTo(scratch);
             for (int s = 0; s < n; s++) col[s] = scratch[order[s]];
         }
-        return FitCore(x, p, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+        ArrayPool<double>.Shared.Return(scratch);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
@@ -133,21 +155,14 @@ public sealed record CoxRegression(
         for (int j = 0; j < p; j++)
         {
             var col = xs.AsSpan(j * n, n);
-            bool constant = true, indicator = true;
-            double first = col[0], sum = 0;
-            foreach (double v in col)
-            {
-                sum += v;
-                constant &= v == first;
-                indicator &= v is -1 or 0 or 1;
-            }
+            var (sum, constant, indicator) = ColumnSummary(col);
             // As R's coxph (nocenter = c(-1, 0, 1)): a covariate with values only in {-1, 0, 1} is not centred, so
             // the baseline hazard refers to 0 there. The likelihood does not depend on the centring.
             means[j] = indicator ? 0 : sum / n;
             if (constant)
                 throw new ArgumentException($"covariate {j} ('{labels[j]}') is constant; its coefficient is not identifiable.", "covariates");
             double m = means[j];
-            if (m != 0) for (int s = 0; s < col.Length; s++) col[s] -= m;
+            if (m != 0) Subtract(col, m);
         }
         var ts = new double[n];
         var es = new bool[n];
@@ -157,7 +172,7 @@ public sealed record CoxRegression(
             int i = order[s];
             (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
         }
-        var likelihood = new CoxLikelihood(xs, ts, es, ss);
+        using var likelihood = new CoxLikelihood(xs, p, ts, es, ss);
         CoxEvaluation Evaluate(Vector<double> b) => likelihood.Evaluate(b, Ties);
 
         var beta = Vector<double>.Build.Dense(p);
@@ -242,6 +257,49 @@ public sealed record CoxRegression(
             Lasso = Lasso,
             Baseline = baseline,
         };
+    }
+
+    /// <summary>Sum of the column, whether it is constant, and whether every value is -1, 0 or 1 (one SIMD pass).</summary>
+    private static (double Sum, bool Constant, bool Indicator) ColumnSummary(ReadOnlySpan<double> col)
+    {
+        int i = 0;
+        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
+        bool indicator = true;
+        if (SimdOps.IsHardwareAccelerated && col.Length >= SimdVector.Count)
+        {
+            SimdVector vsum = SimdVector.Zero, vmin = new(double.PositiveInfinity), vmax = new(double.NegativeInfinity), one = SimdVector.One;
+            var allowed = System.Numerics.Vector<long>.AllBitsSet;
+            for (; i <= col.Length - SimdVector.Count; i += SimdVector.Count)
+            {
+                var v = new SimdVector(col[i..]);
+                vsum += v;
+                vmin = SimdOps.Min(vmin, v);
+                vmax = SimdOps.Max(vmax, v);
+                allowed &= SimdOps.Equals(v, one) | SimdOps.Equals(v, SimdVector.Zero) | SimdOps.Equals(v, -one);
+            }
+            sum = SimdOps.Sum(vsum);
+            for (int j = 0; j < SimdVector.Count; j++) (min, max) = (Math.Min(min, vmin[j]), Math.Max(max, vmax[j]));
+            indicator = SimdOps.EqualsAll(allowed, System.Numerics.Vector<long>.AllBitsSet);
+        }
+        for (; i < col.Length; i++)
+        {
+            double v = col[i];
+            sum += v;
+            (min, max) = (Math.Min(min, v), Math.Max(max, v));
+            indicator &= v is -1 or 0 or 1;
+        }
+        return (sum, min == max, indicator);
+    }
+
+    private static void Subtract(Span<double> col, double m)
+    {
+        int i = 0;
+        if (SimdOps.IsHardwareAccelerated)
+        {
+            var vm = new SimdVector(m);
+            for (; i <= col.Length - SimdVector.Count; i += SimdVector.Count) (new SimdVector(col[i..]) - vm).CopyTo(col[i..]);
+        }
+        for (; i < col.Length; i++) col[i] -= m;
     }
 
     private CoxEvaluation Penalize(CoxEvaluation e, Vector<double> beta)
