@@ -30,6 +30,8 @@ internal static class ConcordanceInfluence
     }
 
     /// <summary>Harrell's pair counts and var(C) (no per-subject output). Null when no pair is comparable.</summary>
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static (ConcordanceResult Counts, double Variance)? Variance(double[] time, bool[] ev, double[] risk)
     {
         // The risk ranks with the events packed beside them are the payload of the sort by time: the sweep then
@@ -51,6 +53,7 @@ internal static class ConcordanceInfluence
         }
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static int Pack(int rank, bool death) => rank << 1 | (death ? 1 : 0);
 
     /// <summary>
@@ -156,7 +159,7 @@ internal static class ConcordanceInfluence
                 // time (and in risk when the ranks are equal).
                 var ranks = blockRank.AsSpan(0, d);
                 var index = blockIndex.AsSpan(0, d);
-                if (d > 1) ranks.Sort(index);
+                SortByRank(ranks, index);
                 long sameBoth = 0;
                 long tot = inTree + earlierForDeath;
                 for (int a = 0; a < d;)
@@ -201,6 +204,27 @@ internal static class ConcordanceInfluence
         return (counts, variance, dfbeta);
     }
 
+    /// <summary>
+    /// Sorts the block's death ranks, carrying their indices: insertion sort for the usual few tied deaths (compiled
+    /// with the sweep, no generic sort instantiation to warm up), the library sort for long blocks.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void SortByRank(Span<int> ranks, Span<int> index)
+    {
+        if (ranks.Length > 64)
+        {
+            ranks.Sort(index);
+            return;
+        }
+        for (int i = 1; i < ranks.Length; i++)
+        {
+            int r = ranks[i], x = index[i], j = i - 1;
+            for (; j >= 0 && ranks[j] > r; j--) (ranks[j + 1], index[j + 1]) = (ranks[j], index[j]);
+            (ranks[j + 1], index[j + 1]) = (r, x);
+        }
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Accumulate(long cd, long tot, ref Int128 scc, ref Int128 sct, ref Int128 stt)
     {
         // |cd|, tot <= n < 2^31: each product fits in 64 bits; the sums may not.
@@ -209,12 +233,14 @@ internal static class ConcordanceInfluence
         stt += tot * tot;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static void Add(long[] tree, long[] at, int rank, long value)
     {
         at[rank] += value;
         for (int i = rank; i < tree.Length; i += i & -i) tree[i] += value;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static long Prefix(long[] tree, int i)
     {
         long s = 0;

@@ -21,8 +21,8 @@ namespace VPTSurv.Survival;
 /// </summary>
 internal sealed class CoxLikelihood : IDisposable
 {
-    /// <summary>Log-likelihood, score and information at β, and the baseline-hazard terms of each death time there.</summary>
-    public readonly record struct Evaluation(double Loglik, Vector<double> Score, Matrix<double> Information, BaselineTerms Terms);
+    /// <summary>Log-likelihood, score and information at β.</summary>
+    public readonly record struct Evaluation(double Loglik, Vector<double> Score, Matrix<double> Information);
 
     /// <summary>
     /// Per death time (sweep order) at β, with the unshifted weights exp(x·β): its stratum and time, the hazard
@@ -47,9 +47,10 @@ internal sealed class CoxLikelihood : IDisposable
     // segment lies in one chunk: chunk c is [_chunkStart[c], _chunkStart[c + 1]) and holds death blocks
     // [_chunkFirst[c], _chunkFirst[c + 1]).
     private readonly int[] _chunkStart, _chunkFirst;
-    // Per-evaluation buffers, reused; those of length n (and the 0/1 death mask) come from the shared pool (returned
-    // by Dispose).
+    // Per-evaluation buffers, reused; the large ones (and the 0/1 death mask) come from the shared pool (returned by
+    // Dispose). They keep the sums of the last evaluation for its baseline terms (LastTerms).
     private readonly double[] _w, _wd, _a, _mask, _y, _c, _e2, _sq, _s1, _d1, _u, _v, _info;
+    private double _lastShift;
     private const int Chunk = 512;                   // subjects per cache-sized chunk
 
     /// <param name="columns">Covariates column by column (p blocks of n values), rows in sweep order.</param>
@@ -111,7 +112,8 @@ internal sealed class CoxLikelihood : IDisposable
         for (int i = 0; i < _n; i++) _mask[i] = ev[i] ? 1 : 0;
         _y = new double[longest];
         (_c, _e2, _sq) = (new double[blocks], new double[blocks], new double[3 * blocks]);
-        (_s1, _d1, _u, _v, _info) = (new double[_p * g], new double[_p * g], new double[_p * g], new double[_p * g], new double[_p * _p]);
+        var pool = ArrayPool<double>.Shared;
+        (_s1, _d1, _u, _v, _info) = (pool.Rent(_p * g), pool.Rent(_p * g), pool.Rent(_p * g), pool.Rent(_p * g), new double[_p * _p]);
     }
 
     /// <summary>Returns the pooled buffers; the instance is not used afterwards.</summary>
@@ -121,6 +123,7 @@ internal sealed class CoxLikelihood : IDisposable
         ArrayPool<double>.Shared.Return(_wd);
         ArrayPool<double>.Shared.Return(_a);
         ArrayPool<double>.Shared.Return(_mask);
+        foreach (var buffer in (double[][])[_s1, _d1, _u, _v]) ArrayPool<double>.Shared.Return(buffer);
     }
 
     /// <summary>Log partial likelihood, score and information at <paramref name="beta"/>.</summary>
@@ -252,8 +255,17 @@ internal sealed class CoxLikelihood : IDisposable
         for (int r = 0; r < p; r++)
             for (int q = 0; q <= r; q++) { m[r, q] = info[r * p + q]; m[q, r] = info[r * p + q]; }
 
-        // Baseline terms with the unshifted weights: den = den_shifted · e^shift.
-        double back = Math.Exp(-shift);
+        _lastShift = shift;
+        return new Evaluation(loglik, Vector<double>.Build.DenseOfArray(score), m);
+    }
+
+    /// <summary>The baseline-hazard terms of each death time at the β of the last <see cref="Evaluate"/>.</summary>
+    public BaselineTerms LastTerms()
+    {
+        int p = _p, g = _deathBlocks.Length;
+        var (c, sq, s1, d1) = (_c, _sq, _s1, _d1);
+        // Unshifted weights: den = den_shifted · e^shift.
+        double back = Math.Exp(-_lastShift);
         var terms = new BaselineTerms(new int[g], new double[g], new double[g], new double[g], new double[g * p]);
         for (int t = 0; t < g; t++)
         {
@@ -265,7 +277,7 @@ internal sealed class CoxLikelihood : IDisposable
             for (int j = 0; j < p; j++)
                 terms.Mean[t * p + j] = (sq[3 * k] * s1[j * g + t] - sq[3 * k + 1] * d1[j * g + t]) * back;
         }
-        return new Evaluation(loglik, Vector<double>.Build.DenseOfArray(score), m, terms);
+        return terms;
     }
 
     private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
@@ -280,6 +292,7 @@ internal sealed class CoxLikelihood : IDisposable
         for (; i < x.Length; i++) y[i] += alpha * x[i];
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Max(ReadOnlySpan<double> x)
     {
         int i = 0;
@@ -295,6 +308,7 @@ internal sealed class CoxLikelihood : IDisposable
     }
 
     /// <summary>x = exp(x - shift) in place (vectorised exp: within 2 ulp of Math.Exp).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ExpShifted(Span<double> x, double shift)
     {
         int i = 0;
@@ -307,6 +321,7 @@ internal sealed class CoxLikelihood : IDisposable
         for (; i < x.Length; i++) x[i] = Math.Exp(x[i] - shift);
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Multiply(ReadOnlySpan<double> x, ReadOnlySpan<double> y, Span<double> into)
     {
         int i = 0;
@@ -316,6 +331,7 @@ internal sealed class CoxLikelihood : IDisposable
         for (; i < x.Length; i++) into[i] = x[i] * y[i];
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static double Dot(ReadOnlySpan<double> x, ReadOnlySpan<double> y)
     {
         int i = 0;
@@ -338,6 +354,7 @@ internal sealed class CoxLikelihood : IDisposable
     }
 
     /// <summary>a·x and b·x in one pass over x.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (double, double) Dot2(ReadOnlySpan<double> a, ReadOnlySpan<double> b, ReadOnlySpan<double> x)
     {
         int i = 0;
@@ -362,6 +379,7 @@ internal sealed class CoxLikelihood : IDisposable
     }
 
     /// <summary>y·x0, y·x1, y·x2, y·x3 in one pass over y (four independent accumulators).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (double, double, double, double) Dot4(
         ReadOnlySpan<double> y, ReadOnlySpan<double> x0, ReadOnlySpan<double> x1, ReadOnlySpan<double> x2, ReadOnlySpan<double> x3)
     {

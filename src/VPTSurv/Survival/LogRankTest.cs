@@ -117,6 +117,8 @@ public sealed record LogRankResult(
 /// <summary>Label encoding shared by the tests: distinct labels in comparer order, text via invariant culture.</summary>
 internal static class Labels
 {
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int[] Encode<T>(IReadOnlyList<T> values, string name, out string[] text) where T : notnull
     {
         ArgumentNullException.ThrowIfNull(values, name);
@@ -158,6 +160,8 @@ internal static class LogRankCore
         return (labels, g);
     }
 
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static Totals Sums(double[] time, bool[] ev, int[] g, int k, int[]? strata, Func<double, double, double> weight)
     {
         int n = time.Length;

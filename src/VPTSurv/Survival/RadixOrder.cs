@@ -141,6 +141,7 @@ internal static class RadixOrder
     }
 
     /// <summary>The order-preserving unsigned image of a key (-0 and +0 are one key).</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static ulong Image(double key, bool descending)
     {
         ulong b = (ulong)BitConverter.DoubleToInt64Bits(key == 0 ? 0 : key);
@@ -148,6 +149,7 @@ internal static class RadixOrder
         return descending ? ~b : b;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveInlining)]
     private static double Key(ulong image, bool descending)
     {
         ulong b = descending ? ~image : image;

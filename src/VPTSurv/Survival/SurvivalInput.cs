@@ -7,7 +7,7 @@ internal static class SurvivalInput
     {
         ArgumentNullException.ThrowIfNull(time, name);
         // The usual case, an array of valid times, without an interface call per value; else the loop that names the index.
-        if (time is double[] array && Array.TrueForAll(array, t => double.IsFinite(t) && t > 0)) return;
+        if (time is double[] array && AllPositiveFinite(array)) return;
         for (int i = 0; i < time.Count; i++)
         {
             double t = time[i];
@@ -19,10 +19,28 @@ internal static class SurvivalInput
     public static void CheckFinite(IReadOnlyList<double> values, string name)
     {
         ArgumentNullException.ThrowIfNull(values, name);
-        if (values is double[] array && Array.TrueForAll(array, double.IsFinite)) return;
+        if (values is double[] array && AllFinite(array)) return;
         for (int i = 0; i < values.Count; i++)
             if (!double.IsFinite(values[i]))
                 throw new ArgumentException($"{name}[{i}] = {values[i]}: expected a finite number.", name);
+    }
+
+    // Loops over every value of large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static bool AllPositiveFinite(double[] values)
+    {
+        foreach (double v in values)
+            if (!(double.IsFinite(v) && v > 0)) return false;
+        return true;
+    }
+
+    // Loops over every value of large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static bool AllFinite(double[] values)
+    {
+        foreach (double v in values)
+            if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     public static void CheckSameLength(int expected, int actual, string name, string reference = "time")
