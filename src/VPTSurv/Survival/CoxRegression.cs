@@ -1,6 +1,4 @@
 using System.Buffers;
-using SimdOps = System.Numerics.Vector;
-using SimdVector = System.Numerics.Vector<double>;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using CoxEvaluation = VPTSurv.Survival.CoxLikelihood.Evaluation;
@@ -84,8 +82,8 @@ public sealed record CoxRegression(
         var x = ArrayPool<double>.Shared.Rent(n * p);
         try
         {
-            CopySorted(covariates, order, p, x);
-            return FitCore(x, p, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+            var (means, constant) = CopySorted(covariates, order, p, x);
+            return FitCore(x, p, means, constant, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
         }
         finally
         {
@@ -94,14 +92,24 @@ public sealed record CoxRegression(
     }
 
     /// <summary>
-    /// Checks the rows and copies them into <paramref name="x"/> column by column in sweep order: in input order
-    /// first (rows read in sequence), then each column permuted through one scratch column (random reads within one
-    /// column, not across all rows).
+    /// Checks the rows and copies them into <paramref name="x"/> column by column in sweep order, centred: in input
+    /// order first (rows read in sequence; each column's sum, range and whether it holds only -1, 0, 1 on the way),
+    /// then each column permuted through one scratch column (random reads within one column, not across all rows) with
+    /// its centre subtracted. The centre is the mean, or 0 for a covariate with values only in {-1, 0, 1}, as R's
+    /// coxph (nocenter = c(-1, 0, 1)): the baseline hazard refers to 0 there; the likelihood does not depend on it.
+    /// Returns the centres and the first constant column (-1 if none).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void CopySorted(IReadOnlyList<double[]> covariates, int[] order, int p, double[] x)
+    private static (double[] Means, int Constant) CopySorted(IReadOnlyList<double[]> covariates, int[] order, int p, double[] x)
     {
         int n = order.Length;
+        var sum = new double[p];
+        var min = new double[p];
+        var max = new double[p];
+        var indicator = new bool[p];
+        Array.Fill(min, double.PositiveInfinity);
+        Array.Fill(max, double.NegativeInfinity);
+        Array.Fill(indicator, true);
         for (int i = 0; i < n; i++)
         {
             var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
@@ -109,19 +117,29 @@ public sealed record CoxRegression(
                 throw new ArgumentException($"covariates[{i}] has {row.Length} values; row 0 has {p}.", nameof(covariates));
             for (int j = 0; j < p; j++)
             {
-                if (!double.IsFinite(row[j]))
-                    throw new ArgumentException($"covariates[{i}][{j}] = {row[j]}: expected a finite number.", nameof(covariates));
-                x[j * n + i] = row[j];
+                double v = row[j];
+                if (!double.IsFinite(v))
+                    throw new ArgumentException($"covariates[{i}][{j}] = {v}: expected a finite number.", nameof(covariates));
+                x[j * n + i] = v;
+                sum[j] += v;
+                min[j] = Math.Min(min[j], v);
+                max[j] = Math.Max(max[j], v);
+                indicator[j] &= v is -1 or 0 or 1;
             }
         }
+        var means = new double[p];
+        int constant = -1;
         var scratch = ArrayPool<double>.Shared.Rent(n);
         for (int j = 0; j < p; j++)
         {
+            if (min[j] == max[j] && constant < 0) constant = j;
+            double m = means[j] = indicator[j] ? 0 : sum[j] / n;
             var col = x.AsSpan(j * n, n);
             col.CopyTo(scratch);
-            for (int s = 0; s < n; s++) col[s] = scratch[order[s]];
+            for (int s = 0; s < n; s++) col[s] = scratch[order[s]] - m;
         }
         ArrayPool<double>.Shared.Return(scratch);
+        return (means, constant);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
@@ -140,10 +158,11 @@ public sealed record CoxRegression(
     }
 
     // xs: covariates column by column, rows already in `order` (subjects by stratum, then time descending; see
-    // CoxOrder), centred here in place; time, ev, stratum, cluster in the input order.
-    // Its loops (sorted copies, centring) run once per call on large inputs: compiled fully optimised at once.
+    // CoxOrder), centred at `means`; `constant`: the first constant column (-1 if none); time, ev, stratum, cluster in
+    // the input order.
+    // Its loops (the sorted copies of time, event and stratum) run once per call on large inputs: compiled optimised at once.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private CoxFit FitCore(double[] xs, int p, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
+    private CoxFit FitCore(double[] xs, int p, double[] means, int constant, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
     {
         int n = time.Length;
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
@@ -154,19 +173,8 @@ public sealed record CoxRegression(
         if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
         if (!(Lasso >= 0 && double.IsFinite(Lasso))) throw new ArgumentOutOfRangeException(nameof(Lasso), Lasso, "Lasso must be finite and >= 0.");
 
-        var means = new double[p];
-        for (int j = 0; j < p; j++)
-        {
-            var col = xs.AsSpan(j * n, n);
-            var (sum, constant, indicator) = ColumnSummary(col);
-            // As R's coxph (nocenter = c(-1, 0, 1)): a covariate with values only in {-1, 0, 1} is not centred, so
-            // the baseline hazard refers to 0 there. The likelihood does not depend on the centring.
-            means[j] = indicator ? 0 : sum / n;
-            if (constant)
-                throw new ArgumentException($"covariate {j} ('{labels[j]}') is constant; its coefficient is not identifiable.", "covariates");
-            double m = means[j];
-            if (m != 0) Subtract(col, m);
-        }
+        if (constant >= 0)
+            throw new ArgumentException($"covariate {constant} ('{labels[constant]}') is constant; its coefficient is not identifiable.", "covariates");
         var ts = new double[n];
         var es = new bool[n];
         var ss = new int[n];
@@ -261,51 +269,6 @@ public sealed record CoxRegression(
             Lasso = Lasso,
             Baseline = baseline,
         };
-    }
-
-    /// <summary>Sum of the column, whether it is constant, and whether every value is -1, 0 or 1 (one SIMD pass).</summary>
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static (double Sum, bool Constant, bool Indicator) ColumnSummary(ReadOnlySpan<double> col)
-    {
-        int i = 0;
-        double sum = 0, min = double.PositiveInfinity, max = double.NegativeInfinity;
-        bool indicator = true;
-        if (SimdOps.IsHardwareAccelerated && col.Length >= SimdVector.Count)
-        {
-            SimdVector vsum = SimdVector.Zero, vmin = new(double.PositiveInfinity), vmax = new(double.NegativeInfinity), one = SimdVector.One;
-            var allowed = System.Numerics.Vector<long>.AllBitsSet;
-            for (; i <= col.Length - SimdVector.Count; i += SimdVector.Count)
-            {
-                var v = new SimdVector(col[i..]);
-                vsum += v;
-                vmin = SimdOps.Min(vmin, v);
-                vmax = SimdOps.Max(vmax, v);
-                allowed &= SimdOps.Equals(v, one) | SimdOps.Equals(v, SimdVector.Zero) | SimdOps.Equals(v, -one);
-            }
-            sum = SimdOps.Sum(vsum);
-            for (int j = 0; j < SimdVector.Count; j++) (min, max) = (Math.Min(min, vmin[j]), Math.Max(max, vmax[j]));
-            indicator = SimdOps.EqualsAll(allowed, System.Numerics.Vector<long>.AllBitsSet);
-        }
-        for (; i < col.Length; i++)
-        {
-            double v = col[i];
-            sum += v;
-            (min, max) = (Math.Min(min, v), Math.Max(max, v));
-            indicator &= v is -1 or 0 or 1;
-        }
-        return (sum, min == max, indicator);
-    }
-
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void Subtract(Span<double> col, double m)
-    {
-        int i = 0;
-        if (SimdOps.IsHardwareAccelerated)
-        {
-            var vm = new SimdVector(m);
-            for (; i <= col.Length - SimdVector.Count; i += SimdVector.Count) (new SimdVector(col[i..]) - vm).CopyTo(col[i..]);
-        }
-        for (; i < col.Length; i++) col[i] -= m;
     }
 
     private CoxEvaluation Penalize(CoxEvaluation e, Vector<double> beta)
