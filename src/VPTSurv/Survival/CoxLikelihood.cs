@@ -55,14 +55,15 @@ internal sealed class CoxLikelihood : IDisposable
 
     /// <param name="columns">Covariates column by column (p blocks of n values), rows in sweep order.</param>
     /// <param name="p">Covariates.</param>
+    /// <param name="n">Subjects (the first n entries of the arrays are used).</param>
     /// <param name="time">Times in sweep order.</param>
     /// <param name="ev">Events in sweep order.</param>
     /// <param name="stratum">Stratum codes in sweep order (ascending).</param>
     // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public CoxLikelihood(double[] columns, int p, double[] time, bool[] ev, int[] stratum)
+    public CoxLikelihood(double[] columns, int p, int n, double[] time, bool[] ev, int[] stratum)
     {
-        _n = time.Length;
+        _n = n;
         _p = p;
         _x = columns;
         _ev = ev;
@@ -445,7 +446,8 @@ internal static class CoxOrder
 {
     /// <summary>
     /// Indices by stratum ascending, then time descending, then index ascending (the order of a stable
-    /// OrderBy(stratum).ThenByDescending(time)): a radix sort by time, then a stable counting sort by stratum.
+    /// OrderBy(stratum).ThenByDescending(time)): a radix sort by time, then a stable counting sort by stratum (null =
+    /// one stratum).
     /// </summary>
-    public static int[] StratumThenTimeDescending(int[] stratum, double[] time) => RadixOrder.ByStratumThen(stratum, time, descending: true);
+    public static int[] StratumThenTimeDescending(int[]? stratum, double[] time) => RadixOrder.ByStratumThen(stratum, time, descending: true);
 }

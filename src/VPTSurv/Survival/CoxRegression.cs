@@ -72,7 +72,6 @@ public sealed record CoxRegression(
             SurvivalInput.CheckSameLength(n, cluster.Count, nameof(cluster));
             clusterCode = Labels.Encode(cluster, nameof(cluster), out _);
         }
-        stratum ??= new int[n];
         var t = SurvivalInput.ReadOnlyArray(time);
         // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes. The
         // sweeps read subjects in this order many times, so the covariates are stored in it (column by column). Their
@@ -162,7 +161,7 @@ public sealed record CoxRegression(
     // the input order.
     // Its loops (the sorted copies of time, event and stratum) run once per call on large inputs: compiled optimised at once.
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private CoxFit FitCore(double[] xs, int p, double[] means, int constant, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
+    private CoxFit FitCore(double[] xs, int p, double[] means, int constant, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[]? stratum, string[] stratumLabels, int[]? cluster)
     {
         int n = time.Length;
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
@@ -175,15 +174,32 @@ public sealed record CoxRegression(
 
         if (constant >= 0)
             throw new ArgumentException($"covariate {constant} ('{labels[constant]}') is constant; its coefficient is not identifiable.", "covariates");
-        var ts = new double[n];
-        var es = new bool[n];
-        var ss = new int[n];
-        for (int s = 0; s < n; s++)
+        // Time, event and stratum in sweep order, in pooled buffers (the first n entries).
+        var ts = ArrayPool<double>.Shared.Rent(n);
+        var es = ArrayPool<bool>.Shared.Rent(n);
+        var ss = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            int i = order[s];
-            (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
+            for (int s = 0; s < n; s++)
+            {
+                int i = order[s];
+                (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum?[i] ?? 0);
+            }
+            return FitSorted(xs, p, means, order, n, ts, es, ss, labels, stratumLabels, cluster);
         }
-        using var likelihood = new CoxLikelihood(xs, p, ts, es, ss);
+        finally
+        {
+            ArrayPool<double>.Shared.Return(ts);
+            ArrayPool<bool>.Shared.Return(es);
+            ArrayPool<int>.Shared.Return(ss);
+        }
+    }
+
+    // The Newton–Raphson fit and its summaries; ts, es, ss: time, event and stratum in sweep order (first n entries).
+    private CoxFit FitSorted(double[] xs, int p, double[] means, int[] order, int n, double[] ts, bool[] es, int[] ss,
+        string[] labels, string[] stratumLabels, int[]? cluster)
+    {
+        using var likelihood = new CoxLikelihood(xs, p, n, ts, es, ss);
         CoxEvaluation Evaluate(Vector<double> b) => likelihood.Evaluate(b, Ties);
 
         var beta = Vector<double>.Build.Dense(p);
@@ -241,7 +257,7 @@ public sealed record CoxRegression(
         if (cluster is not null && Lasso > 0) robust = Matrix<double>.Build.Dense(p, p, double.NaN).ToArray();
         else if (cluster is not null)
         {
-            var data = new CoxData(xs, p, ts, es, Enumerable.Range(0, n).ToArray(), ss);
+            var data = new CoxData(xs, p, ts[..n], es[..n], Enumerable.Range(0, n).ToArray(), ss[..n]);
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
             var collapsed = Matrix<double>.Build.Dense(clusters, p);
