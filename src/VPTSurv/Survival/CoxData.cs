@@ -143,6 +143,7 @@ internal static class CoxScoreResiduals
 internal static class CoxBaselineHazard
 {
     /// <summary>The baseline of the fit whose final evaluation gave <paramref name="terms"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static CoxBaseline Build(CoxLikelihood.BaselineTerms terms, string[] stratumLabels)
     {
         int strata = stratumLabels.Length, g = terms.Time.Length, p = g == 0 ? 0 : terms.Mean.Length / g;

@@ -245,6 +245,7 @@ internal sealed class CoxLikelihood : IDisposable
     }
 
     /// <summary>The baseline-hazard terms of each death time at the β of the last <see cref="Evaluate"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public BaselineTerms LastTerms()
     {
         int p = _p, g = _deathBlocks.Length;
@@ -265,6 +266,7 @@ internal sealed class CoxLikelihood : IDisposable
         return terms;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void Axpy(double alpha, ReadOnlySpan<double> x, Span<double> y)
     {
         int i = 0;
@@ -282,7 +284,8 @@ internal sealed class CoxLikelihood : IDisposable
     /// <summary>
     /// The d tied deaths of one time: den_l = S0 - f_l D0 (f_l = l/d with Efron, 0 with Breslow), l = 0..d-1; returns
     /// the log-likelihood less Σ_l (log den_l + shift), and Σ 1/den, Σ f/den, Σ 1/den², Σ f/den², Σ f²/den² — several
-    /// deaths at a time (vectorised log).
+    /// deaths at a time (Math.Log per death: the library's vectorised log is not compiled ahead and would run
+    /// unoptimised in the first calls).
     /// </summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static (double Loglik, double C, double E, double A0, double A1, double A2) TiedDeaths(
@@ -292,13 +295,13 @@ internal sealed class CoxLikelihood : IDisposable
         int l = 0;
         if (SimdOps.IsHardwareAccelerated && d >= SimdVector.Count)
         {
-            SimdVector vlog = SimdVector.Zero, vc = vlog, ve = vlog, v0 = vlog, v1 = vlog, v2 = vlog;
+            SimdVector vc = SimdVector.Zero, ve = vc, v0 = vc, v1 = vc, v2 = vc;
             SimdVector vs0 = new(s0), vd0 = new(d0), vd = new(d);
             for (; l <= d - SimdVector.Count; l += SimdVector.Count)
             {
                 var f = efron ? (new SimdVector(l) + Iota) / vd : SimdVector.Zero;
                 var den = vs0 - f * vd0;
-                vlog += SimdOps.Log(den);
+                for (int j = 0; j < SimdVector.Count; j++) logs += Math.Log(den[j]);
                 var inv = SimdVector.One / den;
                 var inv2 = inv * inv;
                 vc += inv;
@@ -307,7 +310,7 @@ internal sealed class CoxLikelihood : IDisposable
                 v1 += f * inv2;
                 v2 += f * f * inv2;
             }
-            (logs, ck, ek, a0, a1, a2) = (SimdOps.Sum(vlog), SimdOps.Sum(vc), SimdOps.Sum(ve), SimdOps.Sum(v0), SimdOps.Sum(v1), SimdOps.Sum(v2));
+            (ck, ek, a0, a1, a2) = (SimdOps.Sum(vc), SimdOps.Sum(ve), SimdOps.Sum(v0), SimdOps.Sum(v1), SimdOps.Sum(v2));
         }
         for (; l < d; l++)
         {
@@ -339,18 +342,12 @@ internal sealed class CoxLikelihood : IDisposable
         return m;
     }
 
-    /// <summary>x = exp(x - shift) in place (vectorised exp: within 2 ulp of Math.Exp).</summary>
+    /// <summary>x = exp(x - shift) in place. (Math.Exp: the library's vectorised exp is not compiled ahead and would run
+    /// unoptimised in the first calls.)</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void ExpShifted(Span<double> x, double shift)
     {
-        int i = 0;
-        if (SimdOps.IsHardwareAccelerated)
-        {
-            var vs = new SimdVector(shift);
-            for (; i <= x.Length - SimdVector.Count; i += SimdVector.Count)
-                SimdOps.Exp(new SimdVector(x[i..]) - vs).CopyTo(x[i..]);
-        }
-        for (; i < x.Length; i++) x[i] = Math.Exp(x[i] - shift);
+        for (int i = 0; i < x.Length; i++) x[i] = Math.Exp(x[i] - shift);
     }
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
