@@ -95,19 +95,7 @@ internal static class Concordance
     }
 
     /// <summary>1-based dense ranks of the values (equal values share a rank) and the number of distinct values.</summary>
-    internal static int[] DenseRanks(double[] values, out int distinct)
-    {
-        int n = values.Length;
-        var idx = RadixOrder.Of(values);
-        var rank = new int[n];
-        distinct = 0;
-        for (int s = 0; s < n; s++)
-        {
-            if (s == 0 || values[idx[s]] != values[idx[s - 1]]) distinct++;
-            rank[idx[s]] = distinct;
-        }
-        return rank;
-    }
+    internal static int[] DenseRanks(double[] values, out int distinct) => RadixOrder.DenseRanks(values, out distinct);
 }
 
 /// <summary>Subjects sorted by time (ascending keys and their indices) and the dense ranks of the risks: computed once, shared by the sweeps.</summary>
@@ -115,10 +103,8 @@ internal sealed record PairOrder(int[] Order, double[] Keys, int[] Rank, int Dis
 {
     public static PairOrder Of(double[] time, double[] risk)
     {
-        int n = time.Length;
-        var order = RadixOrder.Of(time);
-        var keys = new double[n];
-        for (int s = 0; s < n; s++) keys[s] = time[order[s]];
+        var keys = new double[time.Length];
+        var order = RadixOrder.Of(time, keys);
         var rank = Concordance.DenseRanks(risk, out int distinct);
         return new PairOrder(order, keys, rank, distinct);
     }

@@ -142,10 +142,10 @@ internal static class CoxScoreResiduals
 /// </summary>
 internal static class CoxBaselineHazard
 {
-    /// <summary>The baseline of the fit whose final evaluation is <paramref name="final"/>.</summary>
-    public static CoxBaseline Build(CoxLikelihood.Evaluation final, string[] stratumLabels)
+    /// <summary>The baseline of the fit whose final evaluation gave <paramref name="terms"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public static CoxBaseline Build(CoxLikelihood.BaselineTerms terms, string[] stratumLabels)
     {
-        var terms = final.Terms;
         int strata = stratumLabels.Length, g = terms.Time.Length, p = g == 0 ? 0 : terms.Mean.Length / g;
         var times = new List<double>[strata];
         var hazard = new List<double>[strata];

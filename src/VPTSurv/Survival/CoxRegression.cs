@@ -1,3 +1,4 @@
+using System.Buffers;
 using MathNet.Numerics.Distributions;
 using MathNet.Numerics.LinearAlgebra;
 using CoxEvaluation = VPTSurv.Survival.CoxLikelihood.Evaluation;
@@ -71,28 +72,73 @@ public sealed record CoxRegression(
             SurvivalInput.CheckSameLength(n, cluster.Count, nameof(cluster));
             clusterCode = Labels.Encode(cluster, nameof(cluster), out _);
         }
-        stratum ??= new int[n];
-        var t = SurvivalInput.ToArray(time);
+        var t = SurvivalInput.ReadOnlyArray(time);
         // Stratum ascending, then time descending: each stratum is one block whose risk sets are its prefixes. The
-        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column).
+        // sweeps read subjects in this order many times, so the covariates are stored in it (column by column). Their
+        // working copy comes from the shared pool: repeated fits of large data do not touch fresh memory (only the
+        // first n · p entries are used).
         var order = CoxOrder.StratumThenTimeDescending(stratum, t);
-        var position = new int[n];
-        for (int s = 0; s < n; s++) position[order[s]] = s;
-        var x = GC.AllocateUninitializedArray<double>(n * p);
+        var x = ArrayPool<double>.Shared.Rent(n * p);
+        try
+        {
+            var (means, constant) = CopySorted(covariates, order, p, x);
+            return FitCore(x, p, means, constant, order, t, SurvivalInput.ReadOnlyArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(x);
+        }
+    }
+
+    /// <summary>
+    /// Checks the rows and copies them into <paramref name="x"/> column by column in sweep order, centred: in input
+    /// order first (rows read in sequence; each column's sum, range and whether it holds only -1, 0, 1 on the way),
+    /// then each column permuted through one scratch column (random reads within one column, not across all rows) with
+    /// its centre subtracted. The centre is the mean, or 0 for a covariate with values only in {-1, 0, 1}, as R's
+    /// coxph (nocenter = c(-1, 0, 1)): the baseline hazard refers to 0 there; the likelihood does not depend on it.
+    /// Returns the centres and the first constant column (-1 if none).
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static (double[] Means, int Constant) CopySorted(IReadOnlyList<double[]> covariates, int[] order, int p, double[] x)
+    {
+        int n = order.Length;
+        var sum = new double[p];
+        var min = new double[p];
+        var max = new double[p];
+        var indicator = new bool[p];
+        Array.Fill(min, double.PositiveInfinity);
+        Array.Fill(max, double.NegativeInfinity);
+        Array.Fill(indicator, true);
         for (int i = 0; i < n; i++)
         {
             var row = covariates[i] ?? throw new ArgumentException($"covariates[{i}] is null.", nameof(covariates));
             if (row.Length != p)
                 throw new ArgumentException($"covariates[{i}] has {row.Length} values; row 0 has {p}.", nameof(covariates));
-            int at = position[i];
             for (int j = 0; j < p; j++)
             {
-                if (!double.IsFinite(row[j]))
-                    throw new ArgumentException($"covariates[{i}][{j}] = {row[j]}: expected a finite number.", nameof(covariates));
-                x[j * n + at] = row[j];
+                double v = row[j];
+                if (!double.IsFinite(v))
+                    throw new ArgumentException($"covariates[{i}][{j}] = {v}: expected a finite number.", nameof(covariates));
+                x[j * n + i] = v;
+                sum[j] += v;
+                min[j] = Math.Min(min[j], v);
+                max[j] = Math.Max(max[j], v);
+                indicator[j] &= v is -1 or 0 or 1;
             }
         }
-        return FitCore(x, p, order, t, SurvivalInput.ToArray(eventObserved), names, stratum, stratumLabels, clusterCode);
+        var means = new double[p];
+        int constant = -1;
+        var scratch = ArrayPool<double>.Shared.Rent(n);
+        for (int j = 0; j < p; j++)
+        {
+            if (min[j] == max[j] && constant < 0) constant = j;
+            double m = means[j] = indicator[j] ? 0 : sum[j] / n;
+            var col = x.AsSpan(j * n, n);
+            col.CopyTo(scratch);
+            for (int s = 0; s < n; s++) col[s] = scratch[order[s]] - m;
+        }
+        ArrayPool<double>.Shared.Return(scratch);
+        return (means, constant);
     }
 
     /// <summary>Fits the model; <paramref name="covariates"/> is an n × p matrix.</summary>
@@ -111,48 +157,49 @@ public sealed record CoxRegression(
     }
 
     // xs: covariates column by column, rows already in `order` (subjects by stratum, then time descending; see
-    // CoxOrder), centred here in place; time, ev, stratum, cluster in the input order.
-    private CoxFit FitCore(double[] xs, int p, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[] stratum, string[] stratumLabels, int[]? cluster)
+    // CoxOrder), centred at `means`; `constant`: the first constant column (-1 if none); time, ev, stratum, cluster in
+    // the input order.
+    // Its loops (the sorted copies of time, event and stratum) run once per call on large inputs: compiled optimised at once.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private CoxFit FitCore(double[] xs, int p, double[] means, int constant, int[] order, double[] time, bool[] ev, IReadOnlyList<string>? names, int[]? stratum, string[] stratumLabels, int[]? cluster)
     {
         int n = time.Length;
         if (!(Level > 0 && Level < 1)) throw new ArgumentOutOfRangeException(nameof(Level), Level, "Level must lie in (0, 1).");
         if (names is not null && names.Count != p)
             throw new ArgumentException($"{names.Count} names given for {p} covariates.", nameof(names));
         var labels = names?.ToArray() ?? Enumerable.Range(1, p).Select(j => $"x{j}").ToArray();
-        if (!ev.Any(e => e)) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
+        if (Array.IndexOf(ev, true) < 0) throw new NoEventsException($"Cox regression: none of the {n} subjects has an observed death.");
         if (!(Ridge >= 0 && double.IsFinite(Ridge))) throw new ArgumentOutOfRangeException(nameof(Ridge), Ridge, "Ridge must be finite and >= 0.");
         if (!(Lasso >= 0 && double.IsFinite(Lasso))) throw new ArgumentOutOfRangeException(nameof(Lasso), Lasso, "Lasso must be finite and >= 0.");
 
-        var means = new double[p];
-        for (int j = 0; j < p; j++)
+        if (constant >= 0)
+            throw new ArgumentException($"covariate {constant} ('{labels[constant]}') is constant; its coefficient is not identifiable.", "covariates");
+        // Time, event and stratum in sweep order, in pooled buffers (the first n entries).
+        var ts = ArrayPool<double>.Shared.Rent(n);
+        var es = ArrayPool<bool>.Shared.Rent(n);
+        var ss = ArrayPool<int>.Shared.Rent(n);
+        try
         {
-            var col = xs.AsSpan(j * n, n);
-            bool constant = true, indicator = true;
-            double first = col[0], sum = 0;
-            foreach (double v in col)
+            for (int s = 0; s < n; s++)
             {
-                sum += v;
-                constant &= v == first;
-                indicator &= v is -1 or 0 or 1;
+                int i = order[s];
+                (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum?[i] ?? 0);
             }
-            // As R's coxph (nocenter = c(-1, 0, 1)): a covariate with values only in {-1, 0, 1} is not centred, so
-            // the baseline hazard refers to 0 there. The likelihood does not depend on the centring.
-            means[j] = indicator ? 0 : sum / n;
-            if (constant)
-                throw new ArgumentException($"covariate {j} ('{labels[j]}') is constant; its coefficient is not identifiable.", "covariates");
-            double m = means[j];
-            if (m != 0) for (int s = 0; s < col.Length; s++) col[s] -= m;
+            return FitSorted(xs, p, means, order, n, ts, es, ss, labels, stratumLabels, cluster);
         }
-        var ts = new double[n];
-        var es = new bool[n];
-        var ss = new int[n];
-        for (int s = 0; s < n; s++)
+        finally
         {
-            int i = order[s];
-            (ts[s], es[s], ss[s]) = (time[i], ev[i], stratum[i]);
+            ArrayPool<double>.Shared.Return(ts);
+            ArrayPool<bool>.Shared.Return(es);
+            ArrayPool<int>.Shared.Return(ss);
         }
-        var data = new CoxData(xs, p, ts, es, Enumerable.Range(0, n).ToArray(), ss);
-        var likelihood = new CoxLikelihood(xs, ts, es, ss);
+    }
+
+    // The Newton–Raphson fit and its summaries; ts, es, ss: time, event and stratum in sweep order (first n entries).
+    private CoxFit FitSorted(double[] xs, int p, double[] means, int[] order, int n, double[] ts, bool[] es, int[] ss,
+        string[] labels, string[] stratumLabels, int[]? cluster)
+    {
+        using var likelihood = new CoxLikelihood(xs, p, n, ts, es, ss);
         CoxEvaluation Evaluate(Vector<double> b) => likelihood.Evaluate(b, Ties);
 
         var beta = Vector<double>.Build.Dense(p);
@@ -204,11 +251,13 @@ public sealed record CoxRegression(
             ? double.NaN
             : nullScore.DotProduct(Inverse(nullInformation, labels) * nullScore);
         double waldTest = Lasso > 0 ? double.NaN : beta.DotProduct(Inverse(covariance, labels) * beta);
-        var baseline = CoxBaselineHazard.Build(current, stratumLabels);
+        // The last evaluation was at the final β (every step's trial becomes the current fit).
+        var baseline = CoxBaselineHazard.Build(likelihood.LastTerms(), stratumLabels);
         double[,]? robust = null;
         if (cluster is not null && Lasso > 0) robust = Matrix<double>.Build.Dense(p, p, double.NaN).ToArray();
         else if (cluster is not null)
         {
+            var data = new CoxData(xs, p, ts[..n], es[..n], Enumerable.Range(0, n).ToArray(), ss[..n]);
             var dfbeta = CoxScoreResiduals.Compute(data, beta, Ties) * covariance;
             int clusters = cluster.Max() + 1;
             var collapsed = Matrix<double>.Build.Dense(clusters, p);

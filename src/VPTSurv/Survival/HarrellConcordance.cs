@@ -20,13 +20,10 @@ public sealed record HarrellConcordance(double Level = 0.95, BootstrapSettings? 
         SurvivalInput.CheckSameLength(time.Count, risk.Count, nameof(risk));
         SurvivalInput.CheckFinite(risk, nameof(risk));
         SurvivalInput.CheckLevel(Level);
-        var t = SurvivalInput.ToArray(time);
-        var e = SurvivalInput.ToArray(eventObserved);
-        var r = SurvivalInput.ToArray(risk);
-        var (counts, dfbeta) = ConcordanceInfluence.Compute(t, e, r, PairOrder.Of(t, r)) ?? throw Concordance.NoPairs(t, e);
-        double variance = 0;
-        foreach (double v in dfbeta) variance += v * v;
-        variance /= 4;
+        var t = SurvivalInput.ReadOnlyArray(time);
+        var e = SurvivalInput.ReadOnlyArray(eventObserved);
+        var r = SurvivalInput.ReadOnlyArray(risk);
+        var (counts, variance) = ConcordanceInfluence.Variance(t, e, r) ?? throw Concordance.NoPairs(t, e);
         BootstrapInterval? interval = null;
         if (Bootstrap is { } b)
             interval = b.Intervals([counts.CIndex], t.Length, Level, idx =>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using MathNet.Numerics;
 using MathNet.Numerics.LinearAlgebra;
 
@@ -61,7 +62,7 @@ public sealed record LogRankTest(LogRankWeight Weight = LogRankWeight.LogRank, d
         }
         if (Weight == LogRankWeight.FlemingHarrington && !(P >= 0 && Q >= 0 && double.IsFinite(P) && double.IsFinite(Q)))
             throw new ArgumentOutOfRangeException(nameof(P), $"Fleming–Harrington p = {P}, q = {Q}: both must be finite and >= 0.");
-        var sums = LogRankCore.Sums(SurvivalInput.ToArray(time), SurvivalInput.ToArray(eventObserved), g, labels.Length, s, WeightAt);
+        var sums = LogRankCore.Sums(SurvivalInput.ReadOnlyArray(time), SurvivalInput.ReadOnlyArray(eventObserved), g, labels.Length, s, WeightAt);
         return LogRankCore.Result(labels, sums, this);
     }
 
@@ -116,6 +117,8 @@ public sealed record LogRankResult(
 /// <summary>Label encoding shared by the tests: distinct labels in comparer order, text via invariant culture.</summary>
 internal static class Labels
 {
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int[] Encode<T>(IReadOnlyList<T> values, string name, out string[] text) where T : notnull
     {
         ArgumentNullException.ThrowIfNull(values, name);
@@ -166,37 +169,62 @@ internal static class LogRankCore
         var expected = new double[k];
         var variance = new double[k, k];
         // Stratum first, then time: each stratum's subjects are one contiguous, time-ascending block. The sweep reads
-        // copies in that order (memory in sequence).
-        var order = RadixOrder.ByStratumThen(strata, time);
-        var ts = new double[n];
-        var es = new bool[n];
-        var gs = new int[n];
-        var stratumSorted = new int[n];
-        for (int s = 0; s < n; s++)
+        // the times in that order and, per subject, its group and event packed in one code (memory in sequence).
+        // Without strata the codes are the payload of the sort by time (pooled buffers); with strata they are
+        // gathered through the order.
+        var ts = ArrayPool<double>.Shared.Rent(n);
+        var code = ArrayPool<int>.Shared.Rent(n);
+        var blockStarts = new List<int> { 0 };
+        if (strata is null)
         {
-            int i = order[s];
-            (ts[s], es[s], gs[s], stratumSorted[s]) = (time[i], ev[i], g[i], strata?[i] ?? 0);
+            for (int i = 0; i < n; i++) code[i] = g[i] << 1 | (ev[i] ? 1 : 0);
+            RadixOrder.WithPayload(time, code, ts);
         }
-        (time, ev, g) = (ts, es, gs);
-        var stratum = stratumSorted;
-        for (int s = 0; s < n; s++) order[s] = s;
+        else
+        {
+            var order = RadixOrder.ByStratumThen(strata, time);
+            for (int s = 0; s < n; s++)
+            {
+                int i = order[s];
+                (ts[s], code[s]) = (time[i], g[i] << 1 | (ev[i] ? 1 : 0));
+                if (s > 0 && strata[i] != strata[order[s - 1]]) blockStarts.Add(s);
+            }
+        }
+        blockStarts.Add(n);
+        try
+        {
+            Sweep(ts, code, blockStarts, k, weight, observed, expected, variance);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(ts);
+            ArrayPool<int>.Shared.Return(code);
+        }
+        return new Totals(observed, expected, variance);
+    }
+
+    // Hot loops run a few times per call on large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void Sweep(double[] ts, int[] code, List<int> blockStarts, int k, Func<double, double, double> weight,
+        double[] observed, double[] expected, double[,] variance)
+    {
         var atRisk = new double[k];
         var deaths = new double[k];
-        for (int blockStart = 0; blockStart < n;)
+        for (int block = 0; block + 1 < blockStarts.Count; block++)
         {
-            int blockEnd = blockStart;
-            while (blockEnd + 1 < n && stratum[order[blockEnd + 1]] == stratum[order[blockStart]]) blockEnd++;
+            int blockStart = blockStarts[block], blockEnd = blockStarts[block + 1] - 1;
+            if (blockEnd < blockStart) continue;
             Array.Clear(atRisk);
-            for (int s = blockStart; s <= blockEnd; s++) atRisk[g[order[s]]]++;
+            for (int s = blockStart; s <= blockEnd; s++) atRisk[code[s] >> 1]++;
             double survival = 1;
             for (int start = blockStart; start <= blockEnd;)
             {
                 int stop = start;
-                while (stop + 1 <= blockEnd && time[order[stop + 1]] == time[order[start]]) stop++;
+                while (stop + 1 <= blockEnd && ts[stop + 1] == ts[start]) stop++;
                 Array.Clear(deaths);
                 double d = 0;
                 for (int s = start; s <= stop; s++)
-                    if (ev[order[s]]) { deaths[g[order[s]]]++; d++; }
+                    if ((code[s] & 1) != 0) { deaths[code[s] >> 1]++; d++; }
                 double nTotal = blockEnd + 1 - start;
                 if (d > 0)
                 {
@@ -215,12 +243,10 @@ internal static class LogRankCore
                     }
                     survival *= 1 - d / nTotal;
                 }
-                for (int s = start; s <= stop; s++) atRisk[g[order[s]]]--;
+                for (int s = start; s <= stop; s++) atRisk[code[s] >> 1]--;
                 start = stop + 1;
             }
-            blockStart = blockEnd + 1;
         }
-        return new Totals(observed, expected, variance);
     }
 
     public static LogRankResult Result(string[] labels, Totals t, LogRankTest test)

@@ -6,6 +6,8 @@ internal static class SurvivalInput
     public static void CheckTimes(IReadOnlyList<double> time, string name = "time")
     {
         ArgumentNullException.ThrowIfNull(time, name);
+        // The usual case, an array of valid times, without an interface call per value; else the loop that names the index.
+        if (time is double[] array && AllPositiveFinite(array)) return;
         for (int i = 0; i < time.Count; i++)
         {
             double t = time[i];
@@ -17,9 +19,28 @@ internal static class SurvivalInput
     public static void CheckFinite(IReadOnlyList<double> values, string name)
     {
         ArgumentNullException.ThrowIfNull(values, name);
+        if (values is double[] array && AllFinite(array)) return;
         for (int i = 0; i < values.Count; i++)
             if (!double.IsFinite(values[i]))
                 throw new ArgumentException($"{name}[{i}] = {values[i]}: expected a finite number.", name);
+    }
+
+    // Loops over every value of large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static bool AllPositiveFinite(double[] values)
+    {
+        foreach (double v in values)
+            if (!(double.IsFinite(v) && v > 0)) return false;
+        return true;
+    }
+
+    // Loops over every value of large inputs: compile them fully optimised at once (no tier-0 / OSR).
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static bool AllFinite(double[] values)
+    {
+        foreach (double v in values)
+            if (!double.IsFinite(v)) return false;
+        return true;
     }
 
     public static void CheckSameLength(int expected, int actual, string name, string reference = "time")
@@ -41,6 +62,12 @@ internal static class SurvivalInput
     {
         if (!(level > 0 && level < 1)) throw new ArgumentOutOfRangeException(name, level, $"{name} must lie in (0, 1).");
     }
+
+    /// <summary>The values as an array for reading only: the caller's own array when it is one (no copy), else a copy.</summary>
+    public static double[] ReadOnlyArray(IReadOnlyList<double> x) => x as double[] ?? ToArray(x);
+
+    /// <summary>The values as an array for reading only: the caller's own array when it is one (no copy), else a copy.</summary>
+    public static bool[] ReadOnlyArray(IReadOnlyList<bool> x) => x as bool[] ?? ToArray(x);
 
     public static double[] ToArray(IReadOnlyList<double> x)
     {

@@ -59,6 +59,14 @@ public class CoxResidualsAgainstRTests
         RReference.Close(RReference.Numbers(r["zph_chisq"]), [.. zph.ChiSquare, zph.GlobalChiSquare], "cox.zph chi-square (strata)", Rel);
         RReference.Close(RReference.Numbers(r["zph_time"]), zph.Time, "cox.zph time (strata)", 0);
         CloseRows(CoxExtrasReference.Rows(r["zph_y"]), zph.ScaledResiduals, "cox.zph y (strata)");
+        // The time transforms of a stratified fit: R's Kaplan–Meier transform is of the pooled data (strata ignored).
+        RReference.Close(RReference.Numbers(r["zph_x_km"]), zph.TransformedTime, "cox.zph x km (strata)", 1e-12);
+        var identity = new CoxZph(CoxZphTransform.Identity).Fit(fit, d.X, d.Y.Time, d.Y.EventObserved, d.Strata);
+        RReference.Close(RReference.Numbers(r["zph_x_identity"]), identity.TransformedTime, "cox.zph x identity (strata)", 0);
+        RReference.Close(RReference.Numbers(r["zph_chisq_identity"]), [.. identity.ChiSquare, identity.GlobalChiSquare],
+            "cox.zph chi-square identity (strata)", Rel);
+        RReference.Close(RReference.Numbers(r["zph_p_identity"]), [.. identity.PValues, identity.GlobalPValue],
+            "cox.zph p identity (strata)", Rel);
     }
 
     [Theory]

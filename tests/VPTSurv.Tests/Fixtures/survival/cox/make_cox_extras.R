@@ -1,6 +1,7 @@
 # Reference values for tests/VPTSurv.Tests/Survival/Cox{Penalty,Residuals,Prediction}AgainstRTests: Cox regression
-# with an L1 / elastic-net penalty, Schoenfeld residuals (raw, scaled, cox.zph's per-time values), and standard errors
-# and confidence bands of predicted survival curves for new subjects.
+# with an L1 / elastic-net penalty, Schoenfeld residuals (raw, scaled, cox.zph's per-time values; also stratified), and
+# standard errors and confidence bands of predicted survival curves for new subjects (also from a stratified fit, in
+# every stratum).
 # Run from this folder:  Rscript make_cox_extras.R     (Debian: r-base-core r-cran-survival r-cran-glmnet r-cran-jsonlite)
 # Reads the datasets of ../toolkit/toolkit.json (those with at least 5 events) and writes cox_extras.json.
 #
@@ -123,10 +124,22 @@ for (nm in names(tk)) {
                            data = cbind(dfx, st = d$strata), ties = ties, control = ctl), error = function(e) NULL)
       if (!is.null(fs) && all(is.finite(coef(fs)))) {
         rs <- residuals(fs, "schoenfeld")
-        zs <- cox.zph(fs, transform = "km")
+        zs <- cox.zph(fs, transform = "km"); zsi <- cox.zph(fs, transform = "identity")
         block$schoenfeld_strata <- list(coef = unname(coef(fs)), raw = unname(as.matrix(rs)),
           scaled = unname(as.matrix(residuals(fs, "scaledsch"))), stratum = as.character(rep(names(attr(rs, "strata")), attr(rs, "strata"))),
-          zph_chisq = unname(zs$table[, "chisq"]), zph_time = zs$time, zph_y = unname(as.matrix(zs$y)))
+          zph_chisq = unname(zs$table[, "chisq"]), zph_time = zs$time, zph_y = unname(as.matrix(zs$y)),
+          zph_x_km = zs$x, zph_x_identity = zsi$x, zph_chisq_identity = unname(zsi$table[, "chisq"]),
+          zph_p_identity = unname(zsi$table[, "p"]))
+        # Predicted survival from the stratified fit: each new subject's curve in every stratum (newdata without the
+        # stratum, so survfit gives all of them), with std.err and log / log-log bands; curves stacked by stratum.
+        xs_new <- rbind(colMeans(X) + 0.5, apply(X, 2, min))
+        nds <- as.data.frame(xs_new); colnames(nds) <- colnames(X)
+        psl <- survfit(fs, newdata = nds, conf.type = "log")
+        psll <- survfit(fs, newdata = nds, conf.type = "log-log")
+        block$predict_strata <- list(newx = unname(xs_new), strata = sub("^st=", "", names(psl$strata)),
+          counts = unname(psl$strata), time = psl$time, surv = unname(t(psl$surv)), std_err = unname(t(psl$std.err)),
+          lower_log = unname(t(psl$lower)), upper_log = unname(t(psl$upper)),
+          lower_loglog = unname(t(psll$lower)), upper_loglog = unname(t(psll$upper)))
       }
     }
 
