@@ -16,12 +16,8 @@ namespace VPTSurv.Tests.Cli;
 /// </summary>
 public sealed class TrainResumeCommandTests
 {
-    // The Smoke preset on a small subset and tile pool: each run takes seconds.
-    private static readonly string[] Small =
-        ["--preset", "smoke", "--set", "training.subset={\"train\":8,\"val\":4,\"test\":6,\"seed\":0}", "--set", "training.tilePool=8", "--epochs", "2"];
-
     private static string[] Train(string method, string? decoder, string dir, string cache, params string[] more) =>
-        ["train", "--method", method, .. decoder is null ? Array.Empty<string>() : ["--decoder", decoder], "--out", dir, "--cache", cache, .. Small, .. more];
+        ["train", "--method", method, .. decoder is null ? Array.Empty<string>() : ["--decoder", decoder], "--out", dir, "--cache", cache, .. CliRunner.SmallTrain, .. more];
 
     [Theory]
     [InlineData("two-stage", "vptsurv")]
