@@ -31,7 +31,7 @@ public static class CliApp
                 .WithDescription("Two-stage features (frozen encoder) of a cohort's slides into the content-keyed cache.")
                 .WithExample("extract", "--manifest", "my-cohort.csv", "--cache", "out/cache");
             config.AddCommand<TrainCommand>("train")
-                .WithDescription("Train one model (end-to-end VPTSurv, or two-stage with a chosen decoder), evaluate its test split, write model, report, predictions and KM chart.")
+                .WithDescription("Train one model (end-to-end VPTSurv, or two-stage with a chosen decoder), evaluate its test split, write model, report, predictions and KM chart; checkpointed every epoch, --resume continues an interrupted run.")
                 .WithExample("train", "--method", "two-stage", "--decoder", "abmil", "--out", "out/abmil");
             config.AddCommand<EvaluateCommand>("evaluate")
                 .WithDescription("Evaluate a trained model folder on a split: report JSON, predictions CSV, KM chart.")

@@ -26,7 +26,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     public sealed class Settings : RunSettings
     {
         [CommandArgument(0, "<MODEL>")]
-        [Description("The folder vptsurv train wrote (checkpoint.zip, or decoder.safetensors + bins.json, and config.json).")]
+        [Description("The folder vptsurv train wrote (config.json and checkpoint.zip; two-stage also decoder.safetensors, bins.json and standardization.json).")]
         public string Model { get; init; } = "";
 
         [CommandOption("--split <SPLIT>")]
@@ -58,8 +58,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
 
         var (label, predictions, training, edges) = ProgressView.Run(console, view =>
         {
-            if (File.Exists(checkpoint)) return EndToEnd(cfg, cohort, checkpoint, split, output.Cache, view, run.Log, cancellationToken);
+            // A two-stage folder holds the decoder's weights and, beside them, its training checkpoint.
             if (File.Exists(weights)) return TwoStage(cfg, cohort, settings.Model, split, output.Cache, view, run.Log);
+            if (File.Exists(checkpoint)) return EndToEnd(cfg, cohort, checkpoint, split, output.Cache, view, run.Log, cancellationToken);
             throw new CliInputException($"Model folder '{settings.Model}' holds neither checkpoint.zip (end-to-end) nor {TwoStageModelFile.Weights} (two-stage).");
         }, cancellationToken);
 
@@ -81,6 +82,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         RunConfig cfg, Cohort cohort, string checkpoint, Split split, string cache, ProgressView view, Action<string> log, CancellationToken ct)
     {
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
+        if (meta.Method != Methods.EndToEnd)
+            throw new CliInputException(
+                $"Checkpoint '{checkpoint}' holds an unfinished {meta.Method} run (epoch {meta.Epoch} of {cfg.Preset.Training.Epochs}, no {TwoStageModelFile.Weights} yet); finish it with vptsurv train --method two-stage --resume.");
         if (meta.Epoch < cfg.Preset.Training.Epochs)
             throw new CliInputException(
                 $"Checkpoint '{checkpoint}' holds epoch {meta.Epoch} of {cfg.Preset.Training.Epochs} (an unfinished or early-stopped run); finish it with vptsurv train --resume, or evaluate the report that run wrote.");

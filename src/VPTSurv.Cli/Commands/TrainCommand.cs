@@ -12,9 +12,9 @@ using VPTSurv.Training;
 namespace VPTSurv.Cli.Commands;
 
 /// <summary>
-/// Trains one model: end to end (VPTSurv: prompted frozen encoder + decoder, checkpointed every epoch, resumable) or
-/// two-stage (frozen features + a chosen bag decoder), then evaluates the test split. Writes the model, config.json,
-/// the test report, the predictions of every split and the test KM chart.
+/// Trains one model: end to end (VPTSurv: prompted frozen encoder + decoder) or two-stage (frozen features + a chosen
+/// bag decoder), checkpointed after every epoch and resumable either way, then evaluates the test split. Writes the
+/// model, config.json, the test report, the predictions of every split and the test KM chart.
 /// </summary>
 public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Settings>
 {
@@ -29,52 +29,57 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public string? Decoder { get; init; }
 
         [CommandOption("--resume")]
-        [Description("End-to-end: continue the run whose checkpoint.zip is in --out.")]
+        [Description("Continue the run whose checkpoint.zip is in --out (end to end or two-stage), given the same method, decoder and config.")]
         public bool Resume { get; init; }
+
+        [CommandOption("--stop-after <EPOCH>")]
+        [Description("Stop after this epoch as if interrupted, without changing the schedule: only checkpoint.zip is written; continue with --resume.")]
+        public int? StopAfter { get; init; }
 
         [CommandOption("-o|--out <DIR>")]
         [Description("Output folder (default out/train).")]
         public string Out { get; init; } = Path.Combine("out", "train");
     }
 
+    /// <summary>The training checkpoint in the output folder (written after every epoch; <c>--resume</c> continues it).</summary>
+    public const string Checkpoint = "checkpoint.zip";
+
     /// <summary>The files a training run writes.</summary>
     public static IReadOnlyList<string> Files(string method) =>
     [
-        "config.json", "report.json", "predictions.csv", "km.png", "km.html",
-        .. method == Methods.EndToEnd ? new[] { "checkpoint.zip" } : [TwoStageModelFile.Weights, TwoStageModelFile.Bins, TwoStageModelFile.Standardization],
+        "config.json", "report.json", "predictions.csv", "km.png", "km.html", Checkpoint,
+        .. method == Methods.TwoStage ? new[] { TwoStageModelFile.Weights, TwoStageModelFile.Bins, TwoStageModelFile.Standardization } : [],
     ];
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         if (!Methods.All.Contains(settings.Method))
             throw new CliInputException($"--method: unknown method '{settings.Method}'; expected {string.Join(" or ", Methods.All)}.");
-        if (settings.Resume && settings.Method != Methods.EndToEnd)
-            throw new CliInputException("--resume continues an end-to-end checkpoint; the two-stage decoder trains in seconds from cached features.");
+        if (settings.StopAfter is < 1)
+            throw new CliInputException($"--stop-after: {settings.StopAfter} is not an epoch; give 1 or more.");
         var decoderOverride = settings.Decoder is null ? [] : new[] { KeyValuePair.Create("bagDecoder", (JsonNode?)settings.Decoder) };
         var cfg = RunConfig.Resolve(settings.Preset, settings.Config, settings.Overrides().Concat(decoderOverride));
         var run = RunContext.From(cfg, console);
         if (settings.Method == Methods.EndToEnd && cfg.BagDecoder != "vptsurv")
             throw new CliInputException($"The end-to-end model always uses the VPTSurv decoder; '{cfg.BagDecoder}' is for --method two-stage.");
         using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
-        var files = Files(settings.Method).Where(f => !(settings.Resume && f == "checkpoint.zip")).ToArray();
-        string checkpoint = Path.Combine(output.Root, "checkpoint.zip");
-        if (settings.Resume && !File.Exists(checkpoint))
-            throw new CliInputException($"--resume: no checkpoint at '{checkpoint}'.");
+        string checkpoint = Path.Combine(output.Root, Checkpoint);
+        if (settings.Resume) ResumeCheck.Require(checkpoint, settings.Method, cfg.BagDecoder);
         var cohort = CohortLoader.LoadTrainable(cfg);
-        output.Plan(files);
-        console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
+        output.Plan([.. Files(settings.Method).Where(f => !(settings.Resume && f == Checkpoint))]);
+        console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}{(settings.Resume ? " (resumed)" : "")}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 
-        using var result = ProgressView.Run(console, view =>
+        var options = new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, StopAfterEpoch = settings.StopAfter, Log = run.Log };
+        using var result = ProgressView.Run(console, view => MethodRun.TrainUnlessPaused(settings.Method,
+            Methods.Describe(settings.Method, cfg) + (settings.Resume ? " (resumed)" : ""),
+            () => Methods.Fit(settings.Method, cfg, cohort, options, settings.Resume ? checkpoint : null, view.For(settings.Method), cancellationToken),
+            cfg.Evaluation), cancellationToken);
+        if (result is null)
         {
-            var progress = view.For(settings.Method);
-            if (settings.Method == Methods.TwoStage)
-                return Methods.Train(Methods.TwoStage, cfg, cohort, output.Cache, progress, run.Log, cancellationToken);
-            if (settings.Resume)
-                return MethodRun.Train(Methods.EndToEnd, "VPTSurv end to end (resumed)",
-                    () => new EndToEndTrainer(cfg.Preset, new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, Log = run.Log })
-                        .Resume(checkpoint, cohort, progress, cancellationToken), cfg.Evaluation);
-            return Methods.Train(Methods.EndToEnd, cfg, cohort, output.Cache, progress, run.Log, cancellationToken, checkpoint);
-        }, cancellationToken);
+            console.MarkupLine($"Stopped after epoch {TrainingCheckpoint.ReadMeta(checkpoint).Epoch} of {cfg.Preset.Training.Epochs} (--stop-after): '{Markup.Escape(checkpoint)}' holds the run; " +
+                "continue it with the same command and --resume instead of --stop-after.");
+            return ExitCodes.Success;
+        }
 
         if (result.Result.Decoder is { } decoder)
             TwoStageModelFile.Save(decoder, result.Result.Bins,

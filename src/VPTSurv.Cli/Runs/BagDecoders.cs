@@ -30,6 +30,24 @@ public static class BagDecoders
         return make;
     }
 
+    /// <summary>
+    /// The type name of decoder <paramref name="name"/>, as a two-stage checkpoint records it (its method is
+    /// "two-stage/" and this; <see cref="TrainingCheckpoint.Meta.Method"/>).
+    /// </summary>
+    public static string TypeName(string name) => name switch
+    {
+        "vptsurv" => nameof(VPTSurvDecoder),
+        "abmil" => nameof(Abmil),
+        "transmil" => nameof(TransMil),
+        "deepattnmisl" => nameof(DeepAttnMisl),
+        "patchgcn" => nameof(PatchGcn),
+        "hvtsurv" => nameof(HvtSurv),
+        _ => throw new CliInputException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Configuration.RunConfig.BagDecoders)}."),
+    };
+
+    /// <summary>The decoder name whose type is <paramref name="typeName"/> (<see cref="TypeName"/> reversed); null when none is.</summary>
+    public static string? NameOfType(string typeName) => Configuration.RunConfig.BagDecoders.FirstOrDefault(n => TypeName(n) == typeName);
+
     /// <summary>How tables name the two-stage model with decoder <paramref name="name"/>.</summary>
     public static string Describe(string name) => name switch
     {

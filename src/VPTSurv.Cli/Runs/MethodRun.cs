@@ -16,10 +16,23 @@ namespace VPTSurv.Cli.Runs;
 public sealed record MethodRun(string Label, string Description, TrainingResult Result, EvaluationReport Test, double Seconds) : IDisposable
 {
     /// <summary>Trains with <paramref name="fit"/>, evaluates the test split, and times both.</summary>
-    public static MethodRun Train(string label, string description, Func<TrainingResult> fit, EvaluationOptions evaluation)
+    public static MethodRun Train(string label, string description, Func<TrainingResult> fit, EvaluationOptions evaluation) =>
+        TrainUnlessPaused(label, description, fit, evaluation)
+        ?? throw new InvalidOperationException($"{label}: the run stopped before its last epoch (TrainerOptions.StopAfterEpoch); resume it to evaluate.");
+
+    /// <summary>
+    /// As <see cref="Train"/>, but null when the run stopped before its last epoch (<see cref="TrainerOptions.StopAfterEpoch"/>;
+    /// its checkpoint resumes it): nothing is evaluated and the model is released.
+    /// </summary>
+    public static MethodRun? TrainUnlessPaused(string label, string description, Func<TrainingResult> fit, EvaluationOptions evaluation)
     {
         var clock = Stopwatch.StartNew();
         var result = fit();
+        if (!result.Completed)
+        {
+            result.Dispose();
+            return null;
+        }
         try
         {
             var test = result.Evaluate(Split.Test, evaluation);

@@ -18,18 +18,30 @@ public static class Methods
 
     /// <summary>Trains <paramref name="method"/> on <paramref name="cohort"/> and evaluates its test split.</summary>
     public static MethodRun Train(string method, RunConfig config, Cohort cohort, string cache, IProgress<TrainingProgress> progress,
-        Action<string> log, CancellationToken ct, string? checkpoint = null) => method switch
+        Action<string> log, CancellationToken ct, string? checkpoint = null) =>
+        MethodRun.Train(method, Describe(method, config),
+            () => Fit(method, config, cohort, new TrainerOptions { WorkDirectory = cache, CheckpointPath = checkpoint, Log = log }, null, progress, ct),
+            config.Evaluation);
+
+    /// <summary>What <paramref name="method"/> trains under <paramref name="config"/>, in words (the report's description).</summary>
+    public static string Describe(string method, RunConfig config) => method switch
     {
-        EndToEnd => MethodRun.Train(EndToEnd,
-            $"VPTSurv end to end: frozen {config.Preset.Encoder.GetType().Name} with {config.Preset.Prompts.Sources} prompts, VPTSurv decoder",
-            () => new EndToEndTrainer(config.Preset, new TrainerOptions { WorkDirectory = cache, CheckpointPath = checkpoint, Log = log })
-                .Fit(cohort, progress, ct),
-            config.Evaluation),
-        TwoStage => MethodRun.Train(TwoStage,
-            $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {BagDecoders.Describe(config.BagDecoder)} trained on them",
-            () => new TwoStagePipeline(config.Preset, new TrainerOptions { WorkDirectory = cache, Log = log })
-                .Fit(cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
-            config.Evaluation),
+        EndToEnd => $"VPTSurv end to end: frozen {config.Preset.Encoder.GetType().Name} with {config.Preset.Prompts.Sources} prompts, VPTSurv decoder",
+        TwoStage => $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {BagDecoders.Describe(config.BagDecoder)} trained on them",
+        _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
+    };
+
+    /// <summary>
+    /// Trains <paramref name="method"/> with <paramref name="options"/> (the two-stage decoder is the config's
+    /// <c>bagDecoder</c>); with <paramref name="resume"/>, continues that checkpoint instead of starting afresh.
+    /// </summary>
+    public static TrainingResult Fit(string method, RunConfig config, Cohort cohort, TrainerOptions options, string? resume,
+        IProgress<TrainingProgress> progress, CancellationToken ct) => method switch
+    {
+        EndToEnd when resume is null => new EndToEndTrainer(config.Preset, options).Fit(cohort, progress, ct),
+        EndToEnd => new EndToEndTrainer(config.Preset, options).Resume(resume, cohort, progress, ct),
+        TwoStage when resume is null => new TwoStagePipeline(config.Preset, options).Fit(cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
+        TwoStage => new TwoStagePipeline(config.Preset, options).Resume(resume, cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
 }

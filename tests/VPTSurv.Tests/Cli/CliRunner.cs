@@ -21,5 +21,9 @@ internal static class CliRunner
         return (code, writer.ToString());
     }
 
+    /// <summary>A `train` of seconds: the Smoke preset, 2 epochs, on 8/4/6 slides with an 8-tile pool.</summary>
+    public static readonly string[] SmallTrain =
+        ["--preset", "smoke", "--set", "training.subset={\"train\":8,\"val\":4,\"test\":6,\"seed\":0}", "--set", "training.tilePool=8", "--set", "training.epochs=2"];
+
     public static string TempDir() => Directory.CreateTempSubdirectory("vptsurv-cli-").FullName;
 }

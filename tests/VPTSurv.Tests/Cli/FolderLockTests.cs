@@ -9,9 +9,6 @@ namespace VPTSurv.Tests.Cli;
 /// <summary>One writer per output folder and per cache: a second run is refused at once, naming the holder.</summary>
 public sealed class FolderLockTests
 {
-    private static readonly string[] SmallTrain =
-        ["--preset", "smoke", "--set", "training.subset={\"train\":8,\"val\":4,\"test\":6,\"seed\":0}", "--set", "training.tilePool=8", "--set", "training.epochs=2"];
-
     [Fact]
     public void Second_lock_on_a_folder_is_refused_naming_pid_host_and_start_time()
     {
@@ -55,7 +52,7 @@ public sealed class FolderLockTests
         File.WriteAllText(Path.Combine(dir, "report.json"), "{\"mine\":true}");
         using (FolderLock.Acquire(dir, "output folder"))
         {
-            var (code, output) = CliRunner.Run(["train", "--out", dir, "--force", .. SmallTrain]);
+            var (code, output) = CliRunner.Run(["train", "--out", dir, "--force", .. CliRunner.SmallTrain]);
             Assert.True(code == ExitCodes.BadInput, output);
             Assert.Contains("in use by another run", output);
             Assert.Contains($"pid {Environment.ProcessId}", output);
@@ -72,7 +69,7 @@ public sealed class FolderLockTests
         (int Code, string Output) Train()
         {
             start.SignalAndWait();
-            return CliRunner.Run(["train", "--out", dir, .. SmallTrain]);
+            return CliRunner.Run(["train", "--out", dir, .. CliRunner.SmallTrain]);
         }
         var a = Task.Run(Train);
         var b = Task.Run(Train);
