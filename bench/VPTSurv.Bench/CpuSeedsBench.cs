@@ -16,7 +16,7 @@ namespace VPTSurv.Bench;
 /// The training engine's results on the Cpu preset, per cohort, row and seed: the untrained (epoch 0) and per-epoch
 /// training and validation C, the selected epoch, test C per slide, the did-not-learn verdict and wall time. Rows:
 /// <c>ts-vpt</c> ("Only VPTSurv decoder", two-stage), <c>e2e-ss</c> (VPT + structure + scale, end to end),
-/// <c>e2e-vpt</c> (VPT, tile prompt only), and the two-stage baselines <c>ts-abmil</c>, <c>ts-transmil</c>,
+/// <c>e2e-vpt</c> (VPT, tile prompt only), <c>e2e-s</c> (VPT + structure, Table 2's third row), and the two-stage baselines <c>ts-abmil</c>, <c>ts-transmil</c>,
 /// <c>ts-patchgcn</c>, <c>ts-deepattnmisl</c>, <c>ts-hvtsurv</c>. Run from the repository root:
 /// <code>OMP_NUM_THREADS=1 VPTSURV_COHORTS=synthetic-cd4,synthetic-cd8,synthetic-null VPTSURV_SEEDS=0,1,2,3,4 \
 ///   VPTSURV_ROWS=ts-vpt,e2e-ss VPTSURV_WORK=/tmp/vptsurv-cpu-seeds \
@@ -90,6 +90,7 @@ internal static class CpuSeedsBench
         {
             "e2e-ss" => new EndToEndTrainer(preset, options).Fit(cohort),
             "e2e-vpt" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.None } }, options).Fit(cohort),
+            "e2e-s" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.Structure } }, options).Fit(cohort),
             "ts-vpt" => new TwoStagePipeline(preset, options).Fit(cohort),
             _ when decoder is not null => new TwoStagePipeline(preset, options).Fit(cohort, decoder),
             _ => throw new ArgumentException($"cpu-seeds: unknown row '{row}'."),
