@@ -26,6 +26,15 @@ public sealed record RunIdentity(string ManifestSha256, IReadOnlyDictionary<stri
     /// <summary>The identity of a run on <paramref name="rows"/> with <paramref name="bins"/> and <paramref name="presetJson"/>.</summary>
     public static RunIdentity Of(IEnumerable<SlideRecord> rows, TimeBins bins, string presetJson)
     {
+        var (all, perRow) = Hash(rows);
+        return new RunIdentity(all, perRow, [.. bins.Edges], Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presetJson))));
+    }
+
+    /// <summary>SHA-256 of the manifest rows <paramref name="rows"/> (their content, in slide-id order), as <see cref="ManifestSha256"/>.</summary>
+    public static string ManifestSha256Of(IEnumerable<SlideRecord> rows) => Hash(rows).All;
+
+    private static (string All, SortedDictionary<string, string> PerRow) Hash(IEnumerable<SlideRecord> rows)
+    {
         var perRow = new SortedDictionary<string, string>(StringComparer.Ordinal);
         using var all = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         foreach (var r in rows.OrderBy(r => r.SlideId, StringComparer.Ordinal))
@@ -35,8 +44,7 @@ public sealed record RunIdentity(string ManifestSha256, IReadOnlyDictionary<stri
             all.AppendData(line);
             perRow[r.SlideId] = Convert.ToHexStringLower(SHA256.HashData(line))[..12];
         }
-        return new RunIdentity(Convert.ToHexStringLower(all.GetHashAndReset()), perRow, [.. bins.Edges],
-            Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(presetJson))));
+        return (Convert.ToHexStringLower(all.GetHashAndReset()), perRow);
     }
 
     /// <summary>The identity as compact JSON (stored in the checkpoint's meta.json).</summary>

@@ -58,4 +58,24 @@ public sealed record TrainingCurve(string Method, EpochRecord Untrained, IReadOn
             ["epochs"] = new JsonArray([Epoch(Untrained), .. History.Select(h => (JsonNode)Epoch(h))]),
         };
     }
+    /// <summary>
+    /// Reads <see cref="ToJson"/>'s output back (null as NaN). Every number round-trips exactly except the epoch
+    /// seconds, which <see cref="ToJson"/> rounds to milliseconds; a missing key throws naming it.
+    /// </summary>
+    public static TrainingCurve FromJson(JsonObject json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        static JsonNode Key(JsonObject o, string key) =>
+            o.TryGetPropertyValue(key, out var v) ? v! : throw new FormatException($"Training curve JSON has no key '{key}'.");
+        static double Num(JsonObject o, string key) =>
+            o.TryGetPropertyValue(key, out var v) ? v is null ? double.NaN : v.GetValue<double>() : throw new FormatException($"Training curve JSON has no key '{key}'.");
+        static EpochRecord Epoch(JsonObject e) => new((int)Key(e, "epoch"), Num(e, "train_loss"), Num(e, "validation_c"),
+            Num(e, "learning_rate"), Num(e, "seconds"), Num(e, "train_c"));
+        var epochs = Key(json, "epochs").AsArray().Select(e => Epoch(e!.AsObject())).ToList();
+        if (epochs.Count == 0 || epochs[0].Epoch != 0) throw new FormatException("Training curve JSON: 'epochs' must start with epoch 0 (the untrained model).");
+        var learning = new LearningCheck(epochs[0].ValidationC, Num(json, "best_validation_c"), Num(json, "learning_baseline"),
+            Num(json, "null_std_error"), Num(json, "learning_margin"), (bool)Key(json, "did_not_learn"), (string)Key(json, "did_not_learn_reason")!);
+        return new TrainingCurve((string)Key(json, "method")!, epochs[0], epochs.Skip(1).ToList(), (int)Key(json, "best_epoch"),
+            Num(json, "best_validation_c"), learning) { SelectedTrainC = Num(json, "selected_train_c") };
+    }
 }
