@@ -1,5 +1,4 @@
 using System.ComponentModel;
-using System.Globalization;
 using Spectre.Console;
 using Spectre.Console.Cli;
 using VPTSurv.Cli.Configuration;
@@ -21,19 +20,11 @@ namespace VPTSurv.Cli.Commands;
 /// </summary>
 public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractCommand.Settings>
 {
-    public sealed class Settings : RunSettings
+    public sealed class Settings : ShardedRunSettings
     {
         [CommandOption("-o|--out <DIR>")]
         [Description("Folder whose cache/ receives the features (default out/features); or give --cache directly.")]
         public string Out { get; init; } = Path.Combine("out", "features");
-
-        [CommandOption("--shard <I/N>")]
-        [Description("Work on shard i of n (0-based) of the slides, e.g. 0/4; under mpirun or srun the rank and size decide.")]
-        public string? Shard { get; init; }
-
-        [CommandOption("--lock-timeout <MINUTES>")]
-        [Description("When the cache is on a file system without OS locks: minutes after which another host's slide lock is taken over (default 60).")]
-        public double LockTimeoutMinutes { get; init; } = 60;
     }
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -41,17 +32,7 @@ public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComman
         var run = RunContext.Create(settings, console);
         var cfg = run.Config;
         var cache = Path.GetFullPath(settings.Cache ?? Path.Combine(settings.Out, "cache"));
-        if (!(settings.LockTimeoutMinutes > 0)) throw new CliInputException($"--lock-timeout: expected minutes > 0, got {settings.LockTimeoutMinutes}.");
-        var launch = MpiLaunch.Detect();
-        Shard shard;
-        try
-        {
-            shard = Shard.Resolve(settings.Shard is null ? null : Shard.Parse(settings.Shard), launch);
-        }
-        catch (Exception e) when (e is FormatException or ArgumentException)
-        {
-            throw new CliInputException($"--shard: {e.Message}");
-        }
+        var (shard, launch, lockTimeout) = ShardReport.Resolve(settings);
         // A training run holds the whole cache folder; extraction workers share it slide by slide instead.
         if (FolderLock.HolderOf(cache) is { } holder && holder.Pid != Environment.ProcessId && holder.IsAlive())
             throw new CliInputException($"The cache folder '{cache}' is in use by another run ({holder}); nothing was changed.");
@@ -64,39 +45,15 @@ public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComman
         if (root)
             console.MarkupLine($"[bold]vptsurv extract[/]: {slides.Count} slides of {Markup.Escape(used.Name)}, preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], " +
                 $"shard {shard}{(launch is null ? "" : $" of {launch.Launcher}")}, into {Markup.Escape(cache)}");
-        var options = new ShardedExtractionOptions { Shard = shard, LockTimeout = TimeSpan.FromMinutes(settings.LockTimeoutMinutes) };
-        // Only rank 0 draws bars; the other ranks write one plain line per slide (their output interleaves under mpirun).
+        var options = new ShardedExtractionOptions { Shard = shard, LockTimeout = lockTimeout };
+        // Only rank 0 draws bars; the other ranks log plain lines.
         var summary = root
             ? ProgressView.Run(console, view => ShardedExtraction.Run(cfg.Preset, used, slides, cache,
                 options with { Progress = view.For("extract"), Log = run.Log }, cancellationToken), cancellationToken)
-            : ShardedExtraction.Run(cfg.Preset, used, slides, cache, options with { Log = line => Console.WriteLine($"rank {world!.Rank}: {line}") }, cancellationToken);
+            : ShardedExtraction.Run(cfg.Preset, used, slides, cache, options with { Log = ShardReport.RankLog(world!) }, cancellationToken);
 
         var stateDir = ShardedExtraction.StateDirectory(cache);
-        summary.Save(stateDir, ExtractionSummary.FileStem(shard));
-        var merged = MergeShards(stateDir, shard, world);
-        if (root)
-        {
-            console.WriteLine((merged ?? summary).ToMarkdown());
-            console.MarkupLine($"Summary: {Markup.Escape(Path.Combine(stateDir, (merged is null ? ExtractionSummary.FileStem(shard) : "extract-summary") + ".json"))}");
-        }
-        else console.WriteLine($"rank {world!.Rank}: {summary.Extracted} extracted, {summary.Skipped} skipped, {summary.Failed.Count} failed, {summary.TilesPerSecond.ToString("F1", CultureInfo.InvariantCulture)} tiles/s");
-        if (summary.Failed.Count > 0) return ExitCodes.BadInput;
-        return summary.Busy.Count > 0 ? ExitCodes.Failure : ExitCodes.Success;
-    }
-
-    /// <summary>
-    /// The whole job's summary, written as extract-summary.json/.md: under MPI by rank 0 after every rank wrote its own;
-    /// with --shard by whichever worker finds all n shard summaries present (each shard's latest run). Null when not (yet) whole.
-    /// </summary>
-    private static ExtractionSummary? MergeShards(string stateDir, Shard shard, MpiWorld? world)
-    {
-        if (shard.IsWhole) return null;
-        world?.Barrier();
-        if (world is { IsRoot: false }) return null;
-        var paths = Enumerable.Range(0, shard.Count).Select(i => Path.Combine(stateDir, ExtractionSummary.FileStem(new Shard(i, shard.Count)) + ".json")).ToList();
-        if (!paths.All(File.Exists)) return null;
-        var merged = ExtractionSummary.Merge([.. paths.Select(ExtractionSummary.Load)]);
-        merged.Save(stateDir, "extract-summary");
-        return merged;
+        ShardReport.Print(console, summary, summary.SaveAndMerge(stateDir, "extract", shard, world), stateDir, "extract", shard, world);
+        return ShardReport.ExitCode(summary);
     }
 }

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Text;
 using VPTSurv.Data;
@@ -19,7 +18,7 @@ public sealed record ShardedExtractionOptions
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromHours(1);
 
-    /// <summary>Progress per slide ("extract" phase; step = slides handled of this shard).</summary>
+    /// <summary>Progress per slide ("slides" phase; step = slides handled of this shard).</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
 
     /// <summary>Log lines (one per slide).</summary>
@@ -42,7 +41,7 @@ public static class ShardedExtraction
     /// Extracts this worker's shard of <paramref name="slides"/> (of <paramref name="cohort"/>) with
     /// <paramref name="preset"/>'s frozen encoder and tiles into <paramref name="cacheDirectory"/>; returns the shard's summary.
     /// </summary>
-    public static ExtractionSummary Run(Preset preset, Cohort cohort, IReadOnlyList<SlideRecord> slides, string cacheDirectory,
+    public static ShardSummary Run(Preset preset, Cohort cohort, IReadOnlyList<SlideRecord> slides, string cacheDirectory,
         ShardedExtractionOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(preset);
@@ -50,58 +49,15 @@ public static class ShardedExtraction
         ArgumentNullException.ThrowIfNull(slides);
         options ??= new ShardedExtractionOptions();
         cacheDirectory = Path.GetFullPath(cacheDirectory);
-        var shard = options.Shard;
-        var mine = shard.Take(slides, s => s.SlideId);
-        var ledger = new SlideLedger(StateDirectory(cacheDirectory), shard, options.LockTimeout);
+        var mine = options.Shard.Take(slides, s => s.SlideId);
+        var byId = mine.ToDictionary(s => s.SlideId, StringComparer.Ordinal);
+        var ledger = new SlideLedger(StateDirectory(cacheDirectory), options.Shard, options.LockTimeout);
         var cache = new FeatureCache(Path.Combine(cacheDirectory, "features"));
         string encoderHash;
         using (var model = preset.BuildModel()) encoderHash = PresetJson.WeightsHash(model.Backbone);
-        foreach (var s in mine)
-            if (ledger.Read(s.SlideId) is null) ledger.Write(new SlideState(s.SlideId, SlideStatus.Pending, Fingerprint(preset, cohort, s, encoderHash)));
-
-        var clock = Stopwatch.StartNew();
-        int extracted = 0, fromCache = 0, skipped = 0, takenOver = 0, handled = 0;
-        long tiles = 0;
-        var failed = new List<SlideFailure>();
-        var busy = new List<SlideFailure>();
-        foreach (var slide in mine)
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            var fingerprint = Fingerprint(preset, cohort, slide, encoderHash);
-            if (IsDone(ledger.Read(slide.SlideId), fingerprint, cache)) skipped++;
-            else
-            {
-                using var claim = ledger.TryClaim(slide.SlideId, out var holder);
-                if (claim is null) busy.Add(new SlideFailure(slide.SlideId, $"locked by {holder?.ToString() ?? "another worker"}"));
-                else if (ledger.Read(slide.SlideId) is var before && IsDone(before, fingerprint, cache)) skipped++; // finished while we waited
-                else
-                {
-                    if (claim.TakenOver is { } dead)
-                    {
-                        takenOver++;
-                        options.Log?.Invoke($"{slide.SlideId}: took over the lock of {dead} (no longer running)");
-                    }
-                    int attempts = (before?.Attempts ?? 0) + 1;
-                    ledger.Write(new SlideState(slide.SlideId, SlideStatus.Running, fingerprint, Attempts: attempts, Worker: ledger.Worker));
-                    var outcome = ExtractOne(preset, cohort, slide, cacheDirectory, cache);
-                    ledger.Write(new SlideState(slide.SlideId, outcome.Error is null ? SlideStatus.Done : SlideStatus.Failed, fingerprint,
-                        outcome.File, outcome.Tiles, outcome.Seconds, outcome.Error, attempts, ledger.Worker));
-                    if (outcome.Error is { } error) failed.Add(new SlideFailure(slide.SlideId, error));
-                    else if (outcome.FromCache) fromCache++;
-                    else
-                    {
-                        extracted++;
-                        tiles += outcome.Tiles;
-                    }
-                    options.Log?.Invoke($"shard {shard}: {slide.SlideId} {(outcome.Error is null ? outcome.FromCache ? "found in the cache" : $"extracted ({outcome.Tiles} tiles, {outcome.Seconds:F1} s)" : "failed: " + outcome.Error)}");
-                }
-            }
-            handled++;
-            double rate = tiles / Math.Max(1e-9, clock.Elapsed.TotalSeconds);
-            options.Progress?.Report(new TrainingProgress("extract", 0, 0, handled, mine.Count, double.NaN, null, rate,
-                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / handled * (mine.Count - handled))));
-        }
-        return new ExtractionSummary(shard.ToString(), mine.Count, extracted, fromCache, skipped, failed, busy, takenOver, tiles, clock.Elapsed.TotalSeconds);
+        return ShardedWork.Run(ledger, [.. mine.Select(s => s.SlideId)], id => Fingerprint(preset, cohort, byId[id], encoderHash),
+            state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), id => ExtractOne(preset, cohort, byId[id], cacheDirectory, cache),
+            options.Progress, options.Log, cancellationToken);
     }
 
     /// <summary>
@@ -116,15 +72,9 @@ public static class ShardedExtraction
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
-    private static bool IsDone(SlideState? state, string fingerprint, FeatureCache cache) =>
-        state is { Status: SlideStatus.Done, File: { } file } && state.Fingerprint == fingerprint && File.Exists(Path.Combine(cache.DirectoryPath, file));
-
-    private sealed record Outcome(string? File, int Tiles, double Seconds, bool FromCache, string? Error);
-
     /// <summary>One slide through <see cref="TwoStagePipeline.Extract"/>, with the tile source it would make by default, whose identity names the cache file.</summary>
-    private static Outcome ExtractOne(Preset preset, Cohort cohort, SlideRecord slide, string cacheDirectory, FeatureCache cache)
+    private static SlideOutcome ExtractOne(Preset preset, Cohort cohort, SlideRecord slide, string cacheDirectory, FeatureCache cache)
     {
-        var clock = Stopwatch.StartNew();
         string? identity = null;
         TileSource Source(Cohort c, IReadOnlyList<SlideRecord> s, Preset p)
         {
@@ -139,17 +89,16 @@ public static class ShardedExtraction
         {
             var pipeline = new TwoStagePipeline(preset, new TrainerOptions { WorkDirectory = cacheDirectory, Source = Source });
             using var set = pipeline.Extract(cohort, [slide], cache);
-            if (set.Failed.Count > 0) return new Outcome(null, 0, clock.Elapsed.TotalSeconds, false, set.Failed[0].Error);
-            if (identity is null || !set.Features.TryGetValue(slide.SlideId, out var f))
-                return new Outcome(null, 0, clock.Elapsed.TotalSeconds, false, "the extraction returned no features");
+            if (set.Failed.Count > 0) return SlideOutcome.Failure(set.Failed[0].Error);
+            if (identity is null || !set.Features.TryGetValue(slide.SlideId, out var f)) return SlideOutcome.Failure("the extraction returned no features");
             var file = Path.GetFileName(cache.PathFor(slide.SlideId, FeatureCache.Key(identity, set.EncoderHash)));
-            return new Outcome(file, (int)f.shape[0], clock.Elapsed.TotalSeconds, set.FromCache == 1, null);
+            return new SlideOutcome(file, (int)f.shape[0], set.FromCache == 1, null);
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException
             or FormatException or KeyNotFoundException or NonFiniteException or Slides.SlideRegionException)
         {
             cache.LogFailure(slide.SlideId, e);
-            return new Outcome(null, 0, clock.Elapsed.TotalSeconds, false, e.Message);
+            return SlideOutcome.Failure(e.Message);
         }
     }
 }

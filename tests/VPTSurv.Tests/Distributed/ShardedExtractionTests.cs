@@ -69,11 +69,11 @@ public sealed class ShardedExtractionTests(SingleProcessCache reference) : IClas
 
         CliProcess.Run(CliProcess.Start(Args("1/2")), TimeSpan.FromMinutes(5));
 
-        var rerun = ExtractionSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.shard-1-of-2.json"));
+        var rerun = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.shard-1-of-2.json"));
         Assert.Equal(12, rerun.Slides);
         Assert.Equal(doneBefore.Count, rerun.Skipped); // nothing done is touched
         // The rest is extracted; at most one slide (written to the cache just before the kill, state not yet "done") is found there.
-        Assert.Equal(12 - doneBefore.Count, rerun.Extracted + rerun.FromCache);
+        Assert.Equal(12 - doneBefore.Count, rerun.Processed + rerun.FromCache);
         Assert.InRange(rerun.FromCache, 0, 1);
         Assert.Empty(rerun.Failed);
         foreach (var (id, stamp) in stamps)
@@ -81,7 +81,7 @@ public sealed class ShardedExtractionTests(SingleProcessCache reference) : IClas
         var all = States(cache);
         Assert.Equal(SingleProcessCache.Slides, all.Count);
         Assert.All(all, s => Assert.Equal(SlideStatus.Done, s.Status));
-        var merged = ExtractionSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
+        var merged = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
         Assert.Equal(SingleProcessCache.Slides, merged.Slides);
 
         SingleProcessCache.AssertSameBytes(reference.Files, SingleProcessCache.CacheFiles(cache));
@@ -95,8 +95,8 @@ public sealed class ShardedExtractionTests(SingleProcessCache reference) : IClas
 
         var workers = States(cache).GroupBy(s => s.Worker![..s.Worker!.IndexOf(',')]).ToDictionary(g => g.Key, g => g.Count());
         Assert.Equal(new Dictionary<string, int> { ["shard 0/2"] = 12, ["shard 1/2"] = 12 }, workers); // the ranks split the slides
-        var merged = ExtractionSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
-        Assert.Equal((SingleProcessCache.Slides, SingleProcessCache.Slides), (merged.Slides, merged.Extracted));
+        var merged = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
+        Assert.Equal((SingleProcessCache.Slides, SingleProcessCache.Slides), (merged.Slides, merged.Processed));
         Assert.Contains("| 0/2+1/2 | 24 | 24 |", output); // printed once, by rank 0
         Assert.Equal(1, output.Split("| shards |").Length - 1);
         SingleProcessCache.AssertSameBytes(reference.Files, SingleProcessCache.CacheFiles(cache));

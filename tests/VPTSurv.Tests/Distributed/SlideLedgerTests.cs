@@ -69,14 +69,14 @@ public sealed class SlideLedgerTests
     [Fact]
     public void Summaries_merge_by_adding_counts_and_keeping_the_slowest_wall_time()
     {
-        var a = new ExtractionSummary("0/2", 5, 4, 0, 1, [new SlideFailure("S3", "bad, \"file\"")], [], 1, 400, 10);
-        var b = new ExtractionSummary("1/2", 5, 5, 0, 0, [], [new SlideFailure("S8", "locked by pid 9")], 0, 500, 20);
-        var m = ExtractionSummary.Merge([a, b]);
-        Assert.Equal((10, 9, 1, 900L, 20.0), (m.Slides, m.Extracted, m.Skipped, m.Tiles, m.Seconds));
+        var a = new ShardSummary("0/2", 5, 4, 0, 1, [new SlideFailure("S3", "bad, \"file\"")], [], 1, 400, 10);
+        var b = new ShardSummary("1/2", 5, 5, 0, 0, [], [new SlideFailure("S8", "locked by pid 9")], 0, 500, 20);
+        var m = ShardSummary.Merge([a, b]);
+        Assert.Equal((10, 9, 1, 900L, 20.0), (m.Slides, m.Processed, m.Skipped, m.Tiles, m.Seconds));
         Assert.Equal(45, m.TilesPerSecond, 9);
         Assert.False(m.Complete);
         var dir = TempDir();
-        var back = ExtractionSummary.Load(m.Save(dir, "x"));
+        var back = ShardSummary.Load(m.Save(dir, "x"));
         Assert.Equal(m.ToJson(), back.ToJson());
         var md = File.ReadAllText(Path.Combine(dir, "x.md"));
         Assert.Contains("| 0/2+1/2 | 10 | 9 | 0 | 1 | 1 | 1 | 1 | 900 | 20.0 | 45.0 |", md);

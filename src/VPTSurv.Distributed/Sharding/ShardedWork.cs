@@ -1,0 +1,85 @@
+using System.Diagnostics;
+using VPTSurv.Training;
+
+namespace VPTSurv.Distributed.Sharding;
+
+/// <summary>What one slide's work gave: its result file, tiles, whether it was already in the cache, or the error.</summary>
+/// <param name="File">The result file (name inside the job's result folder), or null on failure.</param>
+/// <param name="Tiles">Tiles of the result.</param>
+/// <param name="FromCache">Whether the result was already in the cache (nothing computed).</param>
+/// <param name="Error">Why it failed, or null.</param>
+public sealed record SlideOutcome(string? File, int Tiles, bool FromCache, string? Error)
+{
+    /// <summary>A failure with <paramref name="error"/>.</summary>
+    public static SlideOutcome Failure(string error) => new(null, 0, false, error);
+}
+
+/// <summary>
+/// The per-slide loop every sharded job shares: for each slide of the shard, skip it when its state says done under the
+/// same fingerprint and its result exists; otherwise claim it (<see cref="SlideLedger.TryClaim"/>; a slide a live worker
+/// holds is left to it), record "running", do the work, record "done" or "failed"; count everything in a
+/// <see cref="ShardSummary"/>.
+/// </summary>
+public static class ShardedWork
+{
+    /// <summary>
+    /// Runs <paramref name="work"/> on the slides <paramref name="slideIds"/> (this shard's) not done yet.
+    /// <paramref name="fingerprint"/> gives what a slide's result depends on; <paramref name="resultExists"/> whether a
+    /// state's result file is still there (the cache decides, not the state).
+    /// </summary>
+    public static ShardSummary Run(SlideLedger ledger, IReadOnlyList<string> slideIds, Func<string, string> fingerprint,
+        Func<SlideState, bool> resultExists, Func<string, SlideOutcome> work, IProgress<TrainingProgress>? progress = null,
+        Action<string>? log = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(ledger);
+        ArgumentNullException.ThrowIfNull(slideIds);
+        bool IsDone(SlideState? s, string fp) => s is { Status: SlideStatus.Done, File: not null } && s.Fingerprint == fp && resultExists(s);
+        foreach (var id in slideIds)
+            if (ledger.Read(id) is null) ledger.Write(new SlideState(id, SlideStatus.Pending, fingerprint(id)));
+
+        var clock = Stopwatch.StartNew();
+        int processed = 0, fromCache = 0, skipped = 0, takenOver = 0, handled = 0;
+        long tiles = 0;
+        var failed = new List<SlideFailure>();
+        var busy = new List<SlideFailure>();
+        foreach (var id in slideIds)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var fp = fingerprint(id);
+            if (IsDone(ledger.Read(id), fp)) skipped++;
+            else
+            {
+                using var claim = ledger.TryClaim(id, out var holder);
+                if (claim is null) busy.Add(new SlideFailure(id, $"locked by {holder?.ToString() ?? "another worker"}"));
+                else if (ledger.Read(id) is var before && IsDone(before, fp)) skipped++; // finished by another worker meanwhile
+                else
+                {
+                    if (claim.TakenOver is { } dead)
+                    {
+                        takenOver++;
+                        log?.Invoke($"{id}: took over the lock of {dead} (no longer running)");
+                    }
+                    int attempts = (before?.Attempts ?? 0) + 1;
+                    ledger.Write(new SlideState(id, SlideStatus.Running, fp, Attempts: attempts, Worker: ledger.Worker));
+                    var slideClock = Stopwatch.StartNew();
+                    var o = work(id);
+                    double seconds = slideClock.Elapsed.TotalSeconds;
+                    ledger.Write(new SlideState(id, o.Error is null ? SlideStatus.Done : SlideStatus.Failed, fp, o.File, o.Tiles, seconds, o.Error, attempts, ledger.Worker));
+                    if (o.Error is { } error) failed.Add(new SlideFailure(id, error));
+                    else if (o.FromCache) fromCache++;
+                    else
+                    {
+                        processed++;
+                        tiles += o.Tiles;
+                    }
+                    log?.Invoke($"shard {ledger.Shard}: {id} " + (o.Error is not null ? "failed: " + o.Error
+                        : o.FromCache ? "found in the cache" : $"done ({o.Tiles} tiles, {seconds:F1} s)"));
+                }
+            }
+            handled++;
+            progress?.Report(new TrainingProgress("slides", 0, 0, handled, slideIds.Count, double.NaN, null, tiles / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
+                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / handled * (slideIds.Count - handled))));
+        }
+        return new ShardSummary(ledger.Shard.ToString(), slideIds.Count, processed, fromCache, skipped, failed, busy, takenOver, tiles, clock.Elapsed.TotalSeconds);
+    }
+}
