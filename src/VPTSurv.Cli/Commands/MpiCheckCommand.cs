@@ -70,6 +70,17 @@ public sealed class MpiCheckCommand(IAnsiConsole console) : Command<MpiCheckComm
         world.Broadcast(shared, root: 0);
         result["broadcast_on_each_rank"] = new JsonArray([.. world.AllGather(shared.data<float>().Select(v => (double)v).ToArray()).Select(r => (JsonNode)new JsonArray([.. r.Select(v => (JsonNode)v)]))]);
 
+        // The last rank arrives 300 ms late: the others wait in SleepingBarrier, which must not burn their core meanwhile.
+        if (world.Rank == world.Size - 1) Thread.Sleep(300);
+        var cpuBefore = System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime;
+        var waited = Stopwatch.StartNew();
+        world.SleepingBarrier();
+        result["sleeping_barrier_rank0"] = new JsonObject
+        {
+            ["waited_ms"] = waited.Elapsed.TotalMilliseconds,
+            ["cpu_ms"] = (System.Diagnostics.Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalMilliseconds,
+        };
+
         if (settings.TimeFloats > 0)
         {
             using var big = ones(settings.TimeFloats);

@@ -19,6 +19,8 @@ internal static unsafe partial class MpiNative
     [LibraryImport(Library)] internal static partial int MPI_Comm_rank(nint comm, out int rank);
     [LibraryImport(Library)] internal static partial int MPI_Comm_size(nint comm, out int size);
     [LibraryImport(Library)] internal static partial int MPI_Barrier(nint comm);
+    [LibraryImport(Library)] internal static partial int MPI_Ibarrier(nint comm, out nint request);
+    [LibraryImport(Library)] internal static partial int MPI_Test(ref nint request, out int flag, nint status);
     [LibraryImport(Library)] internal static partial int MPI_Bcast(void* buffer, int count, nint datatype, int root, nint comm);
     [LibraryImport(Library)] internal static partial int MPI_Allreduce(void* sendbuf, void* recvbuf, int count, nint datatype, nint op, nint comm);
     [LibraryImport(Library)] internal static partial int MPI_Allgather(void* sendbuf, int sendcount, nint sendtype, void* recvbuf, int recvcount, nint recvtype, nint comm);

@@ -77,11 +77,28 @@ public sealed unsafe class MpiWorld : IDisposable
         }
     }
 
-    /// <summary>Waits until every rank has called it.</summary>
+    /// <summary>Waits until every rank has called it (spinning: for short waits, e.g. between timed steps).</summary>
     public void Barrier()
     {
         ThrowIfDisposed();
         MpiNative.Check(MpiNative.MPI_Barrier(_comm), "MPI_Barrier");
+    }
+
+    /// <summary>
+    /// Waits until every rank has called it, sleeping <paramref name="poll"/> (default 5 ms) between checks, for long
+    /// waits: a rank that finished its shard early must not spin on a core the others still need (MPI_Barrier busy-waits).
+    /// </summary>
+    public void SleepingBarrier(TimeSpan? poll = null)
+    {
+        ThrowIfDisposed();
+        var wait = poll ?? TimeSpan.FromMilliseconds(5);
+        MpiNative.Check(MpiNative.MPI_Ibarrier(_comm, out var request), "MPI_Ibarrier");
+        while (true)
+        {
+            MpiNative.Check(MpiNative.MPI_Test(ref request, out var done, 0), "MPI_Test"); // status: MPI_STATUS_IGNORE (null)
+            if (done != 0) return;
+            Thread.Sleep(wait);
+        }
     }
 
     /// <summary>Copies <paramref name="tensor"/> of rank <paramref name="root"/> into the same-shaped tensor of every rank (bytes; any dtype).</summary>

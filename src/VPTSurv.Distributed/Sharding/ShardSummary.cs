@@ -96,7 +96,7 @@ public sealed record ShardSummary(string Shards, int Slides, int Processed, int 
     {
         Save(directory, FileStem(job, shard));
         if (shard.IsWhole) return this;
-        world?.Barrier();
+        world?.SleepingBarrier();
         if (world is { IsRoot: false }) return null;
         var paths = Enumerable.Range(0, shard.Count).Select(i => Path.Combine(directory, FileStem(job, new Shard(i, shard.Count)) + ".json")).ToList();
         if (!paths.All(File.Exists)) return null;

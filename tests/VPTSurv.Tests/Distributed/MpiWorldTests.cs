@@ -37,5 +37,9 @@ public sealed class MpiWorldTests
         foreach (var rank in r["broadcast_on_each_rank"]!.AsArray())
             Assert.Equal([0, 0.25, 0.5, 0.75, 1, 1.25], rank!.AsArray().Select(x => (double)x!));
         Assert.True((double)r["timing"]!["median_ms"]! > 0);
+        // Rank 0 waited for the late rank 1 without spinning on its core.
+        double waited = (double)r["sleeping_barrier_rank0"]!["waited_ms"]!, cpu = (double)r["sleeping_barrier_rank0"]!["cpu_ms"]!;
+        Assert.True(waited >= 250, $"rank 0 waited only {waited} ms for a rank 300 ms late");
+        Assert.True(cpu < waited / 2, $"rank 0 used {cpu} ms of CPU while waiting {waited} ms");
     }
 }
