@@ -148,8 +148,8 @@ public sealed class TileCommand(IAnsiConsole console) : Command<TileCommand.Sett
         bool isRoot = world?.IsRoot ?? true;
         if (isRoot) console.MarkupLine($"[bold]vptsurv tile[/]: {slides.Count} slides, shard {shard}{(launch is null ? "" : $" of {launch.Launcher}")}, into {Markup.Escape(root)}");
         var summary = isRoot
-            ? ProgressView.Run(console, view => ShardedWork.Run(ledger, [.. mine.Keys], Fingerprint, Exists, Work, view.For("tile"), run.Log, cancellationToken), cancellationToken)
-            : ShardedWork.Run(ledger, [.. mine.Keys], Fingerprint, Exists, Work, null, ShardReport.RankLog(world!), cancellationToken);
+            ? ProgressView.Run(console, view => ShardedWork.Run(ledger, [.. mine.Keys], Fingerprint, Exists, ids => [.. ids.Select(Work)], 1, view.For("tile"), run.Log, cancellationToken), cancellationToken)
+            : ShardedWork.Run(ledger, [.. mine.Keys], Fingerprint, Exists, ids => [.. ids.Select(Work)], 1, null, ShardReport.RankLog(world!), cancellationToken);
         ShardReport.Print(console, summary, summary.SaveAndMerge(stateDir, "tile", shard, world), stateDir, "tile", shard, world);
         return ShardReport.ExitCode(summary);
     }

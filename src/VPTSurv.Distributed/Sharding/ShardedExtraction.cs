@@ -18,6 +18,12 @@ public sealed record ShardedExtractionOptions
     /// </summary>
     public TimeSpan LockTimeout { get; init; } = TimeSpan.FromHours(1);
 
+    /// <summary>
+    /// Slides encoded per call of the pipeline (default 8): the encoder is built once per batch; a worker killed mid-batch
+    /// leaves at most this many slides in the cache without a "done" state, which its rerun finds there (nothing recomputed).
+    /// </summary>
+    public int Batch { get; init; } = 8;
+
     /// <summary>Progress per slide ("slides" phase; step = slides handled of this shard).</summary>
     public IProgress<TrainingProgress>? Progress { get; init; }
 
@@ -56,8 +62,8 @@ public static class ShardedExtraction
         string encoderHash;
         using (var model = preset.BuildModel()) encoderHash = PresetJson.WeightsHash(model.Backbone);
         return ShardedWork.Run(ledger, [.. mine.Select(s => s.SlideId)], id => Fingerprint(preset, cohort, byId[id], encoderHash),
-            state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), id => ExtractOne(preset, cohort, byId[id], cacheDirectory, cache),
-            options.Progress, options.Log, cancellationToken);
+            state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), ids => ExtractBatch(preset, cohort, [.. ids.Select(id => byId[id])], cacheDirectory, cache, encoderHash),
+            options.Batch, options.Progress, options.Log, cancellationToken);
     }
 
     /// <summary>
@@ -72,33 +78,42 @@ public static class ShardedExtraction
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
-    /// <summary>One slide through <see cref="TwoStagePipeline.Extract"/>, with the tile source it would make by default, whose identity names the cache file.</summary>
-    private static SlideOutcome ExtractOne(Preset preset, Cohort cohort, SlideRecord slide, string cacheDirectory, FeatureCache cache)
+    /// <summary>
+    /// Slides through <see cref="TwoStagePipeline.Extract"/> in one call: their tile source is built here first (as the
+    /// pipeline would build it by default, with per-slide failures), so each slide's cache file is named by its tile
+    /// identity and one unreadable slide fails alone.
+    /// </summary>
+    private static IReadOnlyList<SlideOutcome> ExtractBatch(Preset preset, Cohort cohort, IReadOnlyList<SlideRecord> slides, string cacheDirectory,
+        FeatureCache cache, string encoderHash)
     {
-        string? identity = null;
-        TileSource Source(Cohort c, IReadOnlyList<SlideRecord> s, Preset p)
+        var failures = new Dictionary<string, string>(StringComparer.Ordinal);
+        void Fail(SlideRecord s, Exception e)
         {
-            var t = p.Training;
-            TileSource source = t.TilePool is { } pool
-                ? TilePoolSource.Build(c, s, pool, t.TileSize, t.TargetMpp, p.Prompts.Sources.HasFlag(PromptSources.Scale), Path.Combine(cacheDirectory, "tiles"))
-                : new LiveTileSource(c, s, t.TileSize, t.TargetMpp, new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: false));
-            identity = source.Identity(slide.SlideId);
-            return source;
+            cache.LogFailure(s.SlideId, e);
+            failures[s.SlideId] = e.Message;
         }
         try
         {
-            var pipeline = new TwoStagePipeline(preset, new TrainerOptions { WorkDirectory = cacheDirectory, Source = Source });
-            using var set = pipeline.Extract(cohort, [slide], cache);
-            if (set.Failed.Count > 0) return SlideOutcome.Failure(set.Failed[0].Error);
-            if (identity is null || !set.Features.TryGetValue(slide.SlideId, out var f)) return SlideOutcome.Failure("the extraction returned no features");
-            var file = Path.GetFileName(cache.PathFor(slide.SlideId, FeatureCache.Key(identity, set.EncoderHash)));
-            return new SlideOutcome(file, (int)f.shape[0], set.FromCache == 1, null);
+            var t = preset.Training;
+            TileSource source = t.TilePool is { } pool
+                ? TilePoolSource.Build(cohort, slides, pool, t.TileSize, t.TargetMpp, preset.Prompts.Sources.HasFlag(PromptSources.Scale), Path.Combine(cacheDirectory, "tiles"), onFailure: Fail)
+                : new LiveTileSource(cohort, slides, t.TileSize, t.TargetMpp, new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: false), onFailure: Fail);
+            var ok = slides.Where(s => !failures.ContainsKey(s.SlideId)).ToList();
+            var files = ok.ToDictionary(s => s.SlideId, s => cache.PathFor(s.SlideId, FeatureCache.Key(source.Identity(s.SlideId), encoderHash)), StringComparer.Ordinal);
+            var cached = ok.Where(s => File.Exists(files[s.SlideId])).Select(s => s.SlideId).ToHashSet(StringComparer.Ordinal);
+            var pipeline = new TwoStagePipeline(preset, new TrainerOptions { WorkDirectory = cacheDirectory, Source = (_, _, _) => source });
+            using var set = pipeline.Extract(cohort, ok, cache); // disposes the source
+            if (set.EncoderHash != encoderHash) throw new InvalidOperationException("the encoder's weights changed during the run");
+            foreach (var (id, error) in set.Failed) failures[id] = error;
+            return [.. slides.Select(s => failures.TryGetValue(s.SlideId, out var error) ? SlideOutcome.Failure(error)
+                : set.Features.TryGetValue(s.SlideId, out var f) ? new SlideOutcome(Path.GetFileName(files[s.SlideId]), (int)f.shape[0], cached.Contains(s.SlideId), null)
+                : SlideOutcome.Failure("the extraction returned no features"))];
         }
         catch (Exception e) when (e is IOException or InvalidDataException or ArgumentException or InvalidOperationException
             or FormatException or KeyNotFoundException or NonFiniteException or Slides.SlideRegionException)
         {
-            cache.LogFailure(slide.SlideId, e);
-            return SlideOutcome.Failure(e.Message);
+            foreach (var s in slides.Where(s => !failures.ContainsKey(s.SlideId))) cache.LogFailure(s.SlideId, e);
+            return [.. slides.Select(s => SlideOutcome.Failure(failures.GetValueOrDefault(s.SlideId) ?? e.Message))];
         }
     }
 }

@@ -17,22 +17,25 @@ public sealed record SlideOutcome(string? File, int Tiles, bool FromCache, strin
 /// <summary>
 /// The per-slide loop every sharded job shares: for each slide of the shard, skip it when its state says done under the
 /// same fingerprint and its result exists; otherwise claim it (<see cref="SlideLedger.TryClaim"/>; a slide a live worker
-/// holds is left to it), record "running", do the work, record "done" or "failed"; count everything in a
-/// <see cref="ShardSummary"/>.
+/// holds is left to it) and record "running"; claimed slides are worked on in batches (one call per batch, so per-call
+/// costs such as building an encoder are paid once per batch), then recorded "done" or "failed" and released. Everything
+/// is counted in a <see cref="ShardSummary"/>.
 /// </summary>
 public static class ShardedWork
 {
     /// <summary>
-    /// Runs <paramref name="work"/> on the slides <paramref name="slideIds"/> (this shard's) not done yet.
+    /// Runs <paramref name="work"/> on the slides <paramref name="slideIds"/> (this shard's) not done yet, at most
+    /// <paramref name="batch"/> per call; <paramref name="work"/> returns one outcome per slide it is given, in order.
     /// <paramref name="fingerprint"/> gives what a slide's result depends on; <paramref name="resultExists"/> whether a
     /// state's result file is still there (the cache decides, not the state).
     /// </summary>
     public static ShardSummary Run(SlideLedger ledger, IReadOnlyList<string> slideIds, Func<string, string> fingerprint,
-        Func<SlideState, bool> resultExists, Func<string, SlideOutcome> work, IProgress<TrainingProgress>? progress = null,
-        Action<string>? log = null, CancellationToken cancellationToken = default)
+        Func<SlideState, bool> resultExists, Func<IReadOnlyList<string>, IReadOnlyList<SlideOutcome>> work, int batch = 1,
+        IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(slideIds);
+        ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
         bool IsDone(SlideState? s, string fp) => s is { Status: SlideStatus.Done, File: not null } && s.Fingerprint == fp && resultExists(s);
         foreach (var id in slideIds)
             if (ledger.Read(id) is null) ledger.Write(new SlideState(id, SlideStatus.Pending, fingerprint(id)));
@@ -42,28 +45,26 @@ public static class ShardedWork
         long tiles = 0;
         var failed = new List<SlideFailure>();
         var busy = new List<SlideFailure>();
-        foreach (var id in slideIds)
+        var claimed = new List<(string Id, string Fingerprint, SlideClaim Claim, int Attempts)>();
+        void Handled(int count)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            var fp = fingerprint(id);
-            if (IsDone(ledger.Read(id), fp)) skipped++;
-            else
+            handled += count;
+            progress?.Report(new TrainingProgress("slides", 0, 0, handled, slideIds.Count, double.NaN, null, tiles / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
+                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / handled * (slideIds.Count - handled))));
+        }
+        void Flush()
+        {
+            if (claimed.Count == 0) return;
+            try
             {
-                using var claim = ledger.TryClaim(id, out var holder);
-                if (claim is null) busy.Add(new SlideFailure(id, $"locked by {holder?.ToString() ?? "another worker"}"));
-                else if (ledger.Read(id) is var before && IsDone(before, fp)) skipped++; // finished by another worker meanwhile
-                else
+                var batchClock = Stopwatch.StartNew();
+                var outcomes = work([.. claimed.Select(c => c.Id)]);
+                if (outcomes.Count != claimed.Count) throw new InvalidOperationException($"the work gave {outcomes.Count} outcomes for {claimed.Count} slides");
+                double seconds = batchClock.Elapsed.TotalSeconds / claimed.Count;
+                for (int k = 0; k < claimed.Count; k++)
                 {
-                    if (claim.TakenOver is { } dead)
-                    {
-                        takenOver++;
-                        log?.Invoke($"{id}: took over the lock of {dead} (no longer running)");
-                    }
-                    int attempts = (before?.Attempts ?? 0) + 1;
-                    ledger.Write(new SlideState(id, SlideStatus.Running, fp, Attempts: attempts, Worker: ledger.Worker));
-                    var slideClock = Stopwatch.StartNew();
-                    var o = work(id);
-                    double seconds = slideClock.Elapsed.TotalSeconds;
+                    var (id, fp, _, attempts) = claimed[k];
+                    var o = outcomes[k];
                     ledger.Write(new SlideState(id, o.Error is null ? SlideStatus.Done : SlideStatus.Failed, fp, o.File, o.Tiles, seconds, o.Error, attempts, ledger.Worker));
                     if (o.Error is { } error) failed.Add(new SlideFailure(id, error));
                     else if (o.FromCache) fromCache++;
@@ -73,12 +74,58 @@ public static class ShardedWork
                         tiles += o.Tiles;
                     }
                     log?.Invoke($"shard {ledger.Shard}: {id} " + (o.Error is not null ? "failed: " + o.Error
-                        : o.FromCache ? "found in the cache" : $"done ({o.Tiles} tiles, {seconds:F1} s)"));
+                        : o.FromCache ? "found in the cache" : $"done ({o.Tiles} tiles)"));
                 }
             }
-            handled++;
-            progress?.Report(new TrainingProgress("slides", 0, 0, handled, slideIds.Count, double.NaN, null, tiles / Math.Max(1e-9, clock.Elapsed.TotalSeconds),
-                TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / handled * (slideIds.Count - handled))));
+            finally
+            {
+                foreach (var c in claimed) c.Claim.Dispose();
+            }
+            Handled(claimed.Count);
+            claimed.Clear();
+        }
+        try
+        {
+            foreach (var id in slideIds)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                var fp = fingerprint(id);
+                if (IsDone(ledger.Read(id), fp))
+                {
+                    skipped++;
+                    Handled(1);
+                    continue;
+                }
+                var claim = ledger.TryClaim(id, out var holder);
+                if (claim is null)
+                {
+                    busy.Add(new SlideFailure(id, $"locked by {holder?.ToString() ?? "another worker"}"));
+                    Handled(1);
+                    continue;
+                }
+                var before = ledger.Read(id);
+                if (IsDone(before, fp)) // finished by another worker meanwhile
+                {
+                    claim.Dispose();
+                    skipped++;
+                    Handled(1);
+                    continue;
+                }
+                if (claim.TakenOver is { } dead)
+                {
+                    takenOver++;
+                    log?.Invoke($"{id}: took over the lock of {dead} (no longer running)");
+                }
+                int attempts = (before?.Attempts ?? 0) + 1;
+                ledger.Write(new SlideState(id, SlideStatus.Running, fp, Attempts: attempts, Worker: ledger.Worker));
+                claimed.Add((id, fp, claim, attempts));
+                if (claimed.Count == batch) Flush();
+            }
+            Flush();
+        }
+        finally
+        {
+            foreach (var c in claimed) c.Claim.Dispose();
         }
         return new ShardSummary(ledger.Shard.ToString(), slideIds.Count, processed, fromCache, skipped, failed, busy, takenOver, tiles, clock.Elapsed.TotalSeconds);
     }
