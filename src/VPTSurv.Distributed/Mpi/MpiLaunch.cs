@@ -15,7 +15,8 @@ public sealed record MpiLaunch(int Rank, int Size, int LocalRank, string Launche
 {
     /// <summary>
     /// The launch described by <paramref name="environment"/> (default: this process's): Open MPI's
-    /// <c>OMPI_COMM_WORLD_RANK/SIZE/LOCAL_RANK</c>, Slurm's <c>SLURM_PROCID/NTASKS/LOCALID</c> (srun), or PMI's
+    /// <c>OMPI_COMM_WORLD_RANK/SIZE/LOCAL_RANK</c>, Slurm's <c>SLURM_PROCID/SLURM_STEP_NUM_TASKS/SLURM_LOCALID</c> (a job step
+    /// started by srun; the batch script itself has no step size and is a single process), or PMI's
     /// <c>PMI_RANK/PMI_SIZE</c>; null when the process was started by none of them, or as a job of one process.
     /// </summary>
     /// <exception cref="FormatException">A launcher variable that is not a number, or a rank outside [0, size).</exception>
@@ -31,9 +32,9 @@ public sealed record MpiLaunch(int Rank, int Size, int LocalRank, string Launche
             return new MpiLaunch(rk, sz, lr, launcher);
         }
         var launch = From("mpirun", "OMPI_COMM_WORLD_RANK", "OMPI_COMM_WORLD_SIZE", "OMPI_COMM_WORLD_LOCAL_RANK")
-            ?? From("slurm", "SLURM_PROCID", "SLURM_NTASKS", "SLURM_LOCALID")
+            ?? (Get("SLURM_STEP_NUM_TASKS") is null ? null : From("slurm", "SLURM_PROCID", "SLURM_STEP_NUM_TASKS", "SLURM_LOCALID"))
             ?? From("pmi", "PMI_RANK", "PMI_SIZE", "MPI_LOCALRANKID", "PMI_LOCAL_RANK");
-        // `sbatch` alone sets SLURM_PROCID=0 with one task for the batch script: that is a single process, not a job of ranks.
+        // A job of one process (mpirun -np 1, srun -n 1) needs no sharding and no MPI.
         return launch is { Size: > 1 } ? launch : null;
     }
 

@@ -73,10 +73,11 @@ public sealed class ShardTests
         Assert.Throws<ArgumentException>(() => Shard.Resolve(new Shard(0, 2), ompi));
         Assert.Equal(Shard.Whole, Shard.Resolve(null, null));
 
-        var slurm = MpiLaunch.Detect(new Dictionary<string, string?> { ["SLURM_PROCID"] = "5", ["SLURM_NTASKS"] = "8", ["SLURM_LOCALID"] = "1" });
+        var slurm = MpiLaunch.Detect(new Dictionary<string, string?> { ["SLURM_PROCID"] = "5", ["SLURM_NTASKS"] = "8", ["SLURM_STEP_NUM_TASKS"] = "8", ["SLURM_LOCALID"] = "1" });
         Assert.Equal(new MpiLaunch(5, 8, 1, "slurm"), slurm);
-        // sbatch's batch script: one task, not a job of ranks; and no launcher at all.
-        Assert.Null(MpiLaunch.Detect(new Dictionary<string, string?> { ["SLURM_PROCID"] = "0", ["SLURM_NTASKS"] = "1" }));
+        // sbatch's batch script (the job has 8 tasks, but the script is one process, not an srun step); a job of one; no launcher.
+        Assert.Null(MpiLaunch.Detect(new Dictionary<string, string?> { ["SLURM_PROCID"] = "0", ["SLURM_NTASKS"] = "8" }));
+        Assert.Null(MpiLaunch.Detect(new Dictionary<string, string?> { ["OMPI_COMM_WORLD_RANK"] = "0", ["OMPI_COMM_WORLD_SIZE"] = "1" }));
         Assert.Null(MpiLaunch.Detect(new Dictionary<string, string?>()));
         Assert.Throws<FormatException>(() => MpiLaunch.Detect(new Dictionary<string, string?> { ["PMI_RANK"] = "2", ["PMI_SIZE"] = "2" }));
     }
