@@ -63,7 +63,7 @@ public static class ShardedExtraction
         using (var model = preset.BuildModel()) encoderHash = PresetJson.WeightsHash(model.Backbone);
         return ShardedWork.Run(ledger, [.. mine.Select(s => s.SlideId)], id => Fingerprint(preset, cohort, byId[id], encoderHash),
             state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), ids => ExtractBatch(preset, cohort, [.. ids.Select(id => byId[id])], cacheDirectory, cache, encoderHash),
-            options.Batch, options.Progress, options.Log, cancellationToken);
+            options.Batch, options.Progress, options.Log, cancellationToken, [cache.DirectoryPath, Path.Combine(cacheDirectory, "tiles")]);
     }
 
     /// <summary>

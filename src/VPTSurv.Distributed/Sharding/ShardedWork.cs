@@ -27,12 +27,15 @@ public static class ShardedWork
     /// Runs <paramref name="work"/> on the slides <paramref name="slideIds"/> (this shard's) not done yet, at most
     /// <paramref name="batch"/> per call; <paramref name="work"/> returns one outcome per slide it is given, in order.
     /// <paramref name="fingerprint"/> gives what a slide's result depends on; <paramref name="resultExists"/> whether a
-    /// state's result file is still there (the cache decides, not the state).
+    /// state's result file is still there (the cache decides, not the state). In the folders <paramref name="leftovers"/>
+    /// (and the ledger's), a claimed slide's temporary files left by a dead writer are deleted.
     /// </summary>
     public static ShardSummary Run(SlideLedger ledger, IReadOnlyList<string> slideIds, Func<string, string> fingerprint,
         Func<SlideState, bool> resultExists, Func<IReadOnlyList<string>, IReadOnlyList<SlideOutcome>> work, int batch = 1,
-        IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancellationToken = default)
+        IProgress<TrainingProgress>? progress = null, Action<string>? log = null, CancellationToken cancellationToken = default,
+        IReadOnlyList<string>? leftovers = null)
     {
+        leftovers ??= [];
         ArgumentNullException.ThrowIfNull(ledger);
         ArgumentNullException.ThrowIfNull(slideIds);
         ArgumentOutOfRangeException.ThrowIfLessThan(batch, 1);
@@ -116,6 +119,7 @@ public static class ShardedWork
                     takenOver++;
                     log?.Invoke($"{id}: took over the lock of {dead} (no longer running)");
                 }
+                foreach (var folder in leftovers.Prepend(ledger.DirectoryPath)) SlideLedger.DeleteLeftovers(folder, id); // a dead writer's half files
                 int attempts = (before?.Attempts ?? 0) + 1;
                 ledger.Write(new SlideState(id, SlideStatus.Running, fp, Attempts: attempts, Worker: ledger.Worker));
                 claimed.Add((id, fp, claim, attempts));

@@ -141,6 +141,31 @@ public sealed class SlideLedger
         }
     }
 
+    /// <summary>
+    /// Deletes the temporary files (<see cref="AtomicFile"/>'s ".name.guid.tmp.ext") that a dead writer left for
+    /// <paramref name="slideId"/> in <paramref name="directory"/>: its state file here, and in a cache folder its files
+    /// named "&lt;slide&gt;-&lt;16 hex&gt;". Call only while holding the slide's claim (nobody else writes them then);
+    /// returns how many were deleted.
+    /// </summary>
+    public static int DeleteLeftovers(string directory, string slideId)
+    {
+        if (!Directory.Exists(directory)) return 0;
+        var safe = System.Text.RegularExpressions.Regex.Escape(Safe(slideId));
+        var pattern = new System.Text.RegularExpressions.Regex($@"^\.{safe}(-[0-9a-f]{{16}})?\.[0-9a-f]{{32}}\.tmp(\.[a-z]+)?$");
+        int deleted = 0;
+        foreach (var f in Directory.EnumerateFiles(directory, "." + Safe(slideId) + "*"))
+            if (pattern.IsMatch(Path.GetFileName(f)))
+            {
+                try
+                {
+                    File.Delete(f);
+                    deleted++;
+                }
+                catch (IOException) { }
+            }
+        return deleted;
+    }
+
     private static SlideLockHolder? ReadHolder(string path)
     {
         try

@@ -86,6 +86,8 @@ public sealed class ShardedExtractionTests(SingleProcessCache reference) : IClas
         Assert.Equal(SingleProcessCache.Slides, merged.Slides);
 
         SingleProcessCache.AssertSameBytes(reference.Files, SingleProcessCache.CacheFiles(cache));
+        // The rerun deleted the half-written temporary files the kill left behind.
+        Assert.Empty(Directory.EnumerateFiles(cache, ".*.tmp*", SearchOption.AllDirectories));
     }
 
     [MpiFact]

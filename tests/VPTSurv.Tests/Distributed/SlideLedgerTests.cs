@@ -67,6 +67,18 @@ public sealed class SlideLedgerTests
     }
 
     [Fact]
+    public void A_dead_writers_temporary_files_of_a_slide_are_deleted_and_no_other_slides()
+    {
+        var dir = TempDir();
+        string guid = Guid.NewGuid().ToString("N"), key = "0123456789abcdef";
+        string[] mine = [$".S1.{guid}.tmp.json", $".S1-{key}.{guid}.tmp.safetensors", $".S1-{key}.{guid}.tmp"];
+        string[] others = [$".S1-2-{key}.{guid}.tmp.safetensors", $".S10.{guid}.tmp.json", "S1.json", $"S1-{key}.safetensors"];
+        foreach (var f in mine.Concat(others)) File.WriteAllText(Path.Combine(dir, f), "x");
+        Assert.Equal(3, SlideLedger.DeleteLeftovers(dir, "S1"));
+        Assert.Equal(others.Order(), Directory.GetFiles(dir).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public void Summaries_merge_by_adding_counts_and_keeping_the_slowest_wall_time()
     {
         var a = new ShardSummary("0/2", 5, 4, 0, 1, [new SlideFailure("S3", "bad, \"file\"")], [], 1, 400, 10);
