@@ -41,6 +41,9 @@ public static class CliApp
                 .WithExample("km", "out/demo/predictions-end-to-end.csv");
             config.AddCommand<ConfigCommand>("config").WithDescription("Print the resolved config (preset, --config file, overrides): every key a config file can set.");
             config.AddCommand<PretrainEncoderCommand>("pretrain-encoder").WithDescription("MAE pretraining of a preset's encoder on synthetic (or your own unlabelled) tiles; writes safetensors weights.");
+            config.AddCommand<MpiCheckCommand>("mpi-check")
+                .WithDescription("Under mpirun or srun: check allreduce, broadcast and gather across the ranks against known sums, and time allreduce.")
+                .WithExample("mpi-check");
             config.AddCommand<InfoCommand>("info").WithDescription("Versions, threads, devices and the native-backend compatibility step.");
         });
         return app;

@@ -56,6 +56,14 @@ public sealed class ProgressView
                         task.Value = p.Step;
                         break;
                     }
+                    case "slides": // a sharded job's slides (tile, extract)
+                    {
+                        var task = TaskFor(p.Phase, "slides", p.Steps);
+                        task.MaxValue = Math.Max(1, p.Steps);
+                        task.Value = p.Step;
+                        if (double.IsFinite(p.TilesPerSecond) && p.TilesPerSecond > 0) task.Description = Markup.Escape($"{run}: slides, {p.TilesPerSecond:F0} tiles/s");
+                        break;
+                    }
                     case "train":
                     case "validate":
                     {

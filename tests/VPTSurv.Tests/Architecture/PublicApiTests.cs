@@ -12,13 +12,14 @@ public class PublicApiTests
 {
     private const string Refresh = "VPTSURV_UPDATE_API=1 dotnet test tests/VPTSurv.Tests -c Release --filter \"FullyQualifiedName~PublicApiTests\"";
 
-    public static TheoryData<string> Packages => ["VPTSurv", "VPTSurv.Charts", "VPTSurv.Interactive"];
+    public static TheoryData<string> Packages => ["VPTSurv", "VPTSurv.Charts", "VPTSurv.Interactive", "VPTSurv.Distributed"];
 
     private static Assembly Load(string name) => name switch
     {
         "VPTSurv" => typeof(VPTSurv.Survival.KaplanMeier).Assembly,
         "VPTSurv.Charts" => typeof(VPTSurv.Charts.KaplanMeierChart).Assembly,
         "VPTSurv.Interactive" => typeof(VPTSurv.Interactive.VptSurvKernelExtension).Assembly,
+        "VPTSurv.Distributed" => typeof(VPTSurv.Distributed.Mpi.MpiWorld).Assembly,
         _ => throw new ArgumentOutOfRangeException(nameof(name), name, "not a package of this repository"),
     };
 

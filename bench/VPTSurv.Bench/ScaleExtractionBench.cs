@@ -1,0 +1,121 @@
+using System.Diagnostics;
+using System.Runtime.InteropServices;
+using System.Text.Json.Nodes;
+using VPTSurv.Distributed.Sharding;
+using VPTSurv.Training;
+
+namespace VPTSurv.Bench;
+
+/// <summary>
+/// Scaling out feature extraction, side by side in one run: `vptsurv extract` at the Cpu preset on a subset of the
+/// synthetic cohort as one process, then as `mpirun -np 2` (one thread per rank), each into an empty cache; tiles/s from
+/// each run's summary (the extraction loop: tile pools and encoding) and from the whole command's wall time, the CPU
+/// seconds of each run (getrusage of the children), and whether the two caches are byte-identical. Then the cost of one
+/// allreduce of the Cpu preset's trainable-parameter gradients (float32) between 2 ranks (`vptsurv mpi-check`). The
+/// load average is recorded before and after: on a shared machine the wall-time ratio is not a clean measurement.
+/// Skips with the reason when mpirun is missing.
+/// </summary>
+internal static class ScaleExtractionBench
+{
+    private static readonly string[] Cohort = ["--preset", "cpu", "--set", "training.subset={\"train\":32,\"val\":4,\"test\":4,\"seed\":0}"];
+
+    [Benchmark("scale-extraction")]
+    public static JsonNode Run()
+    {
+        var mpirun = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
+        if (mpirun is null) return new JsonObject { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
+        var tool = Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
+        string[] mpi = [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"];
+        var work = Directory.CreateTempSubdirectory("vptsurv-scale-").FullName;
+        var result = new JsonObject
+        {
+            ["load_before"] = TrainingVsPyTorchBench.LoadAverage(),
+            ["threads_per_rank"] = 1,
+            ["cohort"] = string.Join(' ', Cohort),
+            // With autogroup, the scheduler shares the CPUs equally among busy sessions, and mpirun's ranks are one session:
+            // on a machine other sessions keep busy, 2 ranks get no more CPU than 1, and the wall ratio shows overhead, not scaling.
+            ["sched_autogroup"] = File.Exists("/proc/sys/kernel/sched_autogroup_enabled") ? File.ReadAllText("/proc/sys/kernel/sched_autogroup_enabled").Trim() : "n/a",
+        };
+        try
+        {
+            var one = Extraction([tool], Path.Combine(work, "one"));
+            var two = Extraction([.. mpi, tool], Path.Combine(work, "two"));
+            result["one_rank"] = one.Json;
+            result["two_ranks"] = two.Json;
+            result["ratio_tiles_per_s"] = Math.Round(two.Summary.TilesPerSecond / one.Summary.TilesPerSecond, 3);
+            result["ratio_wall"] = Math.Round(one.Wall / two.Wall, 3);
+            result["ratio_tiles_per_cpu_second"] = Math.Round((two.Summary.Tiles / two.Cpu) / (one.Summary.Tiles / one.Cpu), 3);
+            result["goal"] = ">= 1.7x tiles/s with 2 ranks on 2 cores";
+            result["same_cache"] = SameCache(Path.Combine(work, "one"), Path.Combine(work, "two"));
+
+            long floats;
+            using (var model = Preset.Cpu.BuildModel()) floats = model.CountParameters().Trainable;
+            var check = Path.Combine(work, "allreduce.json");
+            Exec([.. mpi, tool, "mpi-check", "--values", "1", "--time-floats", floats.ToString(), "--repeats", "50", "--out", check]);
+            var timing = JsonNode.Parse(File.ReadAllText(check))!["timing"]!.DeepClone();
+            timing["what"] = "one in-place MPI_Allreduce (sum) of the Cpu preset's trainable parameters as float32, 2 ranks, shared memory; the slowest rank's time per call";
+            result["allreduce_cpu_gradients"] = timing;
+        }
+        finally
+        {
+            result["load_after"] = TrainingVsPyTorchBench.LoadAverage();
+            Directory.Delete(work, recursive: true);
+        }
+        return result;
+    }
+
+    private sealed record Measured(ShardSummary Summary, double Wall, double Cpu, JsonObject Json);
+
+    private static Measured Extraction(string[] command, string cache)
+    {
+        var (wall, cpu) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
+        var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
+        return new Measured(summary, wall, cpu, new JsonObject
+        {
+            ["slides"] = summary.Slides,
+            ["tiles"] = summary.Tiles,
+            ["loop_seconds"] = Math.Round(summary.Seconds, 2),
+            ["tiles_per_s"] = Math.Round(summary.TilesPerSecond, 1),
+            ["wall_seconds"] = Math.Round(wall, 2),
+            ["cpu_seconds"] = Math.Round(cpu, 2),
+            ["tiles_per_cpu_second"] = Math.Round(summary.Tiles / cpu, 1),
+        });
+    }
+
+    /// <summary>Runs a command to the end with one thread per process; returns its wall and CPU seconds (itself and its descendants).</summary>
+    private static (double Wall, double Cpu) Exec(string[] command)
+    {
+        var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
+        psi.Environment["OMP_NUM_THREADS"] = "1";
+        double cpuBefore = ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var stderr = p.StandardError.ReadToEndAsync();
+        var stdout = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double wall = clock.Elapsed.TotalSeconds;
+        if (p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} exited {p.ExitCode}: {stdout}\n{stderr.Result}");
+        return (wall, ChildrenCpuSeconds() - cpuBefore);
+    }
+
+    private static bool SameCache(string a, string b)
+    {
+        static SortedDictionary<string, byte[]> Files(string root) => new(new[] { "features", "tiles" }
+            .SelectMany(sub => Directory.EnumerateFiles(Path.Combine(root, sub)).Where(f => !Path.GetFileName(f).StartsWith('.')))
+            .ToDictionary(f => Path.GetRelativePath(root, f), File.ReadAllBytes), StringComparer.Ordinal);
+        var (x, y) = (Files(a), Files(b));
+        return x.Keys.SequenceEqual(y.Keys) && x.All(kv => kv.Value.AsSpan().SequenceEqual(y[kv.Key]));
+    }
+
+    /// <summary>User + system CPU seconds of this process's waited-for descendants (getrusage RUSAGE_CHILDREN).</summary>
+    private static double ChildrenCpuSeconds()
+    {
+        var usage = new long[18]; // struct rusage: two timevals (4 longs), then 14 longs
+        if (GetRusage(-1, usage) != 0) return double.NaN;
+        return usage[0] + usage[1] / 1e6 + usage[2] + usage[3] / 1e6;
+    }
+
+    [DllImport("libc.so.6", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [Out] long[] usage);
+}
