@@ -44,8 +44,7 @@ public static class TwoStageModelFile
     public static BagDecoder Load(string weightsPath, string decoderName, Preset preset)
     {
         if (!File.Exists(weightsPath)) throw new CliInputException($"Two-stage decoder weights '{weightsPath}' do not exist.");
-        var make = BagDecoders.For(decoderName, preset);
-        var decoder = make?.Invoke() ?? new VPTSurvDecoder(preset.Decoder);
+        var decoder = DecoderRegistry.Get(decoderName).Build(preset);
         var weights = SafeTensors.Read(weightsPath);
         try { TrainingCheckpoint.LoadTrainable(weightsPath, decoder, weights); }
         finally { foreach (var t in weights.Values) t.Dispose(); }

@@ -121,11 +121,11 @@ public sealed class TrainResumeCommandTests
     [Fact]
     public void Every_decoder_name_maps_to_the_type_its_checkpoint_records()
     {
-        foreach (var name in RunConfig.BagDecoders)
+        foreach (var name in DecoderRegistry.BuiltInNames)
         {
-            using var decoder = BagDecoders.For(name, Preset.Smoke)?.Invoke() ?? new VPTSurvDecoder(Preset.Smoke.Decoder);
-            Assert.Equal(decoder.GetType().Name, BagDecoders.TypeName(name));
-            Assert.Equal(name, BagDecoders.NameOfType(decoder.GetType().Name));
+            using var decoder = DecoderRegistry.Get(name).Build(Preset.Smoke);
+            Assert.Equal(decoder.GetType(), DecoderRegistry.Get(name).Type);
+            Assert.Equal(name, DecoderRegistry.OfTypeName(decoder.GetType().Name)?.Name);
         }
     }
 
