@@ -120,7 +120,8 @@ public sealed class EndToEndTrainer : TrainerBase
             progress?.Report(new TrainingProgress("done", st.Epoch, S.Epochs, 0, 0, double.NaN, st.BestC, 0, TimeSpan.Zero));
             var covariates = data.Covariates;
             return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
-                slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source);
+                slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source,
+                PresetJson.WeightsHash(model.Backbone));
         }
         catch
         {
@@ -171,6 +172,18 @@ public sealed class EndToEndTrainer : TrainerBase
         {
             foreach (var f in features) f.Dispose();
         }
+    }
+
+    /// <summary>
+    /// K logits of each of <paramref name="slides"/> (of <paramref name="cohort"/>, after the preset's subset) by a
+    /// trained <paramref name="model"/>: the preset's tile source and inference tiles, as <see cref="TrainingResult.Predict"/>
+    /// (the tabular prompt's covariates standardised on <paramref name="cohort"/>'s training split).
+    /// </summary>
+    internal IReadOnlyList<double[]> Predict(VPTSurvModel model, Cohort cohort, IReadOnlyList<SlideRecord> slides)
+    {
+        using var source = MakeSource(cohort, slides, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
+        var covariates = Preset.Prompts.Sources.HasFlag(PromptSources.Tabular) ? CovariateTable.Fit(cohort, Preset.Prompts.Covariates) : CovariateTable.None;
+        return PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates);
     }
 
     /// <summary>K logits per slide from up to <paramref name="inferenceTiles"/> tiles each (no graph, in micro-batches).</summary>

@@ -223,7 +223,7 @@ public sealed class TwoStagePipeline : TrainerBase
                 slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
                     ? DecodeLogits(decoder, features.BagOf(s.SlideId))
                     : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
-                null, decoder, features);
+                null, decoder, features, features.EncoderHash);
         }
         catch
         {
@@ -288,7 +288,8 @@ public sealed class TwoStagePipeline : TrainerBase
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
     }
 
-    private static double[] DecodeLogits(BagDecoder decoder, Bag bag)
+    /// <summary>The decoder's K logits of one bag, in eval mode and without a graph (its training mode restored).</summary>
+    internal static double[] DecodeLogits(BagDecoder decoder, Bag bag)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();
