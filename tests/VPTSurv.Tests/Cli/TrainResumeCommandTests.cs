@@ -50,8 +50,7 @@ public sealed class TrainResumeCommandTests
         // Risks and logits of every split, as written (CSV text): identical.
         Assert.Equal(File.ReadAllText(Path.Combine(whole, "predictions.csv")), File.ReadAllText(Path.Combine(split, "predictions.csv")));
         Assert.Equal(2, TrainingCheckpoint.ReadMeta(Path.Combine(split, TrainCommand.Checkpoint)).Epoch);
-        if (method == Methods.TwoStage)
-            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, TwoStageModelFile.Weights)), File.ReadAllBytes(Path.Combine(split, TwoStageModelFile.Weights)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, TrainCommand.Model)), File.ReadAllBytes(Path.Combine(split, TrainCommand.Model)));
     }
 
     [Fact]
