@@ -5,6 +5,7 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Tests.Training;
 
+// doc:begin mean-pool-decoder
 /// <summary>
 /// A decoder defined outside the library, as a user would write one: the mean of the bag's features, then a linear
 /// layer to K logits. Registered by the registry and model-file tests and by the architecture document's example.
@@ -31,3 +32,4 @@ public sealed class MeanPoolDecoder : BagDecoder
     /// <summary>Bag (N, d) -> K logits (K).</summary>
     public override Tensor forward(Bag bag) => head.forward(bag.Features.mean([0]));
 }
+// doc:end
