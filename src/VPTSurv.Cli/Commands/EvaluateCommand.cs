@@ -63,12 +63,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         output.Plan("report.json", "predictions.csv", "km.png", "km.html");
         using var model = LoadModel(path, cfg);
         var options = new TrainerOptions { WorkDirectory = output.Cache, Log = run.Log };
-        var (predictions, training) = ProgressView.Run(console, view =>
-        {
-            var progress = view.For(model.Method);
-            var train = model.Predict(cohort, Split.Train, options, progress);
-            return (split == Split.Train ? train : model.Predict(cohort, split, options, progress), train);
-        }, cancellationToken);
+        var bySplit = ProgressView.Run(console, view => model.Predict(cohort, [Split.Train, split], options, view.For(model.Method)), cancellationToken);
+        var (predictions, training) = (bySplit[split], bySplit[Split.Train]);
         var label = model.Method;
         var edges = model.Bins.Edges;
 

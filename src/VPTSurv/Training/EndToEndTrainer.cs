@@ -121,7 +121,7 @@ public sealed class EndToEndTrainer : TrainerBase
             var covariates = data.Covariates;
             return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
                 slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source,
-                PresetJson.WeightsHash(model.Backbone));
+                () => PresetJson.WeightsHash(model.Backbone));
         }
         catch
         {

@@ -81,15 +81,39 @@ public sealed class TrainedModel : IDisposable
     /// inference tiles through the prompts; <paramref name="options"/> gives the work folder (feature and tile caches)
     /// and the tile source, as in training.
     /// </summary>
-    /// <exception cref="InvalidOperationException">A slide's features could not be extracted (the message names it), or the features come from another encoder.</exception>
-    public IReadOnlyList<SlidePrediction> Predict(Cohort cohort, Split split, TrainerOptions? options = null, IProgress<TrainingProgress>? progress = null)
+    /// <exception cref="InvalidOperationException">The split is empty, a slide's features could not be extracted (the message names it), or the features come from another encoder.</exception>
+    public IReadOnlyList<SlidePrediction> Predict(Cohort cohort, Split split, TrainerOptions? options = null, IProgress<TrainingProgress>? progress = null) =>
+        Predict(cohort, [split], options, progress)[split];
+
+    /// <summary>
+    /// <see cref="Predict(Cohort, Split, TrainerOptions?, IProgress{TrainingProgress}?)"/> for several splits at once:
+    /// one tile source and one feature extraction for all their slides.
+    /// </summary>
+    public IReadOnlyDictionary<Split, IReadOnlyList<SlidePrediction>> Predict(Cohort cohort, IReadOnlyCollection<Split> splits, TrainerOptions? options = null,
+        IProgress<TrainingProgress>? progress = null)
     {
         ArgumentNullException.ThrowIfNull(cohort);
+        ArgumentNullException.ThrowIfNull(splits);
         var used = Preset.Training.Subset?.Apply(cohort) ?? cohort;
-        var slides = used.SlidesIn(split).ToList();
-        if (slides.Count == 0) throw new InvalidOperationException($"Cohort '{used.Name}' has no slide in the {split.ToManifest()} split.");
-        if (Model is { } model) return SlidePredictions.Of(slides, split, new EndToEndTrainer(Preset, options).Predict(model, used, slides));
+        var bySplit = splits.Distinct().ToDictionary(s => s, s => (IReadOnlyList<SlideRecord>)[.. used.SlidesIn(s)]);
+        foreach (var (split, slides) in bySplit)
+            if (slides.Count == 0) throw new InvalidOperationException($"Cohort '{used.Name}' has no slide in the {split.ToManifest()} split.");
+        List<SlideRecord> all = [.. bySplit.Values.SelectMany(s => s)];
+        var logits = SlideLogits(used, all, options, progress);
+        int next = 0;
+        var result = new Dictionary<Split, IReadOnlyList<SlidePrediction>>();
+        foreach (var (split, slides) in bySplit)
+        {
+            result[split] = SlidePredictions.Of(slides, split, [.. logits.Skip(next).Take(slides.Count)]);
+            next += slides.Count;
+        }
+        return result;
+    }
 
+    // K logits of each slide, by the trainers' own prediction code.
+    private IReadOnlyList<double[]> SlideLogits(Cohort used, IReadOnlyList<SlideRecord> slides, TrainerOptions? options, IProgress<TrainingProgress>? progress)
+    {
+        if (Model is { } model) return new EndToEndTrainer(Preset, options).Predict(model, used, slides);
         var pipeline = new TwoStagePipeline(Preset, options);
         var dir = pipeline.Options.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
         using var set = pipeline.Extract(used, slides, new FeatureCache(dir), progress);
@@ -98,7 +122,7 @@ public sealed class TrainedModel : IDisposable
         if (set.EncoderHash != EncoderHash)
             throw new InvalidOperationException($"The preset's encoder weights (hash {set.EncoderHash}) are not those the model was trained on ({EncoderHash}).");
         using var features = set.Standardized(Standardization);
-        return SlidePredictions.Of(slides, split, [.. slides.Select(s => TwoStagePipeline.DecodeLogits(_decoder!, features.BagOf(s.SlideId)))]);
+        return [.. slides.Select(s => TwoStagePipeline.DecodeLogits(_decoder!, features.BagOf(s.SlideId)))];
     }
 
     /// <inheritdoc/>

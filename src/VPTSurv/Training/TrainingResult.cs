@@ -15,12 +15,13 @@ public sealed class TrainingResult : IDisposable
     private readonly Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> _predict;
     private readonly Dictionary<Split, IReadOnlyList<SlidePrediction>> _predictions = [];
     private readonly IDisposable? _resources;
+    private readonly Lazy<string> _encoderHash;
 
     internal TrainingResult(string method, Preset preset, Cohort cohort, EpochLoop loop, bool completed,
         Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder, IDisposable? resources,
-        string encoderHash)
+        Func<string> encoderHash)
     {
-        EncoderHash = encoderHash;
+        _encoderHash = new Lazy<string>(encoderHash);
         Method = method; Preset = preset; Cohort = cohort; Bins = loop.Bins; History = [.. loop.History]; BestEpoch = loop.BestEpoch;
         BestValidationC = loop.BestC; Completed = completed; _predict = predict; Model = model; Decoder = decoder; _resources = resources;
         Untrained = loop.Untrained ?? new EpochRecord(0, double.NaN, double.NaN, 0, 0);
@@ -78,7 +79,7 @@ public sealed class TrainingResult : IDisposable
     public BagDecoder? Decoder { get; }
 
     /// <summary>SHA-256 of the frozen encoder's weights the model was trained on (<see cref="PresetJson.WeightsHash"/>).</summary>
-    public string EncoderHash { get; }
+    public string EncoderHash => _encoderHash.Value;
 
     /// <summary>
     /// Saves the trained model to one self-describing file (<see cref="ModelFile"/>): its trainable weights with the

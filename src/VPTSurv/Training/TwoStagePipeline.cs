@@ -223,7 +223,7 @@ public sealed class TwoStagePipeline : TrainerBase
                 slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
                     ? DecodeLogits(decoder, features.BagOf(s.SlideId))
                     : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
-                null, decoder, features, features.EncoderHash);
+                null, decoder, features, () => features.EncoderHash);
         }
         catch
         {
