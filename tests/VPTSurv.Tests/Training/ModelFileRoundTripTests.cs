@@ -1,9 +1,12 @@
 using VPTSurv.Data;
+using VPTSurv.Decoders;
 using VPTSurv.Model;
+using VPTSurv.Survival;
 using VPTSurv.Tests.Model;
 using VPTSurv.Training;
 using Xunit;
 using Xunit.Abstractions;
+using static TorchSharp.torch;
 
 namespace VPTSurv.Tests.Training;
 
@@ -71,5 +74,34 @@ public class ModelFileRoundTripTests(ITestOutputHelper output)
         {
             Directory.Delete(dir, recursive: true);
         }
+    }
+
+    [Theory]
+    [InlineData(TrainedModel.TwoStage)]
+    [InlineData(TrainedModel.EndToEnd)]
+    public void A_reloaded_models_logits_of_a_bag_of_raw_tokens_are_the_trained_decoders_on_the_standardised_bag(string method)
+    {
+        var entry = DecoderRegistry.Get("abmil");
+        var options = new TrainerOptions { Source = PlantedCohort.Source(8) };
+        var cohort = PlantedCohort.Create(train: 4, val: 2, test: 2);
+        var path = Path.Combine(Directory.CreateTempSubdirectory("vptsurv-modelfile-bag-").FullName, "m.safetensors");
+        using var tokens = randn(5, OneEpoch.Encoder.Width) * 3 + 1; // (N, d) raw pooled tokens
+        double[] expected;
+        using (var result = method == TrainedModel.TwoStage
+            ? new TwoStagePipeline(OneEpoch, entry, options).Fit(cohort)
+            : new EndToEndTrainer(OneEpoch, entry, options).Fit(cohort))
+        {
+            result.Save(path);
+            var decoder = result.Model?.BagDecoder ?? result.Decoder!;
+            decoder.eval();
+            using var _ = no_grad();
+            using var standardized = result.Standardization!.Apply(tokens);
+            using var logits = decoder.forward(new Bag(standardized));
+            expected = logits.to(ScalarType.Float64).data<double>().ToArray();
+        }
+        using var loaded = ModelFile.Load(path);
+        Assert.Equal(expected, loaded.Logits(new Bag(tokens)));
+        Assert.Equal(DiscreteTimeHead.RiskOf(expected), loaded.Risk(new Bag(tokens)));
+        Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
     }
 }
