@@ -63,7 +63,10 @@ internal static class CpuSeedsBench
 
     private static JsonObject One(Cohort cohort, string row, int seed, string work)
     {
-        var preset = Preset.Cpu with { Training = Preset.Cpu.Training with { Seed = seed } };
+        // Two-stage rows "ts-<decoder>" train the registry's decoder, with its training defaults applied to the preset.
+        var decoder = row.StartsWith("ts-", StringComparison.Ordinal) && row != "ts-vpt" ? DecoderRegistry.Get(row[3..]) : null;
+        var basePreset = decoder?.TrainingPreset(Preset.Cpu) ?? Preset.Cpu;
+        var preset = basePreset with { Training = basePreset.Training with { Seed = seed } };
         // Overrides for diagnostics (the committed results use the preset as it is): epochs, learning rate, warm-up epochs,
         // inference tiles, training tiles per step, bags per step, loss.
         if (Environment.GetEnvironmentVariable("VPTSURV_EPOCHS") is { } e) preset = preset with { Training = preset.Training with { Epochs = int.Parse(e) } };
@@ -74,16 +77,6 @@ internal static class CpuSeedsBench
         if (Environment.GetEnvironmentVariable("VPTSURV_LOSS") is { } loss) preset = preset with { Training = preset.Training with { Loss = Enum.Parse<VPTSurv.Survival.SurvivalLossKind>(loss, ignoreCase: true) } };
         if (Environment.GetEnvironmentVariable("VPTSURV_TILES_PER_STEP") is { } ts) preset = preset with { Training = preset.Training with { TilesPerStep = int.Parse(ts) } };
         var options = new TrainerOptions { WorkDirectory = work, Log = line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}") };
-        int width = preset.Encoder.Width, bins = preset.Training.Bins;
-        Func<BagDecoder>? decoder = row switch
-        {
-            "ts-abmil" => () => new Abmil(AbmilConfig.Cpu(width) with { Bins = bins }),
-            "ts-transmil" => () => new TransMil(TransMilConfig.Cpu(width) with { Bins = bins }),
-            "ts-patchgcn" => () => new PatchGcn(PatchGcnConfig.Cpu(width) with { Bins = bins }),
-            "ts-deepattnmisl" => () => new DeepAttnMisl(DeepAttnMislConfig.Cpu(width) with { Bins = bins }),
-            "ts-hvtsurv" => () => new HvtSurv(HvtSurvConfig.Cpu(width) with { Bins = bins, TileSize = preset.Training.TileSize }),
-            _ => null,
-        };
         var clock = Stopwatch.StartNew();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed} ...");
         using var result = row switch
@@ -92,7 +85,7 @@ internal static class CpuSeedsBench
             "e2e-vpt" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.None } }, options).Fit(cohort),
             "e2e-s" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.Structure } }, options).Fit(cohort),
             "ts-vpt" => new TwoStagePipeline(preset, options).Fit(cohort),
-            _ when decoder is not null => new TwoStagePipeline(preset, options).Fit(cohort, decoder),
+            _ when decoder is not null => new TwoStagePipeline(preset, options).Fit(cohort, () => decoder.Build(preset)),
             _ => throw new ArgumentException($"cpu-seeds: unknown row '{row}'."),
         };
         var test = result.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 200));

@@ -8,6 +8,7 @@ using VPTSurv.Cli.Output;
 using VPTSurv.Cli.Runs;
 using VPTSurv.Cli.Terminal;
 using VPTSurv.Data;
+using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Evaluation;
 using VPTSurv.Model;
 using VPTSurv.Survival;
@@ -26,7 +27,7 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     public sealed class Settings : RunSettings
     {
         [CommandArgument(0, "<MODEL>")]
-        [Description("The folder vptsurv train wrote (config.json and checkpoint.zip; two-stage also decoder.safetensors, bins.json and standardization.json).")]
+        [Description("The folder vptsurv train wrote (config.json and model.safetensors).")]
         public string Model { get; init; } = "";
 
         [CommandOption("--split <SPLIT>")]
@@ -44,6 +45,13 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             throw new CliInputException($"Model folder '{settings.Model}' does not exist; give the --out folder of vptsurv train.");
         if (!SplitNames.TryParse(settings.Split, out var split))
             throw new CliInputException($"--split: '{settings.Split}' is not train, val or test.");
+        var path = Path.Combine(settings.Model, TrainCommand.Model);
+        if (!File.Exists(path))
+            throw new CliInputException(File.Exists(Path.Combine(settings.Model, "decoder.safetensors"))
+                ? $"Model folder '{settings.Model}' was written by an older vptsurv (decoder.safetensors, bins.json, standardization.json); train it again to get {TrainCommand.Model}."
+                : File.Exists(Path.Combine(settings.Model, TrainCommand.Checkpoint))
+                    ? $"Model folder '{settings.Model}' holds a training checkpoint but no {TrainCommand.Model}: an unfinished run (finish it with vptsurv train --resume) or one trained by an older vptsurv (train it again)."
+                    : $"Model folder '{settings.Model}' holds no {TrainCommand.Model}; give the --out folder of vptsurv train.");
         var savedConfig = Path.Combine(settings.Model, "config.json");
         var configPath = settings.Config ?? (File.Exists(savedConfig) ? savedConfig
             : throw new CliInputException($"Model folder '{settings.Model}' has no config.json; give the run's config with --config."));
@@ -53,16 +61,12 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             settings.Cache ?? Path.Combine(settings.Model, "cache"));
         var cohort = CohortLoader.Load(cfg.Manifest);
         output.Plan("report.json", "predictions.csv", "km.png", "km.html");
-        var checkpoint = Path.Combine(settings.Model, "checkpoint.zip");
-        var weights = Path.Combine(settings.Model, TwoStageModelFile.Weights);
-
-        var (label, predictions, training, edges) = ProgressView.Run(console, view =>
-        {
-            // A two-stage folder holds the decoder's weights and, beside them, its training checkpoint.
-            if (File.Exists(weights)) return TwoStage(cfg, cohort, settings.Model, split, output.Cache, view, run.Log);
-            if (File.Exists(checkpoint)) return EndToEnd(cfg, cohort, checkpoint, split, output.Cache, view, run.Log, cancellationToken);
-            throw new CliInputException($"Model folder '{settings.Model}' holds neither checkpoint.zip (end-to-end) nor {TwoStageModelFile.Weights} (two-stage).");
-        }, cancellationToken);
+        using var model = LoadModel(path, cfg);
+        var options = new TrainerOptions { WorkDirectory = output.Cache, Log = run.Log };
+        var bySplit = ProgressView.Run(console, view => model.Predict(cohort, [Split.Train, split], options, view.For(model.Method)), cancellationToken);
+        var (predictions, training) = (bySplit[split], bySplit[Split.Train]);
+        var label = model.Method;
+        var edges = model.Bins.Edges;
 
         var report = EvaluationReport.Compute(predictions, training, edges, cfg.Evaluation);
         var row = TestComparisonTable.Row(label, report, 0, 0);
@@ -78,42 +82,10 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
         return ExitCodes.Success;
     }
 
-    private static (string, IReadOnlyList<SlidePrediction>, IReadOnlyList<SlidePrediction>, IReadOnlyList<double>) EndToEnd(
-        RunConfig cfg, Cohort cohort, string checkpoint, Split split, string cache, ProgressView view, Action<string> log, CancellationToken ct)
+    // The model file, read with the run's preset (config.json), which must be the one it was trained with.
+    private static TrainedModel LoadModel(string path, RunConfig cfg)
     {
-        var meta = TrainingCheckpoint.ReadMeta(checkpoint);
-        if (meta.Method != Methods.EndToEnd)
-            throw new CliInputException(
-                $"Checkpoint '{checkpoint}' holds an unfinished {meta.Method} run (epoch {meta.Epoch} of {cfg.Preset.Training.Epochs}, no {TwoStageModelFile.Weights} yet); finish it with vptsurv train --method two-stage --resume.");
-        if (meta.Epoch < cfg.Preset.Training.Epochs)
-            throw new CliInputException(
-                $"Checkpoint '{checkpoint}' holds epoch {meta.Epoch} of {cfg.Preset.Training.Epochs} (an unfinished or early-stopped run); finish it with vptsurv train --resume, or evaluate the report that run wrote.");
-        // Resuming a finished run trains nothing: it loads the best epoch's weights and the bins (the preset and encoder must match).
-        using var result = new EndToEndTrainer(cfg.Preset, new TrainerOptions { WorkDirectory = cache, Log = log })
-            .Resume(checkpoint, cohort, view.For(Methods.EndToEnd), ct);
-        return (Methods.EndToEnd, result.Predict(split), result.Predict(Split.Train), result.Bins.Edges);
-    }
-
-    private static (string, IReadOnlyList<SlidePrediction>, IReadOnlyList<SlidePrediction>, IReadOnlyList<double>) TwoStage(
-        RunConfig cfg, Cohort cohort, string model, Split split, string cache, ProgressView view, Action<string> log)
-    {
-        var bins = TimeBins.Load(Path.Combine(model, TwoStageModelFile.Bins));
-        var standardization = TwoStageModelFile.LoadStandardization(Path.Combine(model, TwoStageModelFile.Standardization));
-        using var decoder = TwoStageModelFile.Load(Path.Combine(model, TwoStageModelFile.Weights), cfg.BagDecoder, cfg.Preset);
-        var used = cfg.Preset.Training.Subset?.Apply(cohort) ?? cohort;
-        var slides = used.SlidesIn(Split.Train).Concat(split == Split.Train ? [] : used.SlidesIn(split)).ToList();
-        using var features = new TwoStagePipeline(cfg.Preset, new TrainerOptions { WorkDirectory = cache, Log = log })
-            .Extract(used, slides, new FeatureCache(Path.Combine(cache, "features")), view.For(Methods.TwoStage));
-        if (features.Failed.Count > 0)
-            throw new CliInputException($"Features failed for {features.Failed.Count} slide(s), e.g. '{features.Failed[0].SlideId}': {features.Failed[0].Error}");
-        IReadOnlyList<SlidePrediction> Predict(Split s) => [.. used.SlidesIn(s).Select(slide =>
-        {
-            using var scope = NewDisposeScope();
-            using var _ = no_grad();
-            var bag = features.BagOf(slide.SlideId);
-            var logits = decoder.forward(bag with { Features = standardization.Apply(bag.Features) }).to(ScalarType.Float64).data<double>().ToArray(); // (K)
-            return new SlidePrediction(slide.SlideId, slide.PatientId, s, slide.Time, slide.EventObserved, logits);
-        })];
-        return (Methods.TwoStage, Predict(split), Predict(Split.Train), bins.Edges);
+        try { return ModelFile.Load(path, cfg.Preset); }
+        catch (CheckpointFormatException e) { throw new CliInputException(e.Message); }
     }
 }

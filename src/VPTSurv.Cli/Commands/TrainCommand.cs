@@ -44,12 +44,11 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     /// <summary>The training checkpoint in the output folder (written after every epoch; <c>--resume</c> continues it).</summary>
     public const string Checkpoint = "checkpoint.zip";
 
-    /// <summary>The files a training run writes.</summary>
-    public static IReadOnlyList<string> Files(string method) =>
-    [
-        "config.json", "report.json", "predictions.csv", "km.png", "km.html", Checkpoint,
-        .. method == Methods.TwoStage ? new[] { TwoStageModelFile.Weights, TwoStageModelFile.Bins, TwoStageModelFile.Standardization } : [],
-    ];
+    /// <summary>The trained model, one self-describing file (<see cref="ModelFile"/>; <c>vptsurv evaluate</c> reads it).</summary>
+    public const string Model = "model.safetensors";
+
+    /// <summary>The files a training run writes (either method).</summary>
+    public static IReadOnlyList<string> Files { get; } = ["config.json", "report.json", "predictions.csv", "km.png", "km.html", Checkpoint, Model];
 
     public override int Execute(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
@@ -66,7 +65,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         string checkpoint = Path.Combine(output.Root, Checkpoint);
         if (settings.Resume) ResumeCheck.Require(checkpoint, settings.Method, cfg.BagDecoder);
         var cohort = CohortLoader.LoadTrainable(cfg);
-        output.Plan([.. Files(settings.Method).Where(f => !(settings.Resume && f == Checkpoint))]);
+        output.Plan([.. Files.Where(f => !(settings.Resume && f == Checkpoint))]);
         console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}{(settings.Resume ? " (resumed)" : "")}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 
         var options = new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, StopAfterEpoch = settings.StopAfter, Log = run.Log };
@@ -81,10 +80,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             return ExitCodes.Success;
         }
 
-        if (result.Result.Decoder is { } decoder)
-            TwoStageModelFile.Save(decoder, result.Result.Bins,
-                result.Result.Standardization ?? throw new InvalidOperationException("two-stage run without a feature standardisation"),
-                output[TwoStageModelFile.Weights], output[TwoStageModelFile.Bins], output[TwoStageModelFile.Standardization], output.Force, cfg.BagDecoder);
+        result.Result.Save(output[Model], output.Force);
         Results.Write(output, result, cfg, context, "", console);
         return ExitCodes.Success;
     }

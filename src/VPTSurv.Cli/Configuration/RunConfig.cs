@@ -27,9 +27,6 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
     public static IReadOnlyList<string> Keys { get; } =
         ["preset", "manifest", "device", "seed", "encoderWeights", "bagDecoder", "encoder", "prompts", "decoder", "training", "evaluation"];
 
-    /// <summary>The two-stage decoders <c>bagDecoder</c> accepts.</summary>
-    public static IReadOnlyList<string> BagDecoders { get; } = ["vptsurv", "abmil", "transmil", "patchgcn", "deepattnmisl", "hvtsurv"];
-
     /// <summary>How configs are read and written: camelCase keys, unknown keys rejected, enums as names.</summary>
     public static JsonSerializerOptions Json { get; } = new()
     {
@@ -76,6 +73,11 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
             merged = defaults;
         }
 
+        // The decoder's own training defaults (DecoderRegistry) go under what the config and the command line set.
+        string bag = merged["bagDecoder"] is { } b ? Value<string>(b, "bagDecoder", where).ToLowerInvariant() : "vptsurv";
+        basePreset = (DecoderRegistry.TryGet(bag)
+            ?? throw new CliInputException($"{Cap(where)}: key 'bagDecoder' is '{bag}'; expected one of {string.Join(", ", DecoderRegistry.Names)}.")).TrainingPreset(basePreset);
+
         var encoder = (EncoderConfig)Patch(basePreset.Encoder, basePreset.Encoder.GetType(), merged, "encoder", where);
         var prompts = (PromptConfig)Patch(basePreset.Prompts, typeof(PromptConfig), merged, "prompts", where);
         var decoder = (VPTSurvDecoderConfig)Patch(basePreset.Decoder, typeof(VPTSurvDecoderConfig), merged, "decoder", where);
@@ -85,9 +87,6 @@ public sealed record RunConfig(Preset Preset, string? Manifest, string Device, s
         string? weights = merged.ContainsKey("encoderWeights") ? Value<string?>(merged["encoderWeights"], "encoderWeights", where) : basePreset.EncoderWeights;
         string? manifest = merged["manifest"] is { } m ? Value<string>(m, "manifest", where) : null;
         string device = merged["device"] is { } d ? Value<string>(d, "device", where) : "auto";
-        string bag = merged["bagDecoder"] is { } b ? Value<string>(b, "bagDecoder", where).ToLowerInvariant() : "vptsurv";
-        if (!BagDecoders.Contains(bag))
-            throw new CliInputException($"{Cap(where)}: key 'bagDecoder' is '{bag}'; expected one of {string.Join(", ", BagDecoders)}.");
 
         var preset = basePreset with
         {

@@ -27,7 +27,7 @@ public static class Methods
     public static string Describe(string method, RunConfig config) => method switch
     {
         EndToEnd => $"VPTSurv end to end: frozen {config.Preset.Encoder.GetType().Name} with {config.Preset.Prompts.Sources} prompts, VPTSurv decoder",
-        TwoStage => $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {BagDecoders.Describe(config.BagDecoder)} trained on them",
+        TwoStage => $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {DecoderRegistry.Get(config.BagDecoder).DisplayName} trained on them",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
 
@@ -40,8 +40,15 @@ public static class Methods
     {
         EndToEnd when resume is null => new EndToEndTrainer(config.Preset, options).Fit(cohort, progress, ct),
         EndToEnd => new EndToEndTrainer(config.Preset, options).Resume(resume, cohort, progress, ct),
-        TwoStage when resume is null => new TwoStagePipeline(config.Preset, options).Fit(cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
-        TwoStage => new TwoStagePipeline(config.Preset, options).Resume(resume, cohort, BagDecoders.For(config.BagDecoder, config.Preset), progress, ct),
+        // The config's preset already holds the decoder's training defaults (RunConfig), under the user's own settings.
+        TwoStage when resume is null => new TwoStagePipeline(config.Preset, options).Fit(cohort, DecoderOf(config), progress, ct),
+        TwoStage => new TwoStagePipeline(config.Preset, options).Resume(resume, cohort, DecoderOf(config), progress, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
+
+    private static Func<Decoders.BagDecoder> DecoderOf(RunConfig config)
+    {
+        var entry = DecoderRegistry.Get(config.BagDecoder);
+        return () => entry.Build(config.Preset);
+    }
 }

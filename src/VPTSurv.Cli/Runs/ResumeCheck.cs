@@ -19,7 +19,7 @@ public static class ResumeCheck
         if (!File.Exists(checkpoint))
             throw new CliInputException($"--resume: no checkpoint at '{checkpoint}' (a run writes it after its first epoch); train without --resume to start one.");
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
-        string expected = method == Methods.EndToEnd ? Methods.EndToEnd : $"{Methods.TwoStage}/{BagDecoders.TypeName(decoder)}";
+        string expected = method == Methods.EndToEnd ? Methods.EndToEnd : $"{Methods.TwoStage}/{DecoderRegistry.Get(decoder).Type.Name}";
         if (meta.Method == expected) return meta;
         string theirs = Describe(meta.Method, out var flags);
         throw new CliInputException($"--resume: checkpoint '{checkpoint}' is of {theirs}, but this run is {Describe(expected, out _)}; " +
@@ -38,7 +38,7 @@ public static class ResumeCheck
         if (checkpointMethod.StartsWith(prefix, StringComparison.Ordinal))
         {
             string type = checkpointMethod[prefix.Length..];
-            string name = BagDecoders.NameOfType(type) ?? type;
+            string name = DecoderRegistry.OfTypeName(type)?.Name ?? type;
             flags = $"--method {Methods.TwoStage} --decoder {name}";
             return $"a two-stage run with decoder '{name}'";
         }

@@ -35,4 +35,10 @@ public abstract class BagDecoder : nn.Module<Bag, Tensor>
 
     /// <summary>Whether <see cref="Bag.Coordinates"/> is required.</summary>
     public virtual bool NeedsCoordinates => false;
+
+    /// <summary>
+    /// The distance in <see cref="Bag.Coordinates"/> units between neighbouring tiles that the decoder assumes (HVTSurv's
+    /// window grid), or null when it takes any scale; a pipeline whose positions have another step rejects the decoder.
+    /// </summary>
+    public virtual float? CoordinateStep => null;
 }

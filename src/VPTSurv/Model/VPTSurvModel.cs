@@ -102,7 +102,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var z = standardizer.forward(pooled);
-        return (decoder is VPTSurvDecoder v ? v.Decode(z) : decoder.forward(new Bag(z))).MoveToOuterDisposeScope();
+        return decoder.forward(new Bag(z)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Tiles of one WSI -> K logits (K).</summary>

@@ -29,6 +29,17 @@ public sealed class EndToEndTrainer : TrainerBase
     /// <summary>A trainer for <paramref name="preset"/>.</summary>
     public EndToEndTrainer(Preset preset, TrainerOptions? options = null) : base(preset, options) { }
 
+    /// <summary>
+    /// A trainer whose model decodes with the registry's <paramref name="decoder"/> instead of the preset's VPTSurv
+    /// decoder, trained with the decoder's defaults applied to the preset (<see cref="DecoderEntry.TrainingPreset"/>).
+    /// Decoders that need tile positions (PatchGCN, HVTSurv) train two-stage only (<see cref="VPTSurvModel"/>).
+    /// </summary>
+    public EndToEndTrainer(Preset preset, DecoderEntry decoder, TrainerOptions? options = null)
+        : base((decoder ?? throw new ArgumentNullException(nameof(decoder))).TrainingPreset(preset), options) => Decoder = decoder;
+
+    /// <summary>The registry decoder the model uses; null = the preset's VPTSurv decoder.</summary>
+    public DecoderEntry? Decoder { get; }
+
     /// <summary>Trains on <paramref name="cohort"/>'s training split, selects on validation, and returns the result.</summary>
     /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read.</exception>
     /// <exception cref="NonFiniteException">A step's loss is NaN or infinite (the message names the epoch, the step and its slides).</exception>
@@ -36,7 +47,7 @@ public sealed class EndToEndTrainer : TrainerBase
     {
         var data = RunData.Create(Preset, cohort);
         var bins = TimeBins.Fit(new SurvivalTargets(data.Train.Select(s => s.Time).ToArray(), data.Train.Select(s => s.EventObserved).ToArray()), S.Bins);
-        var model = Preset.BuildModel(Options.Log);
+        var model = Preset.BuildModel(Decoder, Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
         return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(Method, bins), Preset, data, bins), progress, cancellationToken);
     }
@@ -49,7 +60,7 @@ public sealed class EndToEndTrainer : TrainerBase
     {
         var meta = EpochLoop.Check(checkpoint, Method, Preset);
         var data = RunData.Create(Preset, cohort);
-        var model = Preset.BuildModel(Options.Log);
+        var model = Preset.BuildModel(Decoder, Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
         var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, Method, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log),
             Preset, data, checkpoint: checkpoint, meta: meta);
@@ -109,7 +120,8 @@ public sealed class EndToEndTrainer : TrainerBase
             progress?.Report(new TrainingProgress("done", st.Epoch, S.Epochs, 0, 0, double.NaN, st.BestC, 0, TimeSpan.Zero));
             var covariates = data.Covariates;
             return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
-                slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source);
+                slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source,
+                () => PresetJson.WeightsHash(model.Backbone));
         }
         catch
         {
@@ -160,6 +172,18 @@ public sealed class EndToEndTrainer : TrainerBase
         {
             foreach (var f in features) f.Dispose();
         }
+    }
+
+    /// <summary>
+    /// K logits of each of <paramref name="slides"/> (of <paramref name="cohort"/>, after the preset's subset) by a
+    /// trained <paramref name="model"/>: the preset's tile source and inference tiles, as <see cref="TrainingResult.Predict"/>
+    /// (the tabular prompt's covariates standardised on <paramref name="cohort"/>'s training split).
+    /// </summary>
+    internal IReadOnlyList<double[]> Predict(VPTSurvModel model, Cohort cohort, IReadOnlyList<SlideRecord> slides)
+    {
+        using var source = MakeSource(cohort, slides, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
+        var covariates = Preset.Prompts.Sources.HasFlag(PromptSources.Tabular) ? CovariateTable.Fit(cohort, Preset.Prompts.Covariates) : CovariateTable.None;
+        return PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates);
     }
 
     /// <summary>K logits per slide from up to <paramref name="inferenceTiles"/> tiles each (no graph, in micro-batches).</summary>

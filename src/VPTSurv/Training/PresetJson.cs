@@ -1,6 +1,11 @@
 using System.Security.Cryptography;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization;
+using VPTSurv.Decoders;
+using VPTSurv.Encoders;
+using VPTSurv.Encoders.Checkpoints;
+using VPTSurv.Prompts;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -28,6 +33,39 @@ public static class PresetJson
         preset.Decoder,
         preset.Training,
     }, Options);
+
+    /// <summary>
+    /// The preset <see cref="Of"/> wrote (encoder types <see cref="SamViTConfig"/> and <see cref="TimmViTConfig"/>);
+    /// the result must write back to exactly <paramref name="json"/>. <paramref name="source"/> names the file in errors.
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a preset's JSON, an unknown encoder type, or a field this version does not read back.</exception>
+    public static Preset Parse(string json, string source)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Preset preset;
+        try
+        {
+            var node = JsonNode.Parse(json)?.AsObject() ?? throw new InvalidDataException($"{source}: the preset is JSON null.");
+            T Part<T>(string key) => node[key].Deserialize<T>(Options) ?? throw new InvalidDataException($"{source}: the preset has no '{key}'.");
+            string encoderType = Part<string>("EncoderType");
+            EncoderConfig encoder = encoderType switch
+            {
+                nameof(SamViTConfig) => Part<SamViTConfig>("Encoder"),
+                nameof(TimmViTConfig) => Part<TimmViTConfig>("Encoder"),
+                _ => throw new InvalidDataException($"{source}: the preset's encoder type '{encoderType}' is not SamViTConfig or TimmViTConfig."),
+            };
+            preset = new Preset(Part<string>("Name"), encoder, node["EncoderWeights"]?.GetValue<string>(),
+                Enum.Parse<CheckpointLayout>(Part<string>("WeightsLayout")), Part<PromptConfig>("Prompts"), Part<VPTSurvDecoderConfig>("Decoder"),
+                Part<TrainingSettings>("Training"));
+        }
+        catch (Exception e) when (e is JsonException or InvalidOperationException or ArgumentException or FormatException)
+        {
+            throw new InvalidDataException($"{source}: not a preset's JSON ({e.Message}).", e);
+        }
+        if (Of(preset) != json)
+            throw new InvalidDataException($"{source}: the preset does not read back to the JSON it was saved as (a field this version of the library does not know?).");
+        return preset;
+    }
 
     /// <summary>Hex SHA-256 of a module's parameters and buffers (names, shapes and float32 bytes, in name order).</summary>
     public static string WeightsHash(nn.Module module)

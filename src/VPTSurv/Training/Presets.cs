@@ -134,10 +134,19 @@ public sealed record Preset(
     /// (strictly) when set. The encoder is frozen, cast to <see cref="TrainingSettings.Precision"/> and set to
     /// <see cref="TrainingSettings.ActivationCheckpointing"/>; <paramref name="log"/> receives what was loaded.
     /// </summary>
-    public VPTSurvModel BuildModel(Action<string>? log = null)
+    public VPTSurvModel BuildModel(Action<string>? log = null) => BuildModel(null, log);
+
+    /// <summary>
+    /// <see cref="BuildModel(Action{string})"/> with the registry's <paramref name="decoder"/> (sized for this preset,
+    /// initialised from the seed's "decoder" stream) in place of the preset's VPTSurv decoder; null = the preset's.
+    /// </summary>
+    public VPTSurvModel BuildModel(DecoderEntry? decoder, Action<string>? log = null)
     {
         Validate();
-        var model = new VPTSurvModel(Model, Training.Seed);
+        long seed = Training.Seed;
+        var model = decoder is null ? new VPTSurvModel(Model, seed)
+            : new VPTSurvModel(new PromptedEncoder(RandomStreams.Build(seed, RandomStreams.Names.Encoder, () => Model.Encoder.Build()), Model.Prompts, seed),
+                RandomStreams.Build(seed, RandomStreams.Names.Decoder, () => decoder.Build(this)));
         if (EncoderWeights is not null)
         {
             var report = CheckpointLoader.Load(model.Backbone, EncoderWeights, WeightsLayout);

@@ -15,10 +15,13 @@ public sealed class TrainingResult : IDisposable
     private readonly Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> _predict;
     private readonly Dictionary<Split, IReadOnlyList<SlidePrediction>> _predictions = [];
     private readonly IDisposable? _resources;
+    private readonly Lazy<string> _encoderHash;
 
     internal TrainingResult(string method, Preset preset, Cohort cohort, EpochLoop loop, bool completed,
-        Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder, IDisposable? resources)
+        Func<IReadOnlyList<SlideRecord>, IReadOnlyList<double[]>> predict, VPTSurvModel? model, BagDecoder? decoder, IDisposable? resources,
+        Func<string> encoderHash)
     {
+        _encoderHash = new Lazy<string>(encoderHash);
         Method = method; Preset = preset; Cohort = cohort; Bins = loop.Bins; History = [.. loop.History]; BestEpoch = loop.BestEpoch;
         BestValidationC = loop.BestC; Completed = completed; _predict = predict; Model = model; Decoder = decoder; _resources = resources;
         Untrained = loop.Untrained ?? new EpochRecord(0, double.NaN, double.NaN, 0, 0);
@@ -75,15 +78,22 @@ public sealed class TrainingResult : IDisposable
     /// <summary>The two-stage decoder (null for end-to-end).</summary>
     public BagDecoder? Decoder { get; }
 
+    /// <summary>SHA-256 of the frozen encoder's weights the model was trained on (<see cref="PresetJson.WeightsHash"/>).</summary>
+    public string EncoderHash => _encoderHash.Value;
+
+    /// <summary>
+    /// Saves the trained model to one self-describing file (<see cref="ModelFile"/>): its trainable weights with the
+    /// preset, decoder name, time bins and feature standardisation; <see cref="ModelFile.Load"/> reads it back.
+    /// </summary>
+    public void Save(string path, bool overwrite = false) => ModelFile.Save(this, path, overwrite);
+
     /// <summary>Predictions for every slide of <paramref name="split"/> (computed once, then cached).</summary>
     public IReadOnlyList<SlidePrediction> Predict(Split split)
     {
         if (_predictions.TryGetValue(split, out var cached)) return cached;
         var slides = Cohort.SlidesIn(split).ToList();
         if (slides.Count == 0) throw new InvalidOperationException($"Cohort '{Cohort.Name}' has no slide in the {split.ToManifest()} split.");
-        var logits = _predict(slides);
-        var result = slides.Select((s, i) => new SlidePrediction(s.SlideId, s.PatientId, split, s.Time, s.EventObserved, logits[i])).ToList();
-        foreach (var p in result) Finite.Require(p.Risk, $"the predicted risk of slide '{p.SlideId}' ({split.ToManifest()} split)");
+        var result = SlidePredictions.Of(slides, split, _predict(slides));
         _predictions[split] = result;
         return result;
     }

@@ -67,15 +67,25 @@ public sealed record FeatureSet(IReadOnlyDictionary<string, Tensor> Features, in
 /// <see cref="Resume"/> continues it exactly.
 /// </summary>
 /// <example><code>
-/// var pipeline = new TwoStagePipeline(Preset.Cpu, new TrainerOptions { WorkDirectory = "work" });
-/// using var result = pipeline.Fit(cohort, () => new PatchGcn(PatchGcnConfig.Cpu(Preset.Cpu.Encoder.Width)));
+/// var pipeline = new TwoStagePipeline(Preset.Cpu, DecoderRegistry.Get("patchgcn"), new TrainerOptions { WorkDirectory = "work" });
+/// using var result = pipeline.Fit(cohort);
 /// </code></example>
 public sealed class TwoStagePipeline : TrainerBase
 {
     private const string Family = "two-stage";
 
     /// <summary>A pipeline for <paramref name="preset"/> (its encoder, tiles and training settings).</summary>
-    public TwoStagePipeline(Preset preset, TrainerOptions? options = null) : base(preset, options) { }
+    public TwoStagePipeline(Preset preset, TrainerOptions? options = null) : base(preset, options) => Decoder = DecoderRegistry.Get("vptsurv");
+
+    /// <summary>
+    /// A pipeline that trains the registry's <paramref name="decoder"/> (sized for <paramref name="preset"/>), with the
+    /// decoder's training defaults applied to the preset (<see cref="DecoderEntry.TrainingPreset"/>).
+    /// </summary>
+    public TwoStagePipeline(Preset preset, DecoderEntry decoder, TrainerOptions? options = null)
+        : base((decoder ?? throw new ArgumentNullException(nameof(decoder))).TrainingPreset(preset), options) => Decoder = decoder;
+
+    /// <summary>The decoder <see cref="Fit"/> and <see cref="Resume"/> build when they are given no factory.</summary>
+    public DecoderEntry Decoder { get; }
 
     /// <summary>
     /// Extracts the features of <paramref name="slides"/> into <paramref name="cache"/>, skipping slides already
@@ -161,9 +171,9 @@ public sealed class TwoStagePipeline : TrainerBase
     /// when none is set) and trains the decoder <paramref name="makeDecoder"/> builds on them (built from the seed's "decoder" stream,
     /// <see cref="RandomStreams"/>: the same initial VPTSurv decoder as end to end; features standardised with the
     /// training split's statistics, <see cref="FeatureStandardization"/>).
-    /// Null builds the preset's VPTSurv decoder ("only VPTSurv decoder"). Spatial decoders
-    /// (<see cref="BagDecoder.NeedsCoordinates"/>) get each bag's tile positions (<see cref="TilePositions"/>); an
-    /// <see cref="HvtSurv"/> must have <see cref="HvtSurvConfig.TileSize"/> equal to the preset's tile size.
+    /// Null builds <see cref="Decoder"/> (by default the preset's VPTSurv decoder, "only VPTSurv decoder"). Spatial decoders
+    /// (<see cref="BagDecoder.NeedsCoordinates"/>) get each bag's tile positions (<see cref="TilePositions"/>); a decoder
+    /// with a <see cref="BagDecoder.CoordinateStep"/> (HVTSurv) must assume the preset's tile size.
     /// </summary>
     /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read or feature extracted.</exception>
     /// <exception cref="NonFiniteException">A step's loss is NaN or infinite (the message names the epoch, the step and its slides).</exception>
@@ -195,7 +205,7 @@ public sealed class TwoStagePipeline : TrainerBase
             var val = data.Val.Where(s => set.Features.ContainsKey(s.SlideId)).ToList();
             if (train.Count == 0) throw new InvalidOperationException("two-stage: no training slide has features (see the failure log).");
             var bins = TimeBins.Fit(new SurvivalTargets(train.Select(s => s.Time).ToArray(), train.Select(s => s.EventObserved).ToArray()), S.Bins);
-            var decoder = RandomStreams.Build(S.Seed, RandomStreams.Names.Decoder, () => makeDecoder?.Invoke() ?? new VPTSurvDecoder(Preset.Decoder));
+            var decoder = RandomStreams.Build(S.Seed, RandomStreams.Names.Decoder, () => makeDecoder?.Invoke() ?? Decoder.Build(Preset));
             torch.random.manual_seed(RandomStreams.SeedFor(S.Seed, RandomStreams.Names.Training));
             CheckDecoder(decoder, set, [.. train, .. val]);
             var method = $"{Family}/{decoder.GetType().Name}";
@@ -213,7 +223,7 @@ public sealed class TwoStagePipeline : TrainerBase
                 slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
                     ? DecodeLogits(decoder, features.BagOf(s.SlideId))
                     : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
-                null, decoder, features);
+                null, decoder, features, () => features.EncoderHash);
         }
         catch
         {
@@ -228,9 +238,9 @@ public sealed class TwoStagePipeline : TrainerBase
             throw new ArgumentException($"two-stage: the decoder reads {decoder.InputDim}-wide features, the encoder gives {Preset.Encoder.Width}.");
         if (decoder.Bins != S.Bins)
             throw new ArgumentException($"two-stage: the decoder has {decoder.Bins} bins, the preset {S.Bins}.");
-        if (decoder is HvtSurv h && h.Config.TileSize != S.TileSize)
-            throw new ArgumentException($"two-stage: HvtSurvConfig.TileSize is {h.Config.TileSize}, but tile positions are in pixels at the target MPP, " +
-                $"one tile = the preset's TileSize {S.TileSize} apart; build it with TileSize = {S.TileSize}.");
+        if (decoder.CoordinateStep is { } step && step != S.TileSize)
+            throw new ArgumentException($"two-stage: {decoder.GetName()} assumes tiles {step} apart (its CoordinateStep), but tile positions are in pixels at the target MPP, " +
+                $"one tile = the preset's TileSize {S.TileSize} apart; build it with a step of {S.TileSize}.");
         if (decoder.NeedsCoordinates && used.FirstOrDefault(s => !set.Positions.ContainsKey(s.SlideId)) is { } missing)
             throw new ArgumentException($"two-stage: {decoder.GetName()} is spatial and needs tile positions, but the tile source gave none for slide " +
                 $"'{missing.SlideId}' (TileBatch.Positions is null; the built-in sources give them).");
@@ -278,7 +288,8 @@ public sealed class TwoStagePipeline : TrainerBase
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
     }
 
-    private static double[] DecodeLogits(BagDecoder decoder, Bag bag)
+    /// <summary>The decoder's K logits of one bag, in eval mode and without a graph (its training mode restored).</summary>
+    internal static double[] DecodeLogits(BagDecoder decoder, Bag bag)
     {
         using var _ = no_grad();
         using var scope = NewDisposeScope();

@@ -158,7 +158,7 @@ public sealed class CommandsOnDemoOutputTests(DemoSmokeRun run)
             "--cache", Path.Combine(run.Out, "cache")];
         var (code, output) = CliRunner.Run(["train", "--method", "two-stage", "--decoder", "abmil", "--out", model, .. common]);
         Assert.True(code == 0, output);
-        Assert.True(System.IO.File.Exists(Path.Combine(model, "decoder.safetensors")));
+        Assert.True(System.IO.File.Exists(Path.Combine(model, "model.safetensors")));
         var trained = JsonNode.Parse(System.IO.File.ReadAllText(Path.Combine(model, "report.json")))!["model"]!["test"]!;
 
         var (code2, output2) = CliRunner.Run("evaluate", model, "--split", "test", "--cache", Path.Combine(run.Out, "cache"));

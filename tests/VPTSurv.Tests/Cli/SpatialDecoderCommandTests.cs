@@ -21,7 +21,7 @@ public sealed class SpatialDecoderCommandTests(DemoSmokeRun run)
         var model = Path.Combine(run.Out, "train-patchgcn");
         var (code, output) = CliRunner.Run(["train", "--method", "two-stage", "--decoder", "patchgcn", "--out", model, .. Common]);
         Assert.True(code == 0, output);
-        Assert.True(File.Exists(Path.Combine(model, "decoder.safetensors")));
+        Assert.True(File.Exists(Path.Combine(model, "model.safetensors")));
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "report.json")))!["model"]!;
         Assert.Contains("PatchGCN", (string)report["description"]!);
         var trained = report["test"]!;
@@ -40,7 +40,7 @@ public sealed class SpatialDecoderCommandTests(DemoSmokeRun run)
         var model = Path.Combine(run.Out, "train-hvtsurv");
         var (code, output) = CliRunner.Run(["train", "--method", "two-stage", "--decoder", "hvtsurv", "--out", model, .. Common]);
         Assert.True(code == 0, output);
-        Assert.True(File.Exists(Path.Combine(model, "decoder.safetensors")));
+        Assert.True(File.Exists(Path.Combine(model, "model.safetensors")));
         Assert.True(File.Exists(Path.Combine(model, "report.json")));
     }
 }

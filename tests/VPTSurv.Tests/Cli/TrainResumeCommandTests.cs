@@ -50,8 +50,7 @@ public sealed class TrainResumeCommandTests
         // Risks and logits of every split, as written (CSV text): identical.
         Assert.Equal(File.ReadAllText(Path.Combine(whole, "predictions.csv")), File.ReadAllText(Path.Combine(split, "predictions.csv")));
         Assert.Equal(2, TrainingCheckpoint.ReadMeta(Path.Combine(split, TrainCommand.Checkpoint)).Epoch);
-        if (method == Methods.TwoStage)
-            Assert.Equal(File.ReadAllBytes(Path.Combine(whole, TwoStageModelFile.Weights)), File.ReadAllBytes(Path.Combine(split, TwoStageModelFile.Weights)));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(whole, TrainCommand.Model)), File.ReadAllBytes(Path.Combine(split, TrainCommand.Model)));
     }
 
     [Fact]
@@ -121,11 +120,11 @@ public sealed class TrainResumeCommandTests
     [Fact]
     public void Every_decoder_name_maps_to_the_type_its_checkpoint_records()
     {
-        foreach (var name in RunConfig.BagDecoders)
+        foreach (var name in DecoderRegistry.BuiltInNames)
         {
-            using var decoder = BagDecoders.For(name, Preset.Smoke)?.Invoke() ?? new VPTSurvDecoder(Preset.Smoke.Decoder);
-            Assert.Equal(decoder.GetType().Name, BagDecoders.TypeName(name));
-            Assert.Equal(name, BagDecoders.NameOfType(decoder.GetType().Name));
+            using var decoder = DecoderRegistry.Get(name).Build(Preset.Smoke);
+            Assert.Equal(decoder.GetType(), DecoderRegistry.Get(name).Type);
+            Assert.Equal(name, DecoderRegistry.OfTypeName(decoder.GetType().Name)?.Name);
         }
     }
 

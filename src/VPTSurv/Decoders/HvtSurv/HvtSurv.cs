@@ -34,6 +34,9 @@ public sealed class HvtSurv : AttentionBagDecoder
     /// <inheritdoc/>
     public override bool NeedsCoordinates => true;
 
+    /// <inheritdoc/>
+    public override float? CoordinateStep => Config.TileSize;
+
     /// <summary>Builds the model from <paramref name="config"/>.</summary>
     public HvtSurv(HvtSurvConfig config) : base(nameof(HvtSurv))
     {

@@ -31,18 +31,7 @@ public static class SafeTensors
     public static Dictionary<string, Tensor> Read(string path)
     {
         using var file = File.OpenRead(path);
-        long length = file.Length;
-        if (length < 8)
-            throw new CheckpointFormatException(path, $"truncated: the file is {length} bytes, but a safetensors file starts with an 8-byte header length.");
-        Span<byte> lengthBytes = stackalloc byte[8];
-        file.ReadExactly(lengthBytes);
-        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
-        if (headerLength < 2 || headerLength > MaxHeaderBytes || headerLength > (ulong)(length - 8))
-            throw new CheckpointFormatException(path,
-                $"bad header length {headerLength}: expected between 2 and min({MaxHeaderBytes}, file size - 8 = {length - 8}) bytes.");
-        var header = new byte[(int)headerLength];
-        file.ReadExactly(header);
-        long dataStart = 8 + (long)headerLength, dataLength = length - dataStart;
+        var (header, dataStart, dataLength) = ReadHeader(path, file);
         var entries = ParseHeader(path, header, dataLength);
 
         var result = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -62,6 +51,44 @@ public static class SafeTensors
             throw;
         }
         return result;
+    }
+
+    /// <summary>
+    /// The header's <c>__metadata__</c> (string keys to string values, as the format defines it) of
+    /// <paramref name="path"/>; empty when the header has none. The header is validated as <see cref="Read"/> does.
+    /// </summary>
+    public static Dictionary<string, string> ReadMetadata(string path)
+    {
+        using var file = File.OpenRead(path);
+        var (header, _, dataLength) = ReadHeader(path, file);
+        ParseHeader(path, header, dataLength);
+        using var doc = JsonDocument.Parse(header);
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (!doc.RootElement.TryGetProperty("__metadata__", out var meta)) return result;
+        if (meta.ValueKind != JsonValueKind.Object)
+            throw new CheckpointFormatException(path, $"'__metadata__' must be an object of strings, got {meta.ValueKind}.");
+        foreach (var p in meta.EnumerateObject())
+            result[p.Name] = p.Value.ValueKind == JsonValueKind.String ? p.Value.GetString()!
+                : throw new CheckpointFormatException(path, $"'__metadata__' key '{p.Name}' must be a string, got {p.Value.ValueKind}.");
+        return result;
+    }
+
+    // The header bytes, where the data starts and how long it is; a truncated file or bad length names the file.
+    private static (byte[] Header, long DataStart, long DataLength) ReadHeader(string path, FileStream file)
+    {
+        long length = file.Length;
+        if (length < 8)
+            throw new CheckpointFormatException(path, $"truncated: the file is {length} bytes, but a safetensors file starts with an 8-byte header length.");
+        Span<byte> lengthBytes = stackalloc byte[8];
+        file.ReadExactly(lengthBytes);
+        ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
+        if (headerLength < 2 || headerLength > MaxHeaderBytes || headerLength > (ulong)(length - 8))
+            throw new CheckpointFormatException(path,
+                $"bad header length {headerLength}: expected between 2 and min({MaxHeaderBytes}, file size - 8 = {length - 8}) bytes.");
+        var header = new byte[(int)headerLength];
+        file.ReadExactly(header);
+        long dataStart = 8 + (long)headerLength;
+        return (header, dataStart, length - dataStart);
     }
 
     private static List<Entry> ParseHeader(string path, byte[] header, long dataLength)

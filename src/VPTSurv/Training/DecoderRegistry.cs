@@ -1,0 +1,93 @@
+using VPTSurv.Decoders;
+
+namespace VPTSurv.Training;
+
+/// <summary>
+/// The bag decoders by name: the VPTSurv decoder and the five two-stage baselines, each sized for a preset as the
+/// paper's runs use them (the baseline's own Smoke, Cpu or Paper configuration, picked by the preset's name, on the
+/// encoder's width, with the preset's bins; HVTSurv's tile step is the preset's tile size). Users add their own with
+/// <see cref="Register"/>; the CLI, the bench, the notebooks and the model file all look decoders up here.
+/// </summary>
+public static class DecoderRegistry
+{
+    private static readonly object Gate = new();
+    private static readonly List<DecoderEntry> Entries =
+    [
+        BuiltIn("vptsurv", "VPTSurv decoder", typeof(VPTSurvDecoder), p => new VPTSurvDecoder(p.Decoder)),
+        BuiltIn("abmil", "ABMIL", typeof(Abmil), p => new Abmil(Sized(p, AbmilConfig.Smoke, AbmilConfig.Cpu, AbmilConfig.Paper) with { Bins = p.Training.Bins })),
+        BuiltIn("transmil", "TransMIL", typeof(TransMil),
+            p => new TransMil(Sized(p, TransMilConfig.Smoke, TransMilConfig.Cpu, TransMilConfig.Paper) with { Bins = p.Training.Bins })),
+        BuiltIn("patchgcn", "PatchGCN", typeof(PatchGcn),
+            p => new PatchGcn(Sized(p, PatchGcnConfig.Smoke, PatchGcnConfig.Cpu, PatchGcnConfig.Paper) with { Bins = p.Training.Bins })),
+        BuiltIn("deepattnmisl", "DeepAttnMISL", typeof(DeepAttnMisl),
+            p => new DeepAttnMisl(Sized(p, DeepAttnMislConfig.Smoke, DeepAttnMislConfig.Cpu, DeepAttnMislConfig.Paper) with { Bins = p.Training.Bins })),
+        // Positions reach the decoder in pixels at the target MPP, one tile = the preset's tile size apart.
+        BuiltIn("hvtsurv", "HVTSurv", typeof(HvtSurv),
+            p => new HvtSurv(Sized(p, HvtSurvConfig.Smoke, HvtSurvConfig.Cpu, HvtSurvConfig.Paper) with { Bins = p.Training.Bins, TileSize = p.Training.TileSize })),
+    ];
+
+    /// <summary>The names of the six decoders the library ships, in the paper's order of presentation.</summary>
+    public static IReadOnlyList<string> BuiltInNames { get; } = ["vptsurv", "abmil", "transmil", "patchgcn", "deepattnmisl", "hvtsurv"];
+
+    /// <summary>Every registered name (the built-in ones first, then the users', in order of registration).</summary>
+    public static IReadOnlyList<string> Names
+    {
+        get { lock (Gate) return [.. Entries.Select(e => e.Name)]; }
+    }
+
+    /// <summary>
+    /// Adds <paramref name="entry"/>; a name already registered is an error unless <paramref name="replace"/> (a built-in
+    /// one can be replaced too, e.g. to change its training defaults).
+    /// </summary>
+    public static void Register(DecoderEntry entry, bool replace = false)
+    {
+        ArgumentNullException.ThrowIfNull(entry);
+        if (string.IsNullOrWhiteSpace(entry.Name) || entry.Name != entry.Name.Trim().ToLowerInvariant())
+            throw new ArgumentException($"Decoder name '{entry.Name}' must be non-empty, lower case and without surrounding spaces.", nameof(entry));
+        if (!typeof(BagDecoder).IsAssignableFrom(entry.Type))
+            throw new ArgumentException($"Decoder '{entry.Name}': {entry.Type.Name} is not a {nameof(BagDecoder)}.", nameof(entry));
+        lock (Gate)
+        {
+            int i = Entries.FindIndex(e => e.Name == entry.Name);
+            if (i >= 0 && !replace)
+                throw new ArgumentException($"Decoder '{entry.Name}' is already registered; pass replace: true to replace it.", nameof(entry));
+            if (i >= 0) Entries[i] = entry;
+            else Entries.Add(entry);
+        }
+    }
+
+    /// <summary>The decoder named <paramref name="name"/> (case-insensitive); an unknown name is an error listing the known ones.</summary>
+    public static DecoderEntry Get(string name) =>
+        TryGet(name) ?? throw new ArgumentException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name));
+
+    /// <summary>The decoder named <paramref name="name"/> (case-insensitive), or null.</summary>
+    public static DecoderEntry? TryGet(string name)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        var key = name.Trim().ToLowerInvariant();
+        lock (Gate) return Entries.FirstOrDefault(e => e.Name == key);
+    }
+
+    /// <summary>The entry whose decoder type is named <paramref name="typeName"/> (as a training checkpoint records it), or null.</summary>
+    public static DecoderEntry? OfTypeName(string typeName)
+    {
+        lock (Gate) return Entries.FirstOrDefault(e => e.Type.Name == typeName);
+    }
+
+    /// <summary>The entry whose decoder type is <paramref name="type"/>, or null.</summary>
+    public static DecoderEntry? OfType(Type type)
+    {
+        lock (Gate) return Entries.FirstOrDefault(e => e.Type == type);
+    }
+
+    private static DecoderEntry BuiltIn(string name, string display, Type type, Func<Preset, BagDecoder> factory) =>
+        new(name, display, type, factory)
+        {
+            // The decoder's own learning rate per preset; null keeps the preset's (to be set from a measured sweep).
+            LearningRates = new Dictionary<string, double?> { ["smoke"] = null, ["cpu"] = null, ["paper"] = null },
+        };
+
+    /// <summary>The baseline configuration of the preset's size (Smoke, Cpu, else Paper) on its encoder's width.</summary>
+    private static T Sized<T>(Preset preset, Func<int, T> smoke, Func<int, T> cpu, Func<int, T> paper) =>
+        (preset.Name switch { "smoke" => smoke, "cpu" => cpu, _ => paper })(preset.Encoder.Width);
+}

@@ -1,0 +1,83 @@
+using VPTSurv.Decoders;
+using VPTSurv.Tests.Model;
+using VPTSurv.Training;
+using Xunit;
+
+namespace VPTSurv.Tests.Training;
+
+/// <summary>
+/// The decoder registry: the six built-in decoders sized for each preset, a user's own decoder registered from outside
+/// the library and trained by name, and the per-decoder training defaults applied to the preset the trainers use.
+/// </summary>
+[Collection(nameof(GlobalTorchRng))]
+public class DecoderRegistryTests
+{
+    [Theory]
+    [InlineData("smoke")]
+    [InlineData("cpu")]
+    [InlineData("paper")]
+    public void Every_built_in_decoder_is_its_declared_type_on_the_presets_width_bins_and_tile_step(string presetName)
+    {
+        var preset = Preset.ByName(presetName);
+        Assert.Equal(DecoderRegistry.BuiltInNames, DecoderRegistry.Names.Take(6));
+        foreach (var name in DecoderRegistry.BuiltInNames)
+        {
+            var entry = DecoderRegistry.Get(name);
+            using var decoder = entry.Build(preset);
+            Assert.IsType(entry.Type, decoder);
+            Assert.Equal(preset.Encoder.Width, decoder.InputDim);
+            Assert.Equal(preset.Training.Bins, decoder.Bins);
+            // Only HVTSurv assumes a tile step, and it is the preset's tile size (positions are pixels at the target MPP).
+            Assert.Equal(name == "hvtsurv" ? preset.Training.TileSize : null, decoder.CoordinateStep);
+            Assert.Same(entry, DecoderRegistry.OfType(entry.Type));
+        }
+        // The baselines take the size of the preset's name: the Cpu ABMIL is not the Smoke one.
+        using var smoke = (Abmil)DecoderRegistry.Get("abmil").Build(Preset.Smoke);
+        using var cpu = (Abmil)DecoderRegistry.Get("abmil").Build(Preset.Cpu);
+        Assert.Equal(AbmilConfig.Smoke(Preset.Smoke.Encoder.Width).HiddenDim, smoke.Config.HiddenDim);
+        Assert.Equal(AbmilConfig.Cpu(Preset.Cpu.Encoder.Width).HiddenDim, cpu.Config.HiddenDim);
+    }
+
+    [Fact]
+    public void Unknown_duplicate_and_mistyped_entries_are_refused_with_the_name()
+    {
+        var unknown = Assert.Throws<ArgumentException>(() => DecoderRegistry.Get("nosuch"));
+        Assert.Contains("'nosuch'", unknown.Message);
+        Assert.Contains("abmil", unknown.Message);
+        var duplicate = Assert.Throws<ArgumentException>(() => DecoderRegistry.Register(DecoderRegistry.Get("abmil") with { DisplayName = "x" }));
+        Assert.Contains("'abmil' is already registered", duplicate.Message);
+        Assert.Throws<ArgumentException>(() => DecoderRegistry.Register(new DecoderEntry("Upper", "U", typeof(MeanPoolDecoder), p => new MeanPoolDecoder(1, 1))));
+        Assert.Throws<ArgumentException>(() => DecoderRegistry.Register(new DecoderEntry("not-a-decoder", "N", typeof(string), p => new MeanPoolDecoder(1, 1))));
+        var wrongType = new DecoderEntry("wrong-type", "W", typeof(Abmil), p => new MeanPoolDecoder(p.Encoder.Width, p.Training.Bins));
+        var e = Assert.Throws<InvalidOperationException>(() => wrongType.Build(Preset.Smoke));
+        Assert.Contains("MeanPoolDecoder", e.Message);
+    }
+
+    [Fact]
+    public void A_users_decoder_registered_by_name_trains_two_stage_with_its_own_learning_rate()
+    {
+        var entry = new DecoderEntry("meanpool-registry-test", "Mean pool", typeof(MeanPoolDecoder), p => new MeanPoolDecoder(p.Encoder.Width, p.Training.Bins))
+        {
+            LearningRates = new Dictionary<string, double?> { ["smoke"] = 0.0123, ["cpu"] = null },
+        };
+        DecoderRegistry.Register(entry, replace: true);
+        Assert.Contains("meanpool-registry-test", DecoderRegistry.Names);
+        var found = DecoderRegistry.Get("MeanPool-Registry-Test");
+        Assert.Same(entry, found);
+
+        // The decoder's learning rate for the preset's name replaces the preset's; none (or null) keeps it.
+        Assert.Equal(0.0123, found.TrainingPreset(Preset.Smoke).Training.LearningRate);
+        Assert.Equal(Preset.Cpu.Training.LearningRate, found.TrainingPreset(Preset.Cpu).Training.LearningRate);
+        Assert.Equal(Preset.Paper.Training.LearningRate, found.TrainingPreset(Preset.Paper).Training.LearningRate);
+        Assert.Equal(Preset.Smoke with { Training = Preset.Smoke.Training with { LearningRate = 0.0123 } }, found.TrainingPreset(Preset.Smoke));
+
+        var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Epochs = 1 } };
+        var options = new TrainerOptions { Source = PlantedCohort.Source(8) };
+        var pipeline = new TwoStagePipeline(preset, found, options);
+        Assert.Equal(0.0123, pipeline.Preset.Training.LearningRate);
+        using var result = pipeline.Fit(PlantedCohort.Create(train: 4, val: 2, test: 2));
+        Assert.IsType<MeanPoolDecoder>(result.Decoder);
+        Assert.Equal(0.0123, result.Preset.Training.LearningRate);
+        Assert.Equal(0.0123, new EndToEndTrainer(preset, found, options).Preset.Training.LearningRate);
+    }
+}
