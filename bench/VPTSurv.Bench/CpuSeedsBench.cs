@@ -79,17 +79,27 @@ internal static class CpuSeedsBench
         var options = new TrainerOptions { WorkDirectory = work, Log = line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}") };
         var clock = Stopwatch.StartNew();
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed} ...");
-        using var result = row switch
+        // (preset the run trains with, the model beyond the preset, the training): the keys notebooks 02-04 use too.
+        var (trainedWith, rowKey, fit) = row switch
         {
-            "e2e-ss" => new EndToEndTrainer(preset, options).Fit(cohort),
-            "e2e-vpt" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.None } }, options).Fit(cohort),
-            "e2e-s" => new EndToEndTrainer(preset with { Prompts = preset.Prompts with { Sources = PromptSources.Structure } }, options).Fit(cohort),
-            "ts-vpt" => new TwoStagePipeline(preset, options).Fit(cohort),
-            _ when decoder is not null => new TwoStagePipeline(preset, options).Fit(cohort, () => decoder.Build(preset)),
+            "e2e-ss" => (preset, "end-to-end/vptsurv", (Func<TrainingResult>)(() => new EndToEndTrainer(preset, options).Fit(cohort))),
+            "e2e-vpt" => Prompted(PromptSources.None),
+            "e2e-s" => Prompted(PromptSources.Structure),
+            "ts-vpt" => (preset, "two-stage/vptsurv", () => new TwoStagePipeline(preset, options).Fit(cohort)),
+            _ when decoder is not null => (preset, $"two-stage/{decoder.Name}", () => new TwoStagePipeline(preset, options).Fit(cohort, () => decoder.Build(preset))),
             _ => throw new ArgumentException($"cpu-seeds: unknown row '{row}'."),
         };
-        var test = result.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 200));
-        var curve = result.Curve;
+        (Preset, string, Func<TrainingResult>) Prompted(PromptSources sources)
+        {
+            var p = preset with { Prompts = preset.Prompts with { Sources = sources } };
+            return (p, "end-to-end/vptsurv", () => new EndToEndTrainer(p, options).Fit(cohort));
+        }
+        // Finished runs are kept in a run store (VPTSURV_RUNS, default $VPTSURV_WORK/runs) shared with the notebooks: a
+        // stopped grid goes on where it stopped, and a run already stored is read back, not trained again.
+        var store = new RunStore(Environment.GetEnvironmentVariable("VPTSURV_RUNS") ?? Path.Combine(work, "runs"));
+        var run = store.GetOrTrain(trainedWith, cohort, row, fit, rowKey, log: line => Console.Error.WriteLine($"  [{cohort.Name} {row} seed {seed}] {line}"));
+        var test = run.Evaluate(Split.Test, new EvaluationOptions(BootstrapResamples: 200));
+        var curve = run.Curve;
         var probe = ProbeOf(preset, cohort, work);
         var versusProbe = VersusProbe(test.Predictions, probe);
         var json = new JsonObject
@@ -105,7 +115,8 @@ internal static class CpuSeedsBench
             ["train_c"] = Num(curve.SelectedTrainC),
             ["train_c_in_flight"] = Num(curve.BestTrainC),
             ["validation_c"] = Num(curve.BestValidationC),
-            ["seconds"] = Math.Round(clock.Elapsed.TotalSeconds, 1),
+            ["seconds"] = Math.Round(run.Seconds, 1),
+            ["library"] = run.Library,
             ["training"] = curve.ToJson(),
             // Paired bootstrap on the same test slides (resampled by patient): this run's C minus the linear probe's.
             ["versus_linear_probe"] = versusProbe is null ? null : Paired(versusProbe),

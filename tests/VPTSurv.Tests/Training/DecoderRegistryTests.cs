@@ -80,4 +80,21 @@ public class DecoderRegistryTests
         Assert.Equal(0.0123, result.Preset.Training.LearningRate);
         Assert.Equal(0.0123, new EndToEndTrainer(preset, found, options).Preset.Training.LearningRate);
     }
+    [Fact]
+    public void The_cli_trains_a_decoder_at_its_own_cpu_rate_unless_the_user_sets_one()
+    {
+        // The swept defaults (bench/results/cpu-seeds-diagnostics-2026-12-07): ABMIL and DeepAttnMISL at 1e-3 on the Cpu
+        // preset, every other decoder at the preset's rate; Smoke and Paper keep the preset's rate for all.
+        foreach (var (name, rate) in new[] { ("abmil", 1e-3), ("deepattnmisl", 1e-3), ("vptsurv", 2e-4), ("transmil", 2e-4), ("patchgcn", 2e-4), ("hvtsurv", 2e-4) })
+        {
+            var config = VPTSurv.Cli.Configuration.RunConfig.Resolve("cpu", null, [VPTSurv.Cli.Configuration.RunConfig.ParseAssignment($"bagDecoder=\"{name}\"")]);
+            Assert.Equal(rate, config.Preset.Training.LearningRate);
+            var paper = Preset.ByName("paper");
+            Assert.Equal(paper.Training.LearningRate, DecoderRegistry.Get(name).TrainingPreset(paper).Training.LearningRate);
+        }
+        Assert.Equal(Preset.Smoke.Training.LearningRate, DecoderRegistry.Get("abmil").TrainingPreset(Preset.Smoke).Training.LearningRate);
+        var explicitRate = VPTSurv.Cli.Configuration.RunConfig.Resolve("cpu", null,
+            [VPTSurv.Cli.Configuration.RunConfig.ParseAssignment("bagDecoder=\"abmil\""), VPTSurv.Cli.Configuration.RunConfig.ParseAssignment("training.learningRate=5e-4")]);
+        Assert.Equal(5e-4, explicitRate.Preset.Training.LearningRate);
+    }
 }
