@@ -125,7 +125,7 @@ internal static class CpuSeedsBench
         };
         Console.Error.WriteLine($"[{DateTime.UtcNow:HH:mm:ss}] {cohort.Name} {row} seed {seed}: untrained train/val C {curve.Untrained.TrainC:F3}/{curve.Untrained.ValidationC:F3}, " +
             $"best epoch {curve.BestEpoch}: train C {curve.SelectedTrainC:F3} (in flight {curve.BestTrainC:F3}), val C {curve.BestValidationC:F3}, test C {test.SlideC?.Estimate:F3}" +
-            $"{(curve.DidNotLearn ? " DID NOT LEARN" : "")} ({clock.Elapsed.TotalSeconds:F0} s)");
+            $"{(curve.DidNotLearn ? " DID NOT LEARN" : "")}{(double.IsNaN(curve.PromptShift) ? "" : $", prompt shift {curve.PromptShift:F4} SD")} ({clock.Elapsed.TotalSeconds:F0} s)");
         return json;
     }
 
@@ -220,6 +220,9 @@ internal static class CpuSeedsBench
                 ["train_c_mean"] = train.Length == 0 ? null : train.Average(),
                 ["train_c_min"] = train.Length == 0 ? null : train.Min(),
                 ["did_not_learn"] = g.Count(r => (bool?)r["training"]!["did_not_learn"] == true),
+                // End to end: mean RMS shift the prompts make to the decoder's standardised input (runs that measured it).
+                ["prompt_shift_mean"] = g.Select(r => (double?)r["training"]?["prompt_shift"]).Where(v => v is not null).Select(v => v!.Value)
+                    .DefaultIfEmpty(double.NaN).Average() is var ps && double.IsFinite(ps) ? ps : null,
                 ["versus_linear_probe"] = MeanVersusProbe(g.Key.Item1, g.ToList()) is { } v ? Paired(v) : null,
                 ["versus_linear_probe_seeds"] = g.Count(r => r["test_risks"] is JsonObject),
                 // Every row against VPTSurv end to end on the same test slides (seed means; "c_probe" is then the end-to-end row's C).

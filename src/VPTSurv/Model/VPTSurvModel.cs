@@ -126,6 +126,20 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Pool(encoder.ForwardFrozen(tiles)).MoveToOuterDisposeScope();
     }
 
+    /// <summary>
+    /// How far the prompts move the decoder's input on <paramref name="tiles"/>: the sum over tiles and features of the
+    /// squared difference between the standardised prompted and prompt-free pooled tokens, and the number of terms, so
+    /// that callers can pool several bags into one RMS (in units of the training split's SD per feature; 0 while Up
+    /// is zero, about 1 when the prompts move the features as far as the features vary across tiles). No graph.
+    /// </summary>
+    public (double SumOfSquares, long Count) PromptShift(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    {
+        using var _ = no_grad();
+        using var scope = NewDisposeScope();
+        var shift = standardizer.forward(EncodeTiles(tiles, context, covariates)) - standardizer.forward(FrozenFeatures(tiles)); // (N, d)
+        return (shift.square().sum().to(ScalarType.Float64).item<double>(), shift.numel());
+    }
+
     /// <summary>The parameters that train: prompt sources, adaptors, Up and the decoder.</summary>
     public IEnumerable<Parameter> TrainableParameters() => parameters().Where(p => p.requires_grad);
 

@@ -119,9 +119,11 @@ public sealed class EndToEndTrainer : TrainerBase
             optimizer.Dispose();
             progress?.Report(new TrainingProgress("done", st.Epoch, S.Epochs, 0, 0, double.NaN, st.BestC, 0, TimeSpan.Zero));
             var covariates = data.Covariates;
+            double shift = completed ? PromptShiftOn(model, source, data.Val, covariates) : double.NaN;
+            Options.Log?.Invoke($"prompt shift of the selected model on {Math.Min(data.Val.Count, PromptShiftSlides)} validation slides: {shift:F4} SD");
             return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
                 slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source,
-                () => PresetJson.WeightsHash(model.Backbone));
+                () => PresetJson.WeightsHash(model.Backbone)) { PromptShift = shift };
         }
         catch
         {
@@ -206,5 +208,32 @@ public sealed class EndToEndTrainer : TrainerBase
             }
         if (wasTraining) model.train();
         return result;
+    }
+    /// <summary>Validation slides the prompt shift is measured on (their inference tiles).</summary>
+    private const int PromptShiftSlides = 16;
+
+    /// <summary>RMS of <see cref="VPTSurvModel.PromptShift"/> over the inference tiles of the first validation slides.</summary>
+    private double PromptShiftOn(VPTSurvModel model, TileSource source, IReadOnlyList<SlideRecord> val, CovariateTable covariates)
+    {
+        var slides = val.Take(PromptShiftSlides).ToList();
+        if (slides.Count == 0) return double.NaN;
+        bool wasTraining = model.training;
+        model.eval();
+        double sum = 0;
+        long count = 0;
+        int i = 0;
+        foreach (var batch in source.Load(slides.Select(s => new TileRequest(s.SlideId, TileSampling.Inference(source.CountOf(s.SlideId), S.InferenceTiles)))))
+        {
+            using var b = batch;
+            using var cov = covariates.Of(slides[i++]);
+            for (long start = 0; start < b.Count; start += S.MicroBatch)
+            {
+                long len = Math.Min(S.MicroBatch, b.Count - start);
+                var (ss, n) = model.PromptShift(b.Tiles.narrow(0, start, len), b.Context?.narrow(0, start, len), cov);
+                (sum, count) = (sum + ss, count + n);
+            }
+        }
+        if (wasTraining) model.train();
+        return count == 0 ? double.NaN : Math.Sqrt(sum / count);
     }
 }

@@ -25,6 +25,13 @@ public sealed record TrainingCurve(string Method, EpochRecord Untrained, IReadOn
     /// </summary>
     public double SelectedTrainC { get; init; } = double.NaN;
 
+    /// <summary>
+    /// End to end: the RMS shift the selected model's prompts make to the decoder's standardised input on validation
+    /// tiles (<see cref="Model.VPTSurvModel.PromptShift"/>; 0 = the prompts change nothing, as at the start, where Up
+    /// is zero). NaN for two-stage runs and when not measured.
+    /// </summary>
+    public double PromptShift { get; init; } = double.NaN;
+
     /// <summary>The selected epoch's in-flight training C (<see cref="EpochRecord.TrainC"/>; NaN when not measured).</summary>
     public double BestTrainC => History.FirstOrDefault(h => h.Epoch == BestEpoch)?.TrainC ?? double.NaN;
 
@@ -52,6 +59,7 @@ public sealed record TrainingCurve(string Method, EpochRecord Untrained, IReadOn
             ["best_validation_c"] = Num(BestValidationC),
             ["best_train_c"] = Num(BestTrainC),
             ["selected_train_c"] = Num(SelectedTrainC),
+            ["prompt_shift"] = Num(PromptShift),
             ["learning_margin"] = Num(Learning.Margin),
             ["learning_baseline"] = Num(Learning.Baseline),
             ["null_std_error"] = Num(Learning.NullStdError),
@@ -76,6 +84,11 @@ public sealed record TrainingCurve(string Method, EpochRecord Untrained, IReadOn
         var learning = new LearningCheck(epochs[0].ValidationC, Num(json, "best_validation_c"), Num(json, "learning_baseline"),
             Num(json, "null_std_error"), Num(json, "learning_margin"), (bool)Key(json, "did_not_learn"), (string)Key(json, "did_not_learn_reason")!);
         return new TrainingCurve((string)Key(json, "method")!, epochs[0], epochs.Skip(1).ToList(), (int)Key(json, "best_epoch"),
-            Num(json, "best_validation_c"), learning) { SelectedTrainC = Num(json, "selected_train_c") };
+            Num(json, "best_validation_c"), learning)
+        {
+            SelectedTrainC = Num(json, "selected_train_c"),
+            // Absent in curves written before it was measured.
+            PromptShift = json.ContainsKey("prompt_shift") ? Num(json, "prompt_shift") : double.NaN,
+        };
     }
 }

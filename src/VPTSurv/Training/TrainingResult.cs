@@ -67,7 +67,10 @@ public sealed class TrainingResult : IDisposable
     public double SelectedTrainC { get; }
 
     /// <summary>Epoch 0, then every finished epoch, with the verdict: what every report carries.</summary>
-    public TrainingCurve Curve => new(Method, Untrained, History, BestEpoch, BestValidationC, Learning) { SelectedTrainC = SelectedTrainC };
+    public TrainingCurve Curve => new(Method, Untrained, History, BestEpoch, BestValidationC, Learning) { SelectedTrainC = SelectedTrainC, PromptShift = PromptShift };
+
+    /// <summary>End to end: how far the selected model's prompts move the decoder's input (<see cref="TrainingCurve.PromptShift"/>); NaN for two-stage.</summary>
+    public double PromptShift { get; init; } = double.NaN;
 
     /// <summary>False when the run stopped early on request (<see cref="TrainerOptions.StopAfterEpoch"/>); then the model holds the last epoch's weights.</summary>
     public bool Completed { get; }
