@@ -157,12 +157,13 @@ public static class MaePretraining
                 || name.EndsWith("_token", StringComparison.Ordinal);
             (p.dim() >= 2 && !table ? decay : noDecay).Add(p);
         }
-        return optim.AdamW(
+        // TorchSharp's AdamW update with its scalars kept alive through the native calls (Training.GcSafeAdamW).
+        return new Training.GcSafeAdamW(
             [
                 new AdamW.ParamGroup(decay, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: config.WeightDecay),
                 new AdamW.ParamGroup(noDecay, lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2, weight_decay: 0),
             ],
-            lr: config.LearningRate, beta1: config.Beta1, beta2: config.Beta2);
+            config.LearningRate, 0, config.Beta1, config.Beta2);
     }
 
     /// <summary>Writes the encoder's state (its own keys) with the run's description as safetensors metadata.</summary>

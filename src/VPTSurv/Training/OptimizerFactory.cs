@@ -30,7 +30,8 @@ public static class OptimizerFactory
         var groups = new List<AdamW.ParamGroup>();
         if (decay.Count > 0) groups.Add(new AdamW.ParamGroup(decay, lr: learningRate, weight_decay: weightDecay));
         if (noDecay.Count > 0) groups.Add(new AdamW.ParamGroup(noDecay, lr: learningRate, weight_decay: 0));
-        return optim.AdamW(groups, lr: learningRate, weight_decay: weightDecay);
+        // TorchSharp's update, with the scalars kept alive through the native calls (see GcSafeAdamW).
+        return new GcSafeAdamW(groups, learningRate, weightDecay);
     }
 
     /// <summary>Sets every group's learning rate (the schedule is applied by the trainer, step by step).</summary>
