@@ -79,6 +79,30 @@ public sealed class DataParallelTrainingTests
         foreach (var t in w1.Values.Concat(w2.Values)) t.Dispose();
     }
 
+    [MpiFact]
+    public void A_run_of_two_ranks_resumes_in_one_process_at_the_next_epoch_with_its_steps_recounted()
+    {
+        var root = CliRunner.TempDir();
+        string cache = Path.Combine(root, "cache"), dir = Path.Combine(root, "run");
+        // Epoch 1 on 2 ranks: 8 bags, 2 per rank, 2 steps.
+        CliProcess.Run(CliProcess.StartMpi(2, [.. Train("end-to-end", dir, cache, 2), "--stop-after", "1"]), TimeSpan.FromMinutes(3));
+        var paused = TrainingCheckpoint.ReadMeta(Path.Combine(dir, TrainCommand.Checkpoint));
+        Assert.Equal((1, 2), (paused.Epoch, paused.Step));
+
+        // Epoch 2 in one process with the same preset: 2 bags per step, so 4 steps per epoch. The step count (the
+        // schedule's position) is this run's: epoch 2 starts at step 4 and ends at 8, where the schedule ends.
+        CliProcess.Run(CliProcess.Start([.. Train("end-to-end", dir, cache, 2), "--resume"]), TimeSpan.FromMinutes(3));
+        var done = TrainingCheckpoint.ReadMeta(Path.Combine(dir, TrainCommand.Checkpoint));
+        Assert.Equal((2, 2 * 4), (done.Epoch, done.Step));
+        Assert.Equal([1, 2], done.History.Select(h => h.Epoch));
+        Assert.Equal(paused.History[0], done.History[0]); // epoch 1 was not trained again
+        // Epoch 2 ran on the learning-rate schedule of a one-process run with 2 bags per step.
+        string whole = Path.Combine(root, "whole");
+        CliProcess.Run(CliProcess.Start(Train("end-to-end", whole, cache, 2)), TimeSpan.FromMinutes(3));
+        Assert.Equal(TrainingCheckpoint.ReadMeta(Path.Combine(whole, TrainCommand.Checkpoint)).History[1].LearningRate, done.History[1].LearningRate);
+        Assert.True(File.Exists(Path.Combine(dir, TrainCommand.Model)));
+    }
+
     private static string[] Files(string dir) => [.. Directory.GetFileSystemEntries(dir).Select(Path.GetFileName).Order()!];
 
     private static Dictionary<string, Tensor> Weights(string checkpoint)
