@@ -68,7 +68,7 @@ internal static class ScaleExtractionBench
 
     private static Measured Extraction(string[] command, string cache)
     {
-        var (wall, cpu) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
+        var (wall, cpu, _) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
         var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
         return new Measured(summary, wall, cpu, new JsonObject
         {
@@ -82,8 +82,8 @@ internal static class ScaleExtractionBench
         });
     }
 
-    /// <summary>Runs a command to the end with one thread per process; returns its wall and CPU seconds (itself and its descendants).</summary>
-    private static (double Wall, double Cpu) Exec(string[] command)
+    /// <summary>Runs a command to the end with one thread per process; returns its wall and CPU seconds (itself and its descendants) and stdout.</summary>
+    internal static (double Wall, double Cpu, string Output) Exec(string[] command)
     {
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
@@ -96,7 +96,7 @@ internal static class ScaleExtractionBench
         p.WaitForExit();
         double wall = clock.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} exited {p.ExitCode}: {stdout}\n{stderr.Result}");
-        return (wall, ChildrenCpuSeconds() - cpuBefore);
+        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout);
     }
 
     private static bool SameCache(string a, string b)

@@ -67,11 +67,12 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         if (settings.Method == Methods.EndToEnd && cfg.BagDecoder != "vptsurv")
             throw new CliInputException($"The end-to-end model always uses the VPTSurv decoder; '{cfg.BagDecoder}' is for --method two-stage.");
         if (launch is not null) return TrainRank(context, settings, cfg, run, launch, cancellationToken);
-        return Train(context, settings, cfg, run, null, cancellationToken);
+        return Train(context, settings, cfg, run, null, null, cancellationToken);
     }
 
     /// <summary>The run of one process, or of rank 0 of a data-parallel run (<paramref name="group"/>): owns --out.</summary>
-    private int Train(CommandContext context, Settings settings, RunConfig cfg, RunContext run, IDataParallel? group, CancellationToken cancellationToken)
+    private int Train(CommandContext context, Settings settings, RunConfig cfg, RunContext run, IDataParallel? group, IProgress<LoopProgress>? steps,
+        CancellationToken cancellationToken)
     {
         using var output = new OutputFolder(settings.Out, settings.Force, settings.Cache);
         string checkpoint = Path.Combine(output.Root, Checkpoint);
@@ -80,7 +81,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         output.Plan([.. Files.Where(f => !(settings.Resume && f == Checkpoint))]);
         console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}{(settings.Resume ? " (resumed)" : "")}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 
-        var options = new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, StopAfterEpoch = settings.StopAfter, Log = run.Log, Parallel = group };
+        var options = new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, StopAfterEpoch = settings.StopAfter, Log = run.Log, Parallel = group,
+            LoopProgress = steps };
         using var result = ProgressView.Run(console, view => MethodRun.TrainUnlessPaused(settings.Method,
             Methods.Describe(settings.Method, cfg) + (settings.Resume ? " (resumed)" : ""),
             () => Methods.Fit(settings.Method, cfg, cohort, options, settings.Resume ? checkpoint : null, view.For(settings.Method), cancellationToken),
@@ -113,7 +115,9 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         {
             console.MarkupLine($"data-parallel: {world.Size} ranks ({launch.Launcher}), {cfg.Preset.Training.BagsPerStep} bag(s) per step on each, " +
                 $"{world.Size * cfg.Preset.Training.BagsPerStep} per optimiser step");
-            var code = Train(context, settings, cfg, run, group, cancellationToken);
+            var steps = new StepTime();
+            var code = Train(context, settings, cfg, run, group, steps, cancellationToken);
+            console.WriteLine(AllreduceLine(group, steps));
             world.SleepingBarrier();
             world.Dispose();
             return code;
@@ -124,9 +128,11 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             string checkpoint = Path.Combine(Path.GetFullPath(settings.Out), Checkpoint);
             var cohort = CohortLoader.LoadTrainable(cfg);
             var log = ShardReport.RankLog(world);
-            var options = new TrainerOptions { WorkDirectory = Path.Combine(scratch, "cache"), StopAfterEpoch = settings.StopAfter, Log = log, Parallel = group };
+            var steps = new StepTime();
+            var options = new TrainerOptions { WorkDirectory = Path.Combine(scratch, "cache"), StopAfterEpoch = settings.StopAfter, Log = log, Parallel = group,
+                LoopProgress = steps };
             using (Methods.Fit(settings.Method, cfg, cohort, options, settings.Resume ? checkpoint : null, new Progress<TrainingProgress>(), cancellationToken)) { }
-            log($"{settings.Method} trained with {world.Size} ranks ({launch.Launcher}); rank 0 writes the results");
+            log($"{settings.Method} trained with {world.Size} ranks ({launch.Launcher}); rank 0 writes the results; {AllreduceLine(group, steps)}");
             world.SleepingBarrier();
             world.Dispose();
             return ExitCodes.Success;
@@ -135,6 +141,27 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         {
             Directory.Delete(scratch, recursive: true);
         }
+    }
+
+    /// <summary>
+    /// "allreduce: 4 calls, 0.012 s of 3.2 s in 4 steps (0.4 %)": the gradient allreduce's share of this rank's optimiser
+    /// steps (its wall time includes waiting for the slowest rank).
+    /// </summary>
+    internal static string AllreduceLine(MpiDataParallel group, StepTime steps) =>
+        FormattableString.Invariant($"allreduce: {group.ReduceCalls} calls, {group.ReduceTime.TotalSeconds:F3} s of {steps.Seconds:F3} s in {steps.Steps} steps ") +
+        FormattableString.Invariant($"({100 * group.ReduceTime.TotalSeconds / Math.Max(1e-9, steps.Seconds):F1} %)");
+
+    /// <summary>Counts the optimiser steps of this process and adds up their wall time.</summary>
+    internal sealed class StepTime : IProgress<LoopProgress>
+    {
+        /// <summary>Steps seen.</summary>
+        public int Steps { get; private set; }
+
+        /// <summary>Their wall seconds.</summary>
+        public double Seconds { get; private set; }
+
+        /// <inheritdoc />
+        public void Report(LoopProgress value) => (Steps, Seconds) = (Steps + 1, Seconds + value.Seconds);
     }
 
     /// <summary>The device of a rank: <c>cuda:{local rank}</c> when CUDA is asked for (or auto) and available, else as configured.</summary>

@@ -36,6 +36,7 @@ public sealed class DataParallelTrainingTests
         CliProcess.Run(CliProcess.Start(Train(method, single, cache, 4)), TimeSpan.FromMinutes(3));
         var output = CliProcess.Run(CliProcess.StartMpi(2, Train(method, ranks, cache, 2)), TimeSpan.FromMinutes(3));
         Assert.Contains("data-parallel: 2 ranks", output);
+        Assert.Contains("allreduce: 4 calls", output); // one bucketed call per optimiser step
 
         var one = TrainingCheckpoint.ReadMeta(Path.Combine(single, TrainCommand.Checkpoint));
         var two = TrainingCheckpoint.ReadMeta(Path.Combine(ranks, TrainCommand.Checkpoint));
