@@ -22,10 +22,8 @@ internal static class ScaleExtractionBench
     [Benchmark("scale-extraction")]
     public static JsonNode Run()
     {
-        var mpirun = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
-        if (mpirun is null) return new JsonObject { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
-        var tool = Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
-        string[] mpi = [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"];
+        if (MpiTwo() is not { } mpi) return NoMpi;
+        var tool = Tool;
         var work = Directory.CreateTempSubdirectory("vptsurv-scale-").FullName;
         var result = new JsonObject
         {
@@ -63,6 +61,17 @@ internal static class ScaleExtractionBench
         }
         return result;
     }
+
+    /// <summary>The skipped result when mpirun is missing.</summary>
+    internal static JsonObject NoMpi => new() { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
+
+    /// <summary>The `vptsurv` tool beside the bench.</summary>
+    internal static string Tool => Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
+
+    /// <summary>`mpirun -np 2` (root and oversubscription allowed, OMP_NUM_THREADS passed on), or null without mpirun.</summary>
+    internal static string[]? MpiTwo() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists) is { } mpirun
+            ? [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"] : null;
 
     private sealed record Measured(ShardSummary Summary, double Wall, double Cpu, JsonObject Json);
 

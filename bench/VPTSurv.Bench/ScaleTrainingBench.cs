@@ -21,10 +21,8 @@ internal static class ScaleTrainingBench
     [Benchmark("scale-training")]
     public static JsonNode Run()
     {
-        var mpirun = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
-        if (mpirun is null) return new JsonObject { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
-        var tool = Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
-        string[] mpi = [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"];
+        if (ScaleExtractionBench.MpiTwo() is not { } mpi) return ScaleExtractionBench.NoMpi;
+        var tool = ScaleExtractionBench.Tool;
         var work = Directory.CreateTempSubdirectory("vptsurv-scale-train-").FullName;
         var cache = Path.Combine(work, "cache");
         var result = new JsonObject
