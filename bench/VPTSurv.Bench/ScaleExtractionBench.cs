@@ -22,10 +22,8 @@ internal static class ScaleExtractionBench
     [Benchmark("scale-extraction")]
     public static JsonNode Run()
     {
-        var mpirun = (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists);
-        if (mpirun is null) return new JsonObject { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
-        var tool = Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
-        string[] mpi = [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"];
+        if (MpiTwo() is not { } mpi) return NoMpi;
+        var tool = Tool;
         var work = Directory.CreateTempSubdirectory("vptsurv-scale-").FullName;
         var result = new JsonObject
         {
@@ -64,11 +62,22 @@ internal static class ScaleExtractionBench
         return result;
     }
 
+    /// <summary>The skipped result when mpirun is missing.</summary>
+    internal static JsonObject NoMpi => new() { ["skipped"] = "mpirun is not installed (apt-get install openmpi-bin libopenmpi-dev)" };
+
+    /// <summary>The `vptsurv` tool beside the bench.</summary>
+    internal static string Tool => Path.Combine(AppContext.BaseDirectory, "VPTSurv.Cli");
+
+    /// <summary>`mpirun -np 2` (root and oversubscription allowed, OMP_NUM_THREADS passed on), or null without mpirun.</summary>
+    internal static string[]? MpiTwo() =>
+        (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists) is { } mpirun
+            ? [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"] : null;
+
     private sealed record Measured(ShardSummary Summary, double Wall, double Cpu, JsonObject Json);
 
     private static Measured Extraction(string[] command, string cache)
     {
-        var (wall, cpu) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
+        var (wall, cpu, _) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
         var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
         return new Measured(summary, wall, cpu, new JsonObject
         {
@@ -82,8 +91,8 @@ internal static class ScaleExtractionBench
         });
     }
 
-    /// <summary>Runs a command to the end with one thread per process; returns its wall and CPU seconds (itself and its descendants).</summary>
-    private static (double Wall, double Cpu) Exec(string[] command)
+    /// <summary>Runs a command to the end with one thread per process; returns its wall and CPU seconds (itself and its descendants) and stdout.</summary>
+    internal static (double Wall, double Cpu, string Output) Exec(string[] command)
     {
         var psi = new ProcessStartInfo(command[0]) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var a in command.Skip(1)) psi.ArgumentList.Add(a);
@@ -96,7 +105,7 @@ internal static class ScaleExtractionBench
         p.WaitForExit();
         double wall = clock.Elapsed.TotalSeconds;
         if (p.ExitCode != 0) throw new InvalidOperationException($"{string.Join(' ', command)} exited {p.ExitCode}: {stdout}\n{stderr.Result}");
-        return (wall, ChildrenCpuSeconds() - cpuBefore);
+        return (wall, ChildrenCpuSeconds() - cpuBefore, stdout);
     }
 
     private static bool SameCache(string a, string b)

@@ -74,7 +74,8 @@ public sealed class EndToEndTrainer : TrainerBase
         {
             st.Standardization ??= FitStandardization(model, source, data.Train);
             model.Standardizer.Set(st.Standardization);
-            int stepsPerEpoch = (data.Train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
+            var group = Group();
+            int stepsPerEpoch = StepShard.StepsPerEpoch(data.Train.Count, S.BagsPerStep, group.Size);
             SlideRecord[] order = [];
             IEnumerator<TileBatch>? batches = null;
             var trainer = new EpochTrainer
@@ -91,26 +92,27 @@ public sealed class EndToEndTrainer : TrainerBase
                     order = data.Train.ToArray();
                     new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
                     batches?.Dispose();
-                    batches = source.Load(order.Select(s => new TileRequest(s.SlideId,
+                    batches = source.Load(StepShard.Mine(order, S.BagsPerStep, group.Size, group.Rank).Select(s => new TileRequest(s.SlideId,
                         TileSampling.Training(source.CountOf(s.SlideId), S.TilesPerStep, new Random(TileSampling.SeedFor(S.Seed, epoch, s.SlideId)))))).GetEnumerator();
                 },
                 Step = (_, k, record) =>
                 {
                     using var scope = NewDisposeScope();
                     optimizer.zero_grad();
-                    int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
+                    var shard = StepShard.Of(k, order.Length, S.BagsPerStep, group.Size, group.Rank);
                     double lossSum = 0;
-                    for (int b = 0; b < count; b++)
+                    for (int b = 0; b < shard.Count; b++)
                     {
-                        var slide = order[first + b];
+                        var slide = order[shard.First + b];
                         if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
                         using var batch = batches.Current;
                         using var cov = data.CovariatesOf(slide);
                         lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, LossOf(slide, st),
-                            1.0 / count, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
+                            1.0 / shard.GlobalCount, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
                     }
+                    group.SumGradients(model);
                     optimizer.step();
-                    return (lossSum, order[first..(first + count)]);
+                    return (group.Sum(lossSum), order[shard.GlobalFirst..(shard.GlobalFirst + shard.GlobalCount)]);
                 },
             };
             bool completed;

@@ -164,6 +164,11 @@ internal sealed class EpochLoop
     {
         var s = preset.Training;
         var log = options.Log;
+        var group = options.Parallel ?? DataParallel.Single;
+        group.BroadcastTrainable(t.Model);
+        // A checkpoint ends an epoch; counting its steps with this run's steps per epoch lets a run resume on another
+        // number of ranks (another global batch, so other steps per epoch).
+        Step = Epoch * t.StepsPerEpoch;
         var clock = Stopwatch.StartNew();
         int stepsThisRun = 0;
         TimeSpan Eta(int stepsLeft) => stepsThisRun == 0 ? TimeSpan.Zero : TimeSpan.FromSeconds(clock.Elapsed.TotalSeconds / stepsThisRun * stepsLeft);
@@ -175,7 +180,7 @@ internal sealed class EpochLoop
             if (Untrained is null)
             {
                 var c0 = Stopwatch.StartNew();
-                var (trainC0, valC0) = Evaluate(t);
+                var (trainC0, valC0) = (C(t.Train, t.Risk, group), C(t.Val, t.Risk, group));
                 Untrained = new EpochRecord(0, double.NaN, valC0, 0, c0.Elapsed.TotalSeconds, trainC0);
                 log?.Invoke($"epoch 0 (untrained): training C {trainC0:F4}, validation C {valC0:F4}");
                 progress?.Report(new TrainingProgress("validate", 0, s.Epochs, 0, t.StepsPerEpoch, double.NaN, valC0, double.NaN, TimeSpan.Zero));
@@ -217,7 +222,7 @@ internal sealed class EpochLoop
                     null, TilesPerSecond(), Eta(s.Epochs * t.StepsPerEpoch - Step))),
                 EndEpoch = epoch =>
                 {
-                    double trainC = InFlightC(t.Train, inFlight), valC = C(t.Val, t.Risk);
+                    double trainC = InFlightC(t.Train, inFlight, group), valC = C(t.Val, t.Risk, group);
                     double loss = lossSum / Math.Max(1, bags);
                     var outcome = End(new EpochRecord(epoch, loss, valC, schedule.At(Step - 1), epochClock.Elapsed.TotalSeconds, trainC), t.Model,
                         t.Optimizer, preset, encoderHash, options);
@@ -233,7 +238,7 @@ internal sealed class EpochLoop
             bool completed = last != EpochOutcome.Paused;
             Finish(t.Model, completed);
             t.Model.eval();
-            if (completed && t.Train.Count > 0) SelectedTrainC = C(t.Train, t.Risk);
+            if (completed && t.Train.Count > 0) SelectedTrainC = C(t.Train, t.Risk, group);
             Learning = LearningCheck.Assess(t.Val.Select(x => x.Time).ToArray(), t.Val.Select(x => x.EventObserved).ToArray(),
                 Untrained.ValidationC, BestC);
             log?.Invoke($"{Method}: {Learning.Reason}");
@@ -246,21 +251,26 @@ internal sealed class EpochLoop
         }
     }
 
-    private static (double TrainC, double ValC) Evaluate(EpochTrainer t) => (C(t.Train, t.Risk), C(t.Val, t.Risk));
-
-    /// <summary>Harrell's C of the risks the training steps computed for their bags during the epoch (NaN when incomplete).</summary>
-    private static double InFlightC(IReadOnlyList<SlideRecord> train, Dictionary<string, double> risk)
+    /// <summary>
+    /// Harrell's C of the risks the training steps computed for their bags during the epoch, on every rank's bags (NaN
+    /// when incomplete).
+    /// </summary>
+    private static double InFlightC(IReadOnlyList<SlideRecord> train, Dictionary<string, double> inFlight, IDataParallel group)
     {
-        if (train.Count == 0 || train.Any(s => !risk.ContainsKey(s.SlideId))) return double.NaN;
-        try { return new HarrellConcordance().Fit(train.Select(x => x.Time).ToArray(), train.Select(x => x.EventObserved).ToArray(), train.Select(x => risk[x.SlideId]).ToArray()).CIndex; }
+        var risk = group.Merge([.. train.Select(s => inFlight.GetValueOrDefault(s.SlideId, double.NaN))]);
+        if (train.Count == 0 || risk.Any(r => !double.IsFinite(r))) return double.NaN;
+        try { return new HarrellConcordance().Fit(train.Select(x => x.Time).ToArray(), train.Select(x => x.EventObserved).ToArray(), risk).CIndex; }
         catch (NoComparablePairsException) { return double.NaN; }
     }
 
-    /// <summary>Per-slide Harrell's C of the model on <paramref name="slides"/>; NaN without slides or comparable pairs.</summary>
-    private static double C(IReadOnlyList<SlideRecord> slides, Func<IReadOnlyList<SlideRecord>, double[]> risk)
+    /// <summary>
+    /// Per-slide Harrell's C of the model on <paramref name="slides"/> (each rank predicting its share, the risks
+    /// gathered); NaN without slides or comparable pairs.
+    /// </summary>
+    private static double C(IReadOnlyList<SlideRecord> slides, Func<IReadOnlyList<SlideRecord>, double[]> risk, IDataParallel group)
     {
         if (slides.Count == 0) return double.NaN;
-        var r = risk(slides);
+        var r = group.Shared(slides, risk);
         try { return new HarrellConcordance().Fit(slides.Select(x => x.Time).ToArray(), slides.Select(x => x.EventObserved).ToArray(), r).CIndex; }
         catch (NoComparablePairsException) { return double.NaN; }
     }
@@ -282,7 +292,7 @@ internal sealed class EpochLoop
             (BestEpoch, BestC, Stale) = (epoch, valC, 0);
         }
         else Stale++;
-        if (options.CheckpointPath is { } path)
+        if (options.CheckpointPath is { } path && (options.Parallel?.Rank ?? 0) == 0)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
                 BestEpoch, BestC, Stale, Method, Identity) { Untrained = Untrained, Standardization = Standardization, CoxMemory = CoxBank?.Entries },
                 model, optimizer, Best);

@@ -26,6 +26,19 @@ public abstract class TrainerBase
     private protected TrainingSettings S => Preset.Training;
 
     /// <summary>
+    /// <see cref="TrainerOptions.Parallel"/>, or the single process; refuses the Cox memory bank across ranks (each rank's
+    /// bank would hold other risks, so the ranks' steps would not add up to one process's).
+    /// </summary>
+    private protected IDataParallel Group()
+    {
+        var group = Options.Parallel ?? DataParallel.Single;
+        if (group.Size > 1 && S.Loss == Survival.SurvivalLossKind.CoxMemoryBank)
+            throw new NotSupportedException($"Data-parallel training ({group.Size} ranks) does not support training.loss = CoxMemoryBank: each rank's memory bank " +
+                "would hold only its own bags' risks. Train it in one process, or use the discrete-time loss.");
+        return group;
+    }
+
+    /// <summary>
     /// <see cref="TrainerOptions.Source"/> when set; else a <see cref="TilePoolSource"/> when the preset sets a pool (with
     /// the scale context whenever the preset's prompts use it, so that both pipelines share one tile cache), else a
     /// <see cref="LiveTileSource"/> (with the context only when <paramref name="liveContext"/>).

@@ -26,6 +26,14 @@ public sealed record TrainerOptions
     /// <summary>Receives every optimiser step of the shared training loop (<see cref="StepLoop"/>), e.g. for live plots.</summary>
     public IProgress<LoopProgress>? LoopProgress { get; init; }
 
+    /// <summary>
+    /// The process group of a data-parallel run (VPTSurv.Distributed's <c>MpiDataParallel</c> under mpirun or srun); null =
+    /// this process alone. Each rank trains on its share of every step's bags (<see cref="TrainingSettings.BagsPerStep"/>
+    /// per rank), the gradients are summed over the ranks before each optimiser step, rank 0's initial weights are
+    /// broadcast, evaluation is shared and gathered, and only rank 0 writes the checkpoint.
+    /// </summary>
+    public IDataParallel? Parallel { get; init; }
+
     /// <summary>Receives log lines (encoder weights, cache use, epochs).</summary>
     public Action<string>? Log { get; init; }
 

@@ -209,7 +209,7 @@ public sealed class TwoStagePipeline : TrainerBase
             torch.random.manual_seed(RandomStreams.SeedFor(S.Seed, RandomStreams.Names.Training));
             CheckDecoder(decoder, set, [.. train, .. val]);
             var method = $"{Family}/{decoder.GetType().Name}";
-            int steps = (train.Count + S.BagsPerStep - 1) / S.BagsPerStep;
+            int steps = StepShard.StepsPerEpoch(train.Count, S.BagsPerStep, Group().Size);
             using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
             var loop = RunIdentity.Attach(checkpoint is { } c
                 ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
@@ -250,6 +250,7 @@ public sealed class TwoStagePipeline : TrainerBase
         List<SlideRecord> val, int steps, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
         var coxBank = loop.CoxBankFor(S);
+        var group = Group();
         SlideRecord[] order = [];
         var trainer = new EpochTrainer
         {
@@ -268,21 +269,22 @@ public sealed class TwoStagePipeline : TrainerBase
             {
                 using var scope = NewDisposeScope();
                 optimizer.zero_grad();
-                int first = k * S.BagsPerStep, count = Math.Min(S.BagsPerStep, order.Length - first);
+                var shard = StepShard.Of(k, order.Length, S.BagsPerStep, group.Size, group.Rank);
                 double lossSum = 0;
-                for (int b = 0; b < count; b++)
+                for (int b = 0; b < shard.Count; b++)
                 {
-                    var s = order[first + b];
+                    var s = order[shard.First + b];
                     var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
                     var loss = coxBank is null
                         ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
                         : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
-                    (loss / count).backward();
+                    (loss / shard.GlobalCount).backward();
                     lossSum += loss.item<float>();
                     record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
                 }
+                group.SumGradients(decoder);
                 optimizer.step();
-                return (lossSum, order[first..(first + count)]);
+                return (group.Sum(lossSum), order[shard.GlobalFirst..(shard.GlobalFirst + shard.GlobalCount)]);
             },
         };
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);

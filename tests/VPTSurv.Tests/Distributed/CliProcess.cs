@@ -69,3 +69,12 @@ public sealed class MpiFactAttribute : FactAttribute
         if (CliProcess.MpiRun is null) Skip = "mpirun is not installed here (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev; .ci/run installs it).";
     }
 }
+
+/// <summary>A theory that runs only where mpirun is installed (as <see cref="MpiFactAttribute"/>).</summary>
+public sealed class MpiTheoryAttribute : TheoryAttribute
+{
+    public MpiTheoryAttribute()
+    {
+        if (CliProcess.MpiRun is null) Skip = "mpirun is not installed here (Debian/Ubuntu: apt-get install openmpi-bin libopenmpi-dev; .ci/run installs it).";
+    }
+}
