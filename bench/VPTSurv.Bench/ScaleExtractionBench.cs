@@ -12,6 +12,7 @@ namespace VPTSurv.Bench;
 /// each run's summary (the extraction loop: tile pools and encoding) and from the whole command's wall time, the CPU
 /// seconds of each run (getrusage of the children), and whether the two caches are byte-identical. Then the cost of one
 /// allreduce of the Cpu preset's trainable-parameter gradients (float32) between 2 ranks (`vptsurv mpi-check`). The
+/// same two runs again with one core per worker (taskset / mpirun --bind-to core), the scaling the cores allow. The
 /// load average is recorded before and after: on a shared machine the wall-time ratio is not a clean measurement.
 /// Skips with the reason when mpirun is missing.
 /// </summary>
@@ -46,6 +47,25 @@ internal static class ScaleExtractionBench
             result["goal"] = ">= 1.7x tiles/s with 2 ranks on 2 cores";
             result["same_cache"] = SameCache(Path.Combine(work, "one"), Path.Combine(work, "two"));
 
+            // One worker per core: the unpinned process above already spreads its .NET threads (tile pools, the bag
+            // loader, GC) over both cores, so 2 ranks can at most double what one core does, not what 1.3 cores do.
+            if (Pinned() is { } pinned)
+            {
+                var onePinned = Extraction(pinned.One, Path.Combine(work, "one-pinned"));
+                var twoPinned = Extraction([.. pinned.Two, tool], Path.Combine(work, "two-pinned"));
+                result["one_rank_one_core"] = onePinned.Json;
+                result["two_ranks_one_core_each"] = twoPinned.Json;
+                result["pinned_ratio_tiles_per_s"] = Math.Round(twoPinned.Summary.TilesPerSecond / onePinned.Summary.TilesPerSecond, 3);
+                result["pinned_ratio_wall"] = Math.Round(onePinned.Wall / twoPinned.Wall, 3);
+                result["pinned_same_cache"] = SameCache(Path.Combine(work, "one"), Path.Combine(work, "two-pinned"));
+                // The same two shards as independent processes without MPI (`--shard i/2`, one core each): what two busy
+                // cores of this machine give, so the MPI run's ratio can be read against it.
+                var independent = IndependentShards(Path.Combine(work, "two-independent"));
+                result["two_processes_one_core_each_no_mpi"] = independent.Json;
+                result["independent_ratio_tiles_per_s"] = Math.Round(independent.Summary.TilesPerSecond / onePinned.Summary.TilesPerSecond, 3);
+                result["independent_same_cache"] = SameCache(Path.Combine(work, "one"), Path.Combine(work, "two-independent"));
+            }
+
             long floats;
             using (var model = Preset.Cpu.BuildModel()) floats = model.CountParameters().Trainable;
             var check = Path.Combine(work, "allreduce.json");
@@ -73,11 +93,55 @@ internal static class ScaleExtractionBench
         (Environment.GetEnvironmentVariable("PATH") ?? "").Split(':').Select(d => Path.Combine(d, "mpirun")).FirstOrDefault(File.Exists) is { } mpirun
             ? [mpirun, "-np", "2", "--oversubscribe", "--allow-run-as-root", "-x", "OMP_NUM_THREADS"] : null;
 
+    /// <summary>
+    /// One worker per core: `taskset -c 0` for the one process and `mpirun --bind-to core --map-by core` for 2 ranks, or
+    /// null without taskset or with fewer than 2 cores.
+    /// </summary>
+    internal static (string[] One, string[] Two)? Pinned()
+    {
+        if (Environment.ProcessorCount < 2 || !File.Exists("/usr/bin/taskset") || MpiTwo() is not { } mpi) return null;
+        string[] two = [.. mpi.Where(a => a != "--oversubscribe"), "--bind-to", "core", "--map-by", "core"];
+        return (["/usr/bin/taskset", "-c", "0", Tool], two);
+    }
+
     private sealed record Measured(ShardSummary Summary, double Wall, double Cpu, JsonObject Json);
 
     private static Measured Extraction(string[] command, string cache)
     {
         var (wall, cpu, _) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
+        var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
+        return new Measured(summary, wall, cpu, new JsonObject
+        {
+            ["slides"] = summary.Slides,
+            ["tiles"] = summary.Tiles,
+            ["loop_seconds"] = Math.Round(summary.Seconds, 2),
+            ["tiles_per_s"] = Math.Round(summary.TilesPerSecond, 1),
+            ["wall_seconds"] = Math.Round(wall, 2),
+            ["cpu_seconds"] = Math.Round(cpu, 2),
+            ["tiles_per_cpu_second"] = Math.Round(summary.Tiles / cpu, 1),
+        });
+    }
+
+    /// <summary>`vptsurv extract --shard i/2` as two processes at once, process i pinned to core i (no MPI).</summary>
+    private static Measured IndependentShards(string cache)
+    {
+        double cpuBefore = ChildrenCpuSeconds();
+        var clock = Stopwatch.StartNew();
+        var runs = Enumerable.Range(0, 2).Select(i =>
+        {
+            var psi = new ProcessStartInfo("/usr/bin/taskset") { RedirectStandardOutput = true, RedirectStandardError = true };
+            foreach (var a in (string[])["-c", i.ToString(), Tool, "extract", .. Cohort, "--cache", cache, "--shard", $"{i}/2"]) psi.ArgumentList.Add(a);
+            psi.Environment["OMP_NUM_THREADS"] = "1";
+            var p = Process.Start(psi)!;
+            return (Process: p, Out: p.StandardOutput.ReadToEndAsync(), Err: p.StandardError.ReadToEndAsync());
+        }).ToList();
+        foreach (var r in runs)
+        {
+            r.Process.WaitForExit();
+            if (r.Process.ExitCode != 0) throw new InvalidOperationException($"extract --shard exited {r.Process.ExitCode}: {r.Out.Result}\n{r.Err.Result}");
+            r.Process.Dispose();
+        }
+        double wall = clock.Elapsed.TotalSeconds, cpu = ChildrenCpuSeconds() - cpuBefore;
         var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
         return new Measured(summary, wall, cpu, new JsonObject
         {

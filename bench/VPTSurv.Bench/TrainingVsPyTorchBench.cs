@@ -9,8 +9,9 @@ namespace VPTSurv.Bench;
 /// python3-torch), one run, each measurement in a fresh process of its own: an end-to-end training step (one bag of N
 /// tiles with context, AdamW) at N = 50, 200, 800, with and without gradient caching (micro-batch 50), on 1 and 2
 /// threads; a per-stage profile of the plain step at N = 200 on 1 thread; two-stage feature extraction (frozen
-/// encoder, micro-batch 64) tiles/s at N = 800. The two sides alternate which goes first, point by point, and every
-/// result carries /proc/loadavg before and after (the machine is shared). Skips with the reason when /usr/bin/python3
+/// encoder, micro-batch 64) tiles/s at N = 800. Every point runs in several rounds (VPTSURV_TVP_ROUNDS, default 3),
+/// the side that goes first alternating, because single steps vary by 20-50 % on this VM even when it is idle; the
+/// ratio is of the pooled medians with a bootstrap interval, and every result carries /proc/loadavg before and after. Skips with the reason when /usr/bin/python3
 /// has no torch. <c>dotnet run -c Release --project bench/VPTSurv.Bench -- training-vs-pytorch --out bench/results/training-vs-pytorch.json</c>
 /// </summary>
 internal static class TrainingVsPyTorchBench
@@ -28,13 +29,14 @@ internal static class TrainingVsPyTorchBench
             return new JsonObject { ["skipped"] = why };
         }
         var uptimeStart = Uptime();
+        int rounds = int.TryParse(Environment.GetEnvironmentVariable("VPTSURV_TVP_ROUNDS"), out var r) && r > 0 ? r : 3;
         int point = 0;
         var steps = new JsonArray();
         foreach (var threads in Threads)
             foreach (var n in Ns)
                 foreach (var caching in new[] { false, true })
                 {
-                    int repeats = n >= 800 ? 1 : 2;
+                    int repeats = n >= 800 ? 2 : n >= 200 ? 5 : 8;
                     var env = new Dictionary<string, string>
                     {
                         ["VPTSURV_TVP_MODE"] = "step", ["VPTSURV_TVP_N"] = n.ToString(), ["VPTSURV_TVP_CACHING"] = caching ? "1" : "0",
@@ -42,20 +44,26 @@ internal static class TrainingVsPyTorchBench
                         ["VPTSURV_TVP_MICRO_BATCH"] = MicroBatch.ToString(),
                     };
                     var twinConfig = new JsonObject { ["mode"] = "step", ["n"] = n, ["caching"] = caching, ["repeats"] = repeats, ["micro_batch"] = MicroBatch };
-                    var (ours, twin, order) = Pair(point++, env, threads, twinConfig);
+                    var (ours, twin, orders) = Rounds(ref point, rounds, env, threads, twinConfig);
+                    var o = StepTimes(ours);
+                    var t = StepTimes(twin);
+                    var ratio = RatioOfMedians(t, o, seed: point);
                     steps.Add(new JsonObject
                     {
-                        ["threads"] = threads, ["n"] = n, ["caching"] = caching, ["first"] = order,
-                        ["twin_over_ours"] = Ratio(twin, ours, "step_seconds"),
-                        ["ours_step_seconds"] = ours["step_seconds"]?.DeepClone(), ["twin_step_seconds"] = twin["step_seconds"]?.DeepClone(),
-                        ["ours_peak_rss_mb"] = ours["peak_rss_mb"]?.DeepClone(), ["twin_peak_rss_mb"] = twin["peak_rss_mb"]?.DeepClone(),
-                        ["ours"] = ours, ["twin"] = twin,
+                        ["threads"] = threads, ["n"] = n, ["caching"] = caching, ["rounds"] = rounds, ["repeats_per_process"] = repeats,
+                        ["first"] = new JsonArray(orders.Select(x => (JsonNode)x).ToArray()),
+                        ["twin_over_ours"] = ratio.Ratio, ["twin_over_ours_ci95"] = new JsonArray(ratio.Low, ratio.High),
+                        ["ours_step_seconds"] = Math.Round(Median(o), 4), ["twin_step_seconds"] = Math.Round(Median(t), 4),
+                        ["ours_step_seconds_range"] = new JsonArray(Math.Round(o.Min(), 4), Math.Round(o.Max(), 4)),
+                        ["twin_step_seconds_range"] = new JsonArray(Math.Round(t.Min(), 4), Math.Round(t.Max(), 4)),
+                        ["ours_peak_rss_mb"] = MaxOf(ours, "peak_rss_mb"), ["twin_peak_rss_mb"] = MaxOf(twin, "peak_rss_mb"),
+                        ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
                     });
-                    Console.Error.WriteLine($"  threads {threads} N {n} caching {caching}: ours {ours["step_seconds"]} s, twin {twin["step_seconds"]} s");
+                    Console.Error.WriteLine($"  threads {threads} N {n} caching {caching}: ours {Median(o):F4} s ({o.Count} steps), twin {Median(t):F4} s ({t.Count}), twin/ours {ratio.Ratio} [{ratio.Low}, {ratio.High}]");
                 }
 
-        var profileEnv = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "profile", ["VPTSURV_TVP_N"] = "200", ["VPTSURV_TVP_THREADS"] = "1", ["VPTSURV_TVP_REPEATS"] = "3" };
-        var (oursProfile, twinProfile, profileOrder) = Pair(point++, profileEnv, 1, new JsonObject { ["mode"] = "profile", ["n"] = 200, ["repeats"] = 3 });
+        var profileEnv = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "profile", ["VPTSURV_TVP_N"] = "200", ["VPTSURV_TVP_THREADS"] = "1", ["VPTSURV_TVP_REPEATS"] = "5" };
+        var (oursProfile, twinProfile, profileOrder) = Pair(point++, profileEnv, 1, new JsonObject { ["mode"] = "profile", ["n"] = 200, ["repeats"] = 5 });
         var table = new JsonArray();
         if (oursProfile["stages_seconds"] is JsonObject os && twinProfile["stages_seconds"] is JsonObject ts)
             foreach (var (stage, value) in os)
@@ -67,14 +75,20 @@ internal static class TrainingVsPyTorchBench
         var features = new JsonArray();
         foreach (var threads in Threads)
         {
-            var env = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "features", ["VPTSURV_TVP_N"] = "800", ["VPTSURV_TVP_THREADS"] = threads.ToString(), ["VPTSURV_TVP_MICRO_BATCH"] = "64" };
-            var (ours, twin, order) = Pair(point++, env, threads, new JsonObject { ["mode"] = "features", ["n"] = 800, ["micro_batch"] = 64 });
+            var env = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "features", ["VPTSURV_TVP_N"] = "800", ["VPTSURV_TVP_THREADS"] = threads.ToString(), ["VPTSURV_TVP_MICRO_BATCH"] = "64", ["VPTSURV_TVP_REPEATS"] = "3" };
+            var (ours, twin, orders) = Rounds(ref point, rounds, env, threads, new JsonObject { ["mode"] = "features", ["n"] = 800, ["micro_batch"] = 64, ["repeats"] = 3 });
+            var o = Values(ours, "tiles_per_second");
+            var t = Values(twin, "tiles_per_second");
+            var perRound = o.Zip(t, (a, b) => b > 0 ? a / b : double.NaN).ToList();
             features.Add(new JsonObject
             {
-                ["threads"] = threads, ["n"] = 800, ["first"] = order,
-                ["ours_tiles_per_second"] = ours["tiles_per_second"]?.DeepClone(), ["twin_tiles_per_second"] = twin["tiles_per_second"]?.DeepClone(),
-                ["ours_over_twin"] = Ratio(ours, twin, "tiles_per_second"), ["ours"] = ours, ["twin"] = twin,
+                ["threads"] = threads, ["n"] = 800, ["rounds"] = rounds, ["first"] = new JsonArray(orders.Select(x => (JsonNode)x).ToArray()),
+                ["ours_tiles_per_second"] = Math.Round(Median(o), 1), ["twin_tiles_per_second"] = Math.Round(Median(t), 1),
+                ["ours_over_twin"] = Math.Round(Median(o) / Median(t), 3),
+                ["ours_over_twin_per_round"] = new JsonArray(perRound.Select(x => (JsonNode)Math.Round(x, 3)).ToArray()),
+                ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
             });
+            Console.Error.WriteLine($"  features threads {threads}: ours {Median(o):F1} tiles/s, twin {Median(t):F1}, per round ours/twin {string.Join(", ", perRound.Select(x => x.ToString("F3")))}");
         }
 
         var plain200 = steps.Select(s => s!.AsObject()).FirstOrDefault(s => (int)s["threads"]! == 1 && (int)s["n"]! == 200 && !(bool)s["caching"]!);
@@ -87,11 +101,18 @@ internal static class TrainingVsPyTorchBench
             ["micro_batch"] = MicroBatch,
             ["uptime_start"] = uptimeStart,
             ["uptime_end"] = Uptime(),
+            ["rounds"] = rounds,
+            ["method"] = "each point: `rounds` pairs of fresh processes, the side that goes first alternating; per process a warm-up step and then "
+                + "`repeats_per_process` timed steps; twin_over_ours = median of the twin's pooled step times / median of ours, 95 % interval by "
+                + "bootstrap (2000 resamples of each side's pooled steps); steps vary 20-50 % within one process on this VM, so read the interval",
             ["goal"] = "twin/ours >= 1.2 at N = 200 on 1 thread (plain), >= 1.0 everywhere else, ours peak RSS <= twin's",
             ["summary"] = new JsonObject
             {
                 ["n200_1thread_plain_twin_over_ours"] = plain200?["twin_over_ours"]?.DeepClone(),
+                ["n200_1thread_plain_twin_over_ours_ci95"] = plain200?["twin_over_ours_ci95"]?.DeepClone(),
                 ["min_twin_over_ours"] = steps.Select(s => s!["twin_over_ours"]?.GetValue<double>() ?? double.NaN).Min(),
+                ["points_ours_faster_ci_above_1"] = steps.Count(s => s!["twin_over_ours_ci95"]![0]!.GetValue<double>() > 1.0),
+                ["points_twin_faster_ci_below_1"] = steps.Count(s => s!["twin_over_ours_ci95"]![1]!.GetValue<double>() < 1.0),
                 ["points_ours_rss_not_higher"] = steps.Count(s => s!["ours_peak_rss_mb"]?.GetValue<double>() <= s["twin_peak_rss_mb"]?.GetValue<double>()),
                 ["points"] = steps.Count,
             },
@@ -101,7 +122,25 @@ internal static class TrainingVsPyTorchBench
         };
     }
 
-    /// <summary>Ours and the twin at one point, ours first on even points and the twin first on odd ones.</summary>
+    /// <summary>
+    /// Ours and the twin at one point, <paramref name="rounds"/> times, each in fresh processes; which side goes first
+    /// alternates from round to round (and from point to point).
+    /// </summary>
+    private static (List<JsonObject> Ours, List<JsonObject> Twin, List<string> First) Rounds(ref int point, int rounds,
+        Dictionary<string, string> env, int threads, JsonObject twinConfig)
+    {
+        var (ours, twin, first) = (new List<JsonObject>(), new List<JsonObject>(), new List<string>());
+        for (int round = 0; round < rounds; round++)
+        {
+            var (o, t, f) = Pair(point++, env, threads, twinConfig);
+            ours.Add(o);
+            twin.Add(t);
+            first.Add(f);
+        }
+        return (ours, twin, first);
+    }
+
+    /// <summary>Ours and the twin once, ours first on even points and the twin first on odd ones.</summary>
     private static (JsonObject Ours, JsonObject Twin, string First) Pair(int point, Dictionary<string, string> env, int threads, JsonObject twinConfig)
     {
         env["OMP_NUM_THREADS"] = threads.ToString();
@@ -120,11 +159,37 @@ internal static class TrainingVsPyTorchBench
         return (RunOurs(), t, "twin");
     }
 
-    private static double? Ratio(JsonObject a, JsonObject b, string key)
+    private static List<double> StepTimes(List<JsonObject> runs) =>
+        runs.SelectMany(r => r["all_step_seconds"] is JsonArray a ? a.Select(v => v!.GetValue<double>()) : []).ToList();
+
+    private static List<double> Values(List<JsonObject> runs, string key) =>
+        runs.Where(r => r[key] is JsonValue).Select(r => r[key]!.GetValue<double>()).ToList();
+
+    private static double? MaxOf(List<JsonObject> runs, string key) => Values(runs, key) is { Count: > 0 } v ? v.Max() : null;
+
+    private static double Median(IReadOnlyList<double> values)
     {
-        if (a[key] is not JsonValue av || b[key] is not JsonValue bv) return null;
-        double x = av.GetValue<double>(), y = bv.GetValue<double>();
-        return y > 0 ? Math.Round(x / y, 3) : null;
+        if (values.Count == 0) return double.NaN;
+        var v = values.OrderBy(x => x).ToArray();
+        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
+    }
+
+    /// <summary>median(a) / median(b) with a percentile-bootstrap 95 % interval (each list resampled on its own).</summary>
+    private static (double? Ratio, double? Low, double? High) RatioOfMedians(List<double> a, List<double> b, int seed)
+    {
+        if (a.Count == 0 || b.Count == 0) return (null, null, null);
+        var rng = new Random(seed);
+        var boot = new double[2000];
+        var ra = new double[a.Count];
+        var rb = new double[b.Count];
+        for (int i = 0; i < boot.Length; i++)
+        {
+            for (int j = 0; j < ra.Length; j++) ra[j] = a[rng.Next(a.Count)];
+            for (int j = 0; j < rb.Length; j++) rb[j] = b[rng.Next(b.Count)];
+            boot[i] = Median(ra) / Median(rb);
+        }
+        Array.Sort(boot);
+        return (Math.Round(Median(a) / Median(b), 3), Math.Round(boot[(int)(0.025 * boot.Length)], 3), Math.Round(boot[(int)(0.975 * boot.Length) - 1], 3));
     }
 
     internal static JsonArray LoadAverage() =>
