@@ -38,6 +38,13 @@ internal static class PyTorchTwin
         return missing = null;
     }
 
+    /// <summary>
+    /// Whether the twin runs with the C allocator thresholds our side sets (VPTSURV_TVP_TWIN_MALLOC=tuned); by default it
+    /// runs as plain PyTorch does.
+    /// </summary>
+    public static bool TunedAllocator =>
+        string.Equals(Environment.GetEnvironmentVariable("VPTSURV_TVP_TWIN_MALLOC"), "tuned", StringComparison.OrdinalIgnoreCase);
+
     /// <summary>Runs twin.py with <paramref name="config"/> on <paramref name="threads"/> threads and returns its JSON.</summary>
     public static JsonObject Run(JsonObject config, int threads)
     {
@@ -54,6 +61,12 @@ internal static class PyTorchTwin
         foreach (var a in args) psi.ArgumentList.Add(a);
         psi.Environment["OMP_NUM_THREADS"] = threads.ToString();
         psi.Environment["OPENBLAS_NUM_THREADS"] = threads.ToString();
+        if (TunedAllocator)
+        {
+            // The same glibc thresholds our side sets with NativeAllocator.Configure, through glibc's environment variables.
+            psi.Environment["MALLOC_MMAP_THRESHOLD_"] = VPTSurv.Runtime.NativeAllocator.DefaultMmapThreshold.ToString();
+            psi.Environment["MALLOC_TRIM_THRESHOLD_"] = VPTSurv.Runtime.NativeAllocator.DefaultTrimThreshold.ToString();
+        }
         using var p = Process.Start(psi)!;
         var err = p.StandardError.ReadToEndAsync();
         var output = p.StandardOutput.ReadToEnd();

@@ -11,7 +11,9 @@ namespace VPTSurv.Bench;
 /// threads; a per-stage profile of the plain step at N = 200 on 1 thread; two-stage feature extraction (frozen
 /// encoder, micro-batch 64) tiles/s at N = 800. Every point runs in several rounds (VPTSURV_TVP_ROUNDS, default 3),
 /// the side that goes first alternating, because single steps vary by 20-50 % on this VM even when it is idle; the
-/// ratio is of the pooled medians with a bootstrap interval, and every result carries /proc/loadavg before and after. Skips with the reason when /usr/bin/python3
+/// ratio is of the pooled medians with a bootstrap interval, and every result carries /proc/loadavg before and after.
+/// Our side sets the C allocator as the vptsurv tool does (<see cref="VPTSurv.Runtime.NativeAllocator"/>); the twin runs
+/// glibc as it comes unless VPTSURV_TVP_TWIN_MALLOC=tuned. VPTSURV_TVP_THREADS_LIST (e.g. "1") limits the thread counts. Skips with the reason when /usr/bin/python3
 /// has no torch. <c>dotnet run -c Release --project bench/VPTSurv.Bench -- training-vs-pytorch --out bench/results/training-vs-pytorch.json</c>
 /// </summary>
 internal static class TrainingVsPyTorchBench
@@ -32,7 +34,8 @@ internal static class TrainingVsPyTorchBench
         int rounds = int.TryParse(Environment.GetEnvironmentVariable("VPTSURV_TVP_ROUNDS"), out var r) && r > 0 ? r : 3;
         int point = 0;
         var steps = new JsonArray();
-        foreach (var threads in Threads)
+        var threadCounts = Environment.GetEnvironmentVariable("VPTSURV_TVP_THREADS_LIST") is { } list ? list.Split(',').Select(int.Parse).ToArray() : Threads;
+        foreach (var threads in threadCounts)
             foreach (var n in Ns)
                 foreach (var caching in new[] { false, true })
                 {
@@ -56,6 +59,8 @@ internal static class TrainingVsPyTorchBench
                         ["ours_step_seconds"] = Math.Round(Median(o), 4), ["twin_step_seconds"] = Math.Round(Median(t), 4),
                         ["ours_step_seconds_range"] = new JsonArray(Math.Round(o.Min(), 4), Math.Round(o.Max(), 4)),
                         ["twin_step_seconds_range"] = new JsonArray(Math.Round(t.Min(), 4), Math.Round(t.Max(), 4)),
+                        ["ours_minor_faults_per_step"] = Math.Round(Median(Values(ours, "minor_faults_per_step"))),
+                        ["twin_minor_faults_per_step"] = Math.Round(Median(Values(twin, "minor_faults_per_step"))),
                         ["ours_peak_rss_mb"] = MaxOf(ours, "peak_rss_mb"), ["twin_peak_rss_mb"] = MaxOf(twin, "peak_rss_mb"),
                         ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
                     });
@@ -73,7 +78,7 @@ internal static class TrainingVsPyTorchBench
             }
 
         var features = new JsonArray();
-        foreach (var threads in Threads)
+        foreach (var threads in threadCounts)
         {
             var env = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "features", ["VPTSURV_TVP_N"] = "800", ["VPTSURV_TVP_THREADS"] = threads.ToString(), ["VPTSURV_TVP_MICRO_BATCH"] = "64", ["VPTSURV_TVP_REPEATS"] = "3" };
             var (ours, twin, orders) = Rounds(ref point, rounds, env, threads, new JsonObject { ["mode"] = "features", ["n"] = 800, ["micro_batch"] = 64, ["repeats"] = 3 });
@@ -102,6 +107,8 @@ internal static class TrainingVsPyTorchBench
             ["uptime_start"] = uptimeStart,
             ["uptime_end"] = Uptime(),
             ["rounds"] = rounds,
+            ["allocator"] = "ours: NativeAllocator.Configure as the vptsurv tool runs (unless VPTSURV_MALLOC=system); twin: "
+                + (PyTorchTwin.TunedAllocator ? "the same glibc thresholds through MALLOC_MMAP_THRESHOLD_ / MALLOC_TRIM_THRESHOLD_ (VPTSURV_TVP_TWIN_MALLOC=tuned)" : "glibc as it comes, as plain PyTorch runs"),
             ["method"] = "each point: `rounds` pairs of fresh processes, the side that goes first alternating; per process a warm-up step and then "
                 + "`repeats_per_process` timed steps; twin_over_ours = median of the twin's pooled step times / median of ours, 95 % interval by "
                 + "bootstrap (2000 resamples of each side's pooled steps); steps vary 20-50 % within one process on this VM, so read the interval",

@@ -28,6 +28,8 @@ internal static class TrainingVsPyTorchChild
     public static JsonNode Run()
     {
         int threads = Env("THREADS", 1);
+        // As the vptsurv tool and the notebooks run (VPTSURV_MALLOC=system measures the C allocator as it comes).
+        var allocator = VPTSurv.Runtime.NativeAllocator.Configure();
         set_num_threads(threads);
         var before = TrainingVsPyTorchBench.LoadAverage();
         var mode = Environment.GetEnvironmentVariable("VPTSURV_TVP_MODE") ?? "step";
@@ -39,6 +41,7 @@ internal static class TrainingVsPyTorchChild
             _ => throw new ArgumentException($"VPTSURV_TVP_MODE must be step, profile or features, got '{mode}'."),
         };
         result["side"] = "vptsurv";
+        result["allocator"] = allocator.Message;
         result["mode"] = mode;
         result["threads"] = get_num_threads();
         result["load_average_before"] = before;
@@ -78,10 +81,13 @@ internal static class TrainingVsPyTorchChild
             return (total, forward, accumulated - forward, total - accumulated);
         }
         var first = Once();
+        long faults = MinorFaults();
         var runs = Enumerable.Range(0, repeats).Select(_ => Once()).ToList();
+        faults = MinorFaults() - faults;
         return new JsonObject
         {
             ["n"] = n,
+            ["minor_faults_per_step"] = faults / repeats,
             ["caching"] = caching,
             ["step_seconds"] = Median(runs.Select(r => r.Step)),
             ["first_step_seconds"] = Math.Round(first.Step, 3),
@@ -189,6 +195,16 @@ internal static class TrainingVsPyTorchChild
         double m = v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
         return Math.Round(m, 4);
     }
+
+    /// <summary>Minor page faults of this process so far (getrusage RUSAGE_SELF, ru_minflt).</summary>
+    private static long MinorFaults()
+    {
+        var usage = new long[18]; // struct rusage: two timevals (4 longs), ru_maxrss, ru_ixrss, ru_idrss, ru_isrss, ru_minflt, ...
+        return GetRusage(0, usage) == 0 ? usage[8] : -1;
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc.so.6", EntryPoint = "getrusage")]
+    private static extern int GetRusage(int who, [System.Runtime.InteropServices.Out] long[] usage);
 
     internal static double Rss(string field)
     {

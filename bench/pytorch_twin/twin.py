@@ -20,6 +20,7 @@ Every result is printed as one JSON object with the torch version, thread count,
 """
 import json
 import os
+import resource
 import statistics
 import sys
 import time
@@ -114,12 +115,14 @@ def run_step(cfg):
     first = time.perf_counter()
     loss, _ = train_step(m, opt, tiles, context, cfg.get("caching", False), cfg.get("micro_batch", 50))
     first = time.perf_counter() - first
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
     parts = [train_step(m, opt, tiles, context, cfg.get("caching", False), cfg.get("micro_batch", 50))[1] for _ in range(repeats)]
     med = {k: round(statistics.median(p[k] for p in parts), 4) for k in parts[0]}
     return {"n": n, "caching": cfg.get("caching", False), "step_seconds": med["step"], "first_step_seconds": round(first, 3),
             "forward_seconds": med["forward"], "backward_seconds": med["backward"], "optimizer_seconds": med["optimizer"],
             "all_step_seconds": [round(p["step"], 4) for p in parts], "peak_rss_mb": round(status("VmHWM"), 1),
-            "rss_with_inputs_mb": round(rss_inputs, 1), "loss": round(loss, 5)}
+            "rss_with_inputs_mb": round(rss_inputs, 1), "loss": round(loss, 5),
+            "minor_faults_per_step": round((resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults) / repeats)}
 
 
 def profiled_step(m, opt, tiles, context):
