@@ -11,6 +11,8 @@ def main(path):
     d = json.load(open(path))["training-vs-pytorch"]
     print(f"# training-vs-pytorch: VPTSurv (TorchSharp) vs the PyTorch twin\n")
     print(f"From `{path}` (one run; `{d['command']}`).  ")
+    if "allocator" in d:
+        print(f"C allocator: {d['allocator']}.  ")
     print(f"Load at start: `{d['uptime_start']['uptime']}`; at end: `{d['uptime_end']['uptime']}` (2 shared cores).\n")
     print("## Training step (one bag of N tiles with context, AdamW)\n")
     print(f"{d.get('rounds', 1)} rounds of fresh processes per point, sides alternating; step times are medians of the pooled "
