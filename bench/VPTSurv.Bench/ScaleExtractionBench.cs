@@ -109,17 +109,7 @@ internal static class ScaleExtractionBench
     private static Measured Extraction(string[] command, string cache)
     {
         var (wall, cpu, _) = Exec([.. command, "extract", .. Cohort, "--cache", cache]);
-        var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
-        return new Measured(summary, wall, cpu, new JsonObject
-        {
-            ["slides"] = summary.Slides,
-            ["tiles"] = summary.Tiles,
-            ["loop_seconds"] = Math.Round(summary.Seconds, 2),
-            ["tiles_per_s"] = Math.Round(summary.TilesPerSecond, 1),
-            ["wall_seconds"] = Math.Round(wall, 2),
-            ["cpu_seconds"] = Math.Round(cpu, 2),
-            ["tiles_per_cpu_second"] = Math.Round(summary.Tiles / cpu, 1),
-        });
+        return Read(cache, wall, cpu);
     }
 
     /// <summary>`vptsurv extract --shard i/2` as two processes at once, process i pinned to core i (no MPI).</summary>
@@ -142,6 +132,12 @@ internal static class ScaleExtractionBench
             r.Process.Dispose();
         }
         double wall = clock.Elapsed.TotalSeconds, cpu = ChildrenCpuSeconds() - cpuBefore;
+        return Read(cache, wall, cpu);
+    }
+
+    /// <summary>The merged extraction summary in <paramref name="cache"/> with the run's wall and CPU seconds.</summary>
+    private static Measured Read(string cache, double wall, double cpu)
+    {
         var summary = ShardSummary.Load(Path.Combine(ShardedExtraction.StateDirectory(cache), "extract-summary.json"));
         return new Measured(summary, wall, cpu, new JsonObject
         {
