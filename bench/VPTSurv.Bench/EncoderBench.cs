@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
 using VPTSurv.Survival;
@@ -53,7 +54,7 @@ internal static class EncoderBench
         {
             using var scope = NewDisposeScope();
             using var _ = no_grad();
-            model.EncodeTiles(tiles, context);
+            model.EncodeTiles(new SlideInput(tiles, context));
         });
 
         model.train();
@@ -63,7 +64,7 @@ internal static class EncoderBench
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
             // Risk stands in for the survival NLL: same graph through encoder and decoder, negligible own cost.
-            var loss = DiscreteTimeHead.Risk(model.Forward(tiles, context));
+            var loss = DiscreteTimeHead.Risk(model.Forward(new SlideInput(tiles, context)));
             loss.backward();
             optimizer.step();
         });

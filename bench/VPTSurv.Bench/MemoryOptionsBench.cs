@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
+using VPTSurv.Data;
 using VPTSurv.Training;
 using static TorchSharp.torch;
 
@@ -75,7 +76,7 @@ internal static class MemoryOptionsBench
             var sw = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            loss = EndToEndStep.Accumulate(model, tiles, context, null, 1, true, 1.0, s.GradientCaching, s.MicroBatch);
+            loss = EndToEndStep.Accumulate(model, new SlideInput(tiles, context), 1, true, 1.0, s.GradientCaching, s.MicroBatch);
             optimizer.step();
             times.Add(sw.Elapsed.TotalSeconds);
         }

@@ -63,7 +63,7 @@ internal static class TrainingBench
             var sw = Stopwatch.StartNew();
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            EndToEndStep.Accumulate(model, tiles, context, null, 1, true, 1.0, caching, microBatch: 50);
+            EndToEndStep.Accumulate(model, new SlideInput(tiles, context), 1, true, 1.0, caching, microBatch: 50);
             optimizer.step();
             times.Add(sw.Elapsed.TotalSeconds);
         }
@@ -155,7 +155,7 @@ internal static class TrainingBench
                 {
                     using var scope = NewDisposeScope();
                     optimizer.zero_grad();
-                    EndToEndStep.Accumulate(model, b.Tiles, b.Context, null, 1, true, 1.0, false, s.MicroBatch);
+                    EndToEndStep.Accumulate(model, b.Input(), 1, true, 1.0, false, s.MicroBatch);
                     optimizer.step();
                 }
                 return sw.Elapsed.TotalSeconds / slides.Count;

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using TorchSharp;
 using TorchSharp.Modules;
+using VPTSurv.Data;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
 using VPTSurv.Prompts;
@@ -73,7 +74,7 @@ internal static class TrainingVsPyTorchChild
             var sw = Stopwatch.StartNew();
             optimizer.zero_grad();
             double forward = 0;
-            loss = EndToEndStep.Accumulate(model, tiles, context, null, 1, true, 1.0, caching, microBatch,
+            loss = EndToEndStep.Accumulate(model, new SlideInput(tiles, context), 1, true, 1.0, caching, microBatch,
                 _ => forward = sw.Elapsed.TotalSeconds);
             double accumulated = sw.Elapsed.TotalSeconds;
             optimizer.step();
@@ -131,9 +132,10 @@ internal static class TrainingVsPyTorchChild
             Lap("patch_embedding");
             var e = tile.forward(t0);
             Lap("tile_prompt");
-            var s = structure.forward(x);
+            var promptInput = new PromptContext(new SlideInput(tiles, context), x, t0, vit.Normalize);
+            var s = structure.forward(promptInput);
             Lap("structure_prompt");
-            var c = scale.forward(vit.Normalize(context));
+            var c = scale.forward(promptInput); // normalises the context, as the encoder's path does
             Lap("scale_prompt");
             var all = cat([e, s, c], 1);
             for (int i = 0; i < vit.Depth; i++)

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using VPTSurv.Data;
-using VPTSurv.Prompts;
 using VPTSurv.Training;
 
 namespace VPTSurv.Distributed.Sharding;
@@ -74,7 +73,7 @@ public static class ShardedExtraction
     {
         var t = preset.Training;
         var text = string.Join('|', "vptsurv-extract/1", encoderHash, t.TileSize, t.TargetMpp.ToString("R"), t.TilePool?.ToString() ?? "live",
-            preset.Prompts.Sources.HasFlag(PromptSources.Scale), cohort.ResolveSource(slide));
+            preset.Prompts.Needs.HasFlag(SlideInputParts.Context), cohort.ResolveSource(slide));
         return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(text)))[..16];
     }
 
@@ -96,7 +95,7 @@ public static class ShardedExtraction
         {
             var t = preset.Training;
             TileSource source = t.TilePool is { } pool
-                ? TilePoolSource.Build(cohort, slides, pool, t.TileSize, t.TargetMpp, preset.Prompts.Sources.HasFlag(PromptSources.Scale), Path.Combine(cacheDirectory, "tiles"), onFailure: Fail)
+                ? TilePoolSource.Build(cohort, slides, pool, t.TileSize, t.TargetMpp, preset.Prompts.Needs.HasFlag(SlideInputParts.Context), Path.Combine(cacheDirectory, "tiles"), onFailure: Fail)
                 : new LiveTileSource(cohort, slides, t.TileSize, t.TargetMpp, new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: false), onFailure: Fail);
             var ok = slides.Where(s => !failures.ContainsKey(s.SlideId)).ToList();
             var files = ok.ToDictionary(s => s.SlideId, s => cache.PathFor(s.SlideId, FeatureCache.Key(source.Identity(s.SlideId), encoderHash)), StringComparer.Ordinal);

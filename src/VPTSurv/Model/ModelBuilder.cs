@@ -59,11 +59,13 @@ public sealed class ModelBuilder
     /// <summary>
     /// Chooses the prompt sources besides the tile prompt (<see cref="PromptSources.None"/> is plain VPT) and the
     /// adaptors: prompt width r (default d / 32, at least 1), attention heads, τ of the structure prompt, and the
-    /// number of patient covariates read by the tabular prompt.
+    /// number of patient covariates read by the tabular prompt; <paramref name="extra"/> names further sources of the
+    /// <see cref="PromptSourceRegistry"/> (users' own).
     /// </summary>
-    public ModelBuilder Prompts(PromptSources sources, int? width = null, int heads = 1, double tau = 0.25, int covariates = 0)
+    public ModelBuilder Prompts(PromptSources sources, int? width = null, int heads = 1, double tau = 0.25, int covariates = 0,
+        IReadOnlyList<string>? extra = null)
     {
-        _prompts = d => new PromptConfig(sources, width ?? Math.Max(1, d / 32), tau, heads, covariates);
+        _prompts = d => new PromptConfig(sources, width ?? Math.Max(1, d / 32), tau, heads, covariates, extra);
         return this;
     }
 

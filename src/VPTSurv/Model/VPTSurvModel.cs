@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Prompts;
@@ -80,21 +81,22 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public FeatureStandardizer Standardizer => standardizer;
 
+    /// <summary>What the model reads of a slide besides its tiles (its prompt sources' needs; see <see cref="SlideInput"/>).</summary>
+    public SlideInputParts Needs => encoder.Needs;
+
     /// <summary>Prompted last-block patch tokens: tiles (N, 3, T, T) 0..255 -> (N, n, d).</summary>
-    public Tensor ForwardFeatures(Tensor tiles, Tensor? context = null, Tensor? covariates = null) =>
-        encoder.Forward(tiles, context, covariates);
+    public Tensor ForwardFeatures(SlideInput input) => encoder.Forward(input);
 
     /// <summary>Mean over the patch tokens: (N, n, d) -> (N, d).</summary>
     public static Tensor Pool(Tensor tokens) => tokens.mean([1]);
 
     /// <summary>
     /// One pooled token per tile: (N, 3, T, T) -> (N, d), differentiable w.r.t. the prompt sources and adaptors.
-    /// <paramref name="context"/>: (N, 3, T, T) for the scale source; <paramref name="covariates"/>: (C) for the tabular source.
     /// </summary>
-    public Tensor EncodeTiles(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    public Tensor EncodeTiles(SlideInput input)
     {
         using var scope = NewDisposeScope();
-        return Pool(ForwardFeatures(tiles, context, covariates)).MoveToOuterDisposeScope();
+        return Pool(ForwardFeatures(input)).MoveToOuterDisposeScope();
     }
 
     /// <summary>Pooled tile tokens (N, d) -> standardised -> K logits (K).</summary>
@@ -105,15 +107,15 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return decoder.forward(new Bag(z)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Tiles of one WSI -> K logits (K).</summary>
-    public Tensor Forward(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    /// <summary>One WSI's input -> K logits (K).</summary>
+    public Tensor Forward(SlideInput input)
     {
         using var scope = NewDisposeScope();
-        return Decode(EncodeTiles(tiles, context, covariates)).MoveToOuterDisposeScope();
+        return Decode(EncodeTiles(input)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Tiles of one WSI (no context, no covariates) -> K logits (K).</summary>
-    public override Tensor forward(Tensor tiles) => Forward(tiles);
+    /// <summary>Tiles of one WSI alone (a model whose sources read nothing else) -> K logits (K).</summary>
+    public override Tensor forward(Tensor tiles) => Forward(new SlideInput(tiles));
 
     /// <summary>
     /// The frozen encoder without prompts, mean-pooled: (N, 3, T, T) -> (N, d), computed without autograd. Equals
@@ -127,16 +129,17 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
-    /// How far the prompts move the decoder's input on <paramref name="tiles"/>: the sum over tiles and features of the
+    /// How far the prompts move the decoder's input on <paramref name="input"/>'s tiles: the sum over tiles and features of the
     /// squared difference between the standardised prompted and prompt-free pooled tokens, and the number of terms, so
     /// that callers can pool several bags into one RMS (in units of the training split's SD per feature; 0 while Up
     /// is zero, about 1 when the prompts move the features as far as the features vary across tiles). No graph.
     /// </summary>
-    public (double SumOfSquares, long Count) PromptShift(Tensor tiles, Tensor? context = null, Tensor? covariates = null)
+    public (double SumOfSquares, long Count) PromptShift(SlideInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        var shift = standardizer.forward(EncodeTiles(tiles, context, covariates)) - standardizer.forward(FrozenFeatures(tiles)); // (N, d)
+        var shift = standardizer.forward(EncodeTiles(input)) - standardizer.forward(FrozenFeatures(input.Tiles)); // (N, d)
         return (shift.square().sum().to(ScalarType.Float64).item<double>(), shift.numel());
     }
 

@@ -5,7 +5,7 @@ using static TorchSharp.torch;
 namespace VPTSurv.Prompts;
 
 /// <summary>An image prompt: a Conv(3 -> r, kernel P, stride P) over an image derived from the tile (state key <c>proj</c>).</summary>
-public abstract class ImagePromptSource : nn.Module<Tensor, Tensor>
+public abstract class ImagePromptSource : PromptSource
 {
     /// <summary>The patch conv.</summary>
     protected readonly Conv2d proj;

@@ -1,5 +1,6 @@
 using TorchSharp;
 using TorchSharp.Modules;
+using VPTSurv.Data;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
 using VPTSurv.Runtime;
@@ -10,38 +11,38 @@ namespace VPTSurv.Prompts;
 /// <summary>
 /// The frozen ViT with a trainable adaptor per block: X_i = Block_i(X_{i−1} + P_i), P_i = Up(Adaptor_i(e, prompts)),
 /// Up shared and zero-initialised so that before training the output equals the frozen encoder's exactly.
-/// State keys: <c>vit.*</c> (frozen), <c>tile.*</c>, <c>structure.*</c>, <c>scale.*</c>, <c>tabular.*</c>,
+/// The prompt sources are a list of modules (<see cref="PromptSource"/>), each reading what it needs of the
+/// <see cref="SlideInput"/>; their tokens are concatenated after the tile prompt as the adaptors' keys and values.
+/// State keys: <c>vit.*</c> (frozen), <c>tile.*</c>, one prefix per source named as in the
+/// <see cref="PromptSourceRegistry"/> (<c>structure.*</c>, <c>scale.*</c>, <c>tabular.*</c>, users' own),
 /// <c>adaptors.N.*</c>, <c>up.*</c>.
 /// </summary>
 public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
 {
     private readonly ViTEncoder vit;
     private readonly TilePromptSource tile;
-    private readonly StructureSource? structure;
-    private readonly ScaleSource? scale;
-    private readonly TabularSource? tabular;
+    private readonly PromptSource[] sources;
     private readonly ModuleList<Adaptor> adaptors;
     private readonly Linear up;
 
     /// <summary>
     /// Wraps <paramref name="vit"/> (frozen here) with the prompt sources and adaptors of <paramref name="config"/>.
     /// With <paramref name="seed"/>, each part is initialised from its own stream (<see cref="RandomStreams"/>: the tile
-    /// source, each other source, the adaptors), so which sources are on does not change the others' initial weights;
-    /// without it they draw one after another from torch's generator as it stands.
+    /// source, each other source — stream "prompts.NAME" —, the adaptors), so which sources are on does not change the
+    /// others' initial weights; without it they draw one after another from torch's generator as it stands. The sources
+    /// are <see cref="PromptConfig.SourceNames"/>, built from the <see cref="PromptSourceRegistry"/>.
     /// </summary>
     public PromptedEncoder(ViTEncoder vit, PromptConfig config, long? seed = null) : base("PromptedEncoder")
     {
+        ArgumentNullException.ThrowIfNull(vit);
         config.Validate();
         Config = config;
         this.vit = vit;
-        int d = vit.Width, r = config.Width, p = vit.Config.PatchSize;
+        int d = vit.Width, r = config.Width;
         tile = RandomStreams.Build(seed, RandomStreams.Names.TileSource, () => new TilePromptSource(d, r));
-        if (config.Sources.HasFlag(PromptSources.Structure))
-            structure = RandomStreams.Build(seed, RandomStreams.Names.StructureSource, () => new StructureSource(p, r, config.Tau));
-        if (config.Sources.HasFlag(PromptSources.Scale))
-            scale = RandomStreams.Build(seed, RandomStreams.Names.ScaleSource, () => new ScaleSource(p, r));
-        if (config.Sources.HasFlag(PromptSources.Tabular))
-            tabular = RandomStreams.Build(seed, RandomStreams.Names.TabularSource, () => new TabularSource(config.Covariates, r));
+        var shape = new PromptSourceShape(d, vit.Config.PatchSize, config);
+        SourceNames = config.SourceNames();
+        sources = [.. SourceNames.Select(name => RandomStreams.Build(seed, RandomStreams.Names.PromptSource(name), () => PromptSourceRegistry.Get(name).Build(shape)))];
         adaptors = RandomStreams.Build(seed, RandomStreams.Names.Adaptors,
             () => new ModuleList<Adaptor>(Enumerable.Range(0, vit.Depth).Select(_ => new Adaptor(r, config.Heads)).ToArray()));
         up = nn.Linear(r, d);
@@ -50,9 +51,24 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
             up.weight.zero_();
             up.bias!.zero_();
         }
-        RegisterComponents();
+        // Registered by hand, in this order (the parameters' order, which optimiser checkpoints follow): the sources under their registry names.
+        register_module("vit", vit);
+        register_module("tile", tile);
+        for (int i = 0; i < sources.Length; i++)
+            register_module(SourceNames[i], sources[i]);
+        register_module("adaptors", adaptors);
+        register_module("up", up);
         vit.Freeze();
     }
+
+    /// <summary>The prompt sources besides the tile prompt, in the order their tokens are concatenated.</summary>
+    public IReadOnlyList<PromptSource> Sources => sources;
+
+    /// <summary>The sources' registry names (their state-key prefixes), in <see cref="Sources"/>' order.</summary>
+    public IReadOnlyList<string> SourceNames { get; }
+
+    /// <summary>What the prompt sources read of the slide input besides the tiles.</summary>
+    public SlideInputParts Needs => sources.Aggregate(SlideInputParts.None, (a, s) => a | s.Needs);
 
     /// <summary>The prompt configuration.</summary>
     public PromptConfig Config { get; }
@@ -99,39 +115,29 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         vit.eval();
     }
 
-    /// <summary>Prompted patch tokens of tiles without context or covariates (only valid with <see cref="PromptSources.None"/> or Structure).</summary>
-    public override Tensor forward(Tensor tiles) => Forward(tiles, null, null);
+    /// <summary>Prompted patch tokens of tiles alone (only valid when no source reads more than the tiles).</summary>
+    public override Tensor forward(Tensor tiles) => Forward(new SlideInput(tiles));
 
     /// <summary>
-    /// Tiles (N, 3, T, T) 0..255, optional context tiles (N, 3, T, T) for the scale source and covariates (C) for
-    /// the tabular source -> last block's patch tokens (N, n, d).
+    /// A slide input (tiles (N, 3, T, T) 0..255, and what the sources read: context, covariates, positions) -> last
+    /// block's patch tokens (N, n, d).
     /// </summary>
-    public Tensor Forward(Tensor tiles, Tensor? context, Tensor? covariates)
+    public Tensor Forward(SlideInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        for (int i = 0; i < sources.Length; i++)
+            input.Require(sources[i].Needs, $"The {SourceNames[i]} prompt source");
         using var scope = NewDisposeScope();
-        var x = vit.Normalize(tiles); // (N, 3, T, T) float32
+        var x = vit.Normalize(input.Tiles); // (N, 3, T, T) float32
         var t0 = vit.EmbedPatches(x.to(FrozenType)); // (N, n, d), frozen, in the encoder's type
-        var e = tile.forward(t0.to(ScalarType.Float32)); // (N, n, r)
+        var t0f = t0.to(ScalarType.Float32); // what the trainable parts read
+        var e = tile.forward(t0f); // (N, n, r)
         var prompts = new List<Tensor> { e };
-        if (structure is not null)
-            prompts.Add(structure.forward(x)); // (N, n, r)
-        if (scale is not null)
+        if (sources.Length > 0)
         {
-            if (context is null)
-                throw new ArgumentException("The Scale prompt source is enabled but no context tiles were given.", nameof(context));
-            if (!context.shape.SequenceEqual(tiles.shape))
-                throw new ArgumentException(
-                    $"Context tiles must have the tiles' shape ({string.Join(", ", tiles.shape)}), got ({string.Join(", ", context.shape)}).", nameof(context));
-            prompts.Add(scale.forward(vit.Normalize(context))); // (N, n, r)
-        }
-        if (tabular is not null)
-        {
-            if (covariates is null)
-                throw new ArgumentException("The Tabular prompt source is enabled but no covariates were given.", nameof(covariates));
-            if (covariates.numel() != Config.Covariates)
-                throw new ArgumentException($"Expected {Config.Covariates} covariates, got {covariates.numel()}.", nameof(covariates));
-            var token = tabular.forward(covariates.to(ScalarType.Float32).to(tiles.device)); // (1, 1, r)
-            prompts.Add(token.expand(e.shape[0], 1, -1)); // (N, 1, r)
+            var context = new PromptContext(input, x, t0f, vit.Normalize);
+            foreach (var source in sources)
+                prompts.Add(source.forward(context)); // (N, L, r)
         }
         var all = prompts.Count == 1 ? e : cat(prompts, 1); // (N, L, r)
 

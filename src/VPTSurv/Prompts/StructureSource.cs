@@ -1,5 +1,4 @@
 using TorchSharp;
-using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Prompts;
@@ -16,11 +15,12 @@ public sealed class StructureSource : ImagePromptSource
         RegisterComponents();
     }
 
-    /// <summary>Normalised tiles (N, 3, T, T) -> (N, n, r).</summary>
-    public override Tensor forward(Tensor normalizedTiles)
+    /// <summary>The normalised tiles (N, 3, T, T) -> (N, n, r).</summary>
+    public override Tensor forward(PromptContext input)
     {
+        ArgumentNullException.ThrowIfNull(input);
         using var scope = NewDisposeScope();
-        using var hfc = HighFrequency.Extract(normalizedTiles, tau);
+        using var hfc = HighFrequency.Extract(input.NormalizedTiles, tau);
         return Embed(hfc).MoveToOuterDisposeScope();
     }
 }

@@ -30,6 +30,9 @@ public static class RandomStreams
         /// <summary>The tabular prompt source.</summary>
         public const string TabularSource = "prompts.tabular";
 
+        /// <summary>The stream of the prompt source registered as <paramref name="name"/> ("prompts." + name; the constants above for the paper's).</summary>
+        public static string PromptSource(string name) => "prompts." + name;
+
         /// <summary>The per-block adaptors (and Up, zero anyway).</summary>
         public const string Adaptors = "prompts.adaptors";
 

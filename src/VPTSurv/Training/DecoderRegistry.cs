@@ -1,4 +1,5 @@
 using VPTSurv.Decoders;
+using VPTSurv.Runtime;
 
 namespace VPTSurv.Training;
 
@@ -10,8 +11,7 @@ namespace VPTSurv.Training;
 /// </summary>
 public static class DecoderRegistry
 {
-    private static readonly object Gate = new();
-    private static readonly List<DecoderEntry> Entries =
+    private static readonly NamedRegistry<DecoderEntry> Entries = new("Decoder", e => e.Name,
     [
         BuiltIn("vptsurv", "VPTSurv decoder", typeof(VPTSurvDecoder), p => new VPTSurvDecoder(p.Decoder)),
         // ABMIL and DeepAttnMISL (no normalisation between their input projection and the attention pooling) under-train at
@@ -30,16 +30,13 @@ public static class DecoderRegistry
         // Positions reach the decoder in pixels at the target MPP, one tile = the preset's tile size apart.
         BuiltIn("hvtsurv", "HVTSurv", typeof(HvtSurv),
             p => new HvtSurv(Sized(p, HvtSurvConfig.Smoke, HvtSurvConfig.Cpu, HvtSurvConfig.Paper) with { Bins = p.Training.Bins, TileSize = p.Training.TileSize })),
-    ];
+    ]);
 
     /// <summary>The names of the six decoders the library ships, in the paper's order of presentation.</summary>
     public static IReadOnlyList<string> BuiltInNames { get; } = ["vptsurv", "abmil", "transmil", "patchgcn", "deepattnmisl", "hvtsurv"];
 
     /// <summary>Every registered name (the built-in ones first, then the users', in order of registration).</summary>
-    public static IReadOnlyList<string> Names
-    {
-        get { lock (Gate) return [.. Entries.Select(e => e.Name)]; }
-    }
+    public static IReadOnlyList<string> Names => Entries.Names;
 
     /// <summary>
     /// Adds <paramref name="entry"/>; a name already registered is an error unless <paramref name="replace"/> (a built-in
@@ -48,43 +45,22 @@ public static class DecoderRegistry
     public static void Register(DecoderEntry entry, bool replace = false)
     {
         ArgumentNullException.ThrowIfNull(entry);
-        if (string.IsNullOrWhiteSpace(entry.Name) || entry.Name != entry.Name.Trim().ToLowerInvariant())
-            throw new ArgumentException($"Decoder name '{entry.Name}' must be non-empty, lower case and without surrounding spaces.", nameof(entry));
         if (!typeof(BagDecoder).IsAssignableFrom(entry.Type))
             throw new ArgumentException($"Decoder '{entry.Name}': {entry.Type.Name} is not a {nameof(BagDecoder)}.", nameof(entry));
-        lock (Gate)
-        {
-            int i = Entries.FindIndex(e => e.Name == entry.Name);
-            if (i >= 0 && !replace)
-                throw new ArgumentException($"Decoder '{entry.Name}' is already registered; pass replace: true to replace it.", nameof(entry));
-            if (i >= 0) Entries[i] = entry;
-            else Entries.Add(entry);
-        }
+        Entries.Register(entry, replace);
     }
 
     /// <summary>The decoder named <paramref name="name"/> (case-insensitive); an unknown name is an error listing the known ones.</summary>
-    public static DecoderEntry Get(string name) =>
-        TryGet(name) ?? throw new ArgumentException($"Unknown decoder '{name}'; expected one of {string.Join(", ", Names)}.", nameof(name));
+    public static DecoderEntry Get(string name) => Entries.Get(name);
 
     /// <summary>The decoder named <paramref name="name"/> (case-insensitive), or null.</summary>
-    public static DecoderEntry? TryGet(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        var key = name.Trim().ToLowerInvariant();
-        lock (Gate) return Entries.FirstOrDefault(e => e.Name == key);
-    }
+    public static DecoderEntry? TryGet(string name) => Entries.TryGet(name);
 
     /// <summary>The entry whose decoder type is named <paramref name="typeName"/> (as a training checkpoint records it), or null.</summary>
-    public static DecoderEntry? OfTypeName(string typeName)
-    {
-        lock (Gate) return Entries.FirstOrDefault(e => e.Type.Name == typeName);
-    }
+    public static DecoderEntry? OfTypeName(string typeName) => Entries.Find(e => e.Type.Name == typeName);
 
     /// <summary>The entry whose decoder type is <paramref name="type"/>, or null.</summary>
-    public static DecoderEntry? OfType(Type type)
-    {
-        lock (Gate) return Entries.FirstOrDefault(e => e.Type == type);
-    }
+    public static DecoderEntry? OfType(Type type) => Entries.Find(e => e.Type == type);
 
     private static DecoderEntry BuiltIn(string name, string display, Type type, Func<Preset, BagDecoder> factory, double? cpuLearningRate = null) =>
         new(name, display, type, factory)

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Model;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
@@ -17,21 +18,19 @@ public static class EndToEndStep
     /// <paramref name="eventObserved"/> are the slide's time bin and event.
     /// </summary>
     /// <param name="model">The model (its encoder frozen).</param>
-    /// <param name="tiles">(N, 3, T, T) tiles.</param>
-    /// <param name="context">(N, 3, T, T) scale context, when the scale source is on.</param>
-    /// <param name="covariates">(C) covariates, when the tabular source is on.</param>
+    /// <param name="input">The bag: (N, 3, T, T) tiles and what the model's prompt sources read.</param>
     /// <param name="bin">Time bin of the slide.</param>
     /// <param name="eventObserved">Whether the death was observed.</param>
     /// <param name="scale">Multiplies the loss before backward (1 / bags per step).</param>
     /// <param name="gradientCaching">Use gradient caching.</param>
     /// <param name="microBatch">Tiles per encoder chunk with gradient caching.</param>
     /// <param name="onLogits">Receives the bag's K logits of this forward (the in-flight prediction), when set.</param>
-    public static double Accumulate(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, long bin, bool eventObserved,
+    public static double Accumulate(VPTSurvModel model, SlideInput input, long bin, bool eventObserved,
         double scale, bool gradientCaching, int microBatch, Action<double[]>? onLogits = null)
     {
         using var binT = tensor(new[] { bin }, ScalarType.Int64); // (1)
         using var evT = tensor(new[] { eventObserved ? 1f : 0f }); // (1)
-        return Accumulate(model, tiles, context, covariates, logits => SurvivalLoss.DiscreteTimeNll(logits, binT, evT), scale, gradientCaching,
+        return Accumulate(model, input, logits => SurvivalLoss.DiscreteTimeNll(logits, binT, evT), scale, gradientCaching,
             microBatch, onLogits);
     }
 
@@ -40,22 +39,21 @@ public static class EndToEndStep
     /// (1, K) hazard logits (e.g. the memory-bank Cox loss). <paramref name="loss"/> is called once per bag.
     /// </summary>
     /// <param name="model">The model (its encoder frozen).</param>
-    /// <param name="tiles">(N, 3, T, T) tiles.</param>
-    /// <param name="context">(N, 3, T, T) scale context, when the scale source is on.</param>
-    /// <param name="covariates">(C) covariates, when the tabular source is on.</param>
+    /// <param name="input">The bag: (N, 3, T, T) tiles and what the model's prompt sources read.</param>
     /// <param name="loss">The scalar loss of the (1, K) logits.</param>
     /// <param name="scale">Multiplies the loss before backward (1 / bags per step).</param>
     /// <param name="gradientCaching">Use gradient caching.</param>
     /// <param name="microBatch">Tiles per encoder chunk with gradient caching.</param>
     /// <param name="onLogits">Receives the bag's K logits of this forward (the in-flight prediction), when set.</param>
-    public static double Accumulate(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, Func<Tensor, Tensor> loss,
+    public static double Accumulate(VPTSurvModel model, SlideInput input, Func<Tensor, Tensor> loss,
         double scale, bool gradientCaching, int microBatch, Action<double[]>? onLogits = null)
     {
+        ArgumentNullException.ThrowIfNull(input);
         ArgumentNullException.ThrowIfNull(loss);
         using var scope = NewDisposeScope();
         if (!gradientCaching)
         {
-            var logits = model.Forward(tiles, context, covariates).unsqueeze(0); // (1, K)
+            var logits = model.Forward(input).unsqueeze(0); // (1, K)
             onLogits?.Invoke(logits.detach().to(ScalarType.Float64).data<double>().ToArray());
             var plainLoss = loss(logits);
             (plainLoss * scale).backward();
@@ -63,11 +61,10 @@ public static class EndToEndStep
         }
 
         // 1. All N tiles through the prompted encoder without a graph.
-        long n = tiles.shape[0];
+        long n = input.Count;
         Tensor pooled;
         using (no_grad())
-            pooled = Chunked(n, microBatch, (start, len) => model.EncodeTiles(
-                tiles.narrow(0, start, len), context?.narrow(0, start, len), covariates)); // (N, d)
+            pooled = Chunked(n, microBatch, (start, len) => model.EncodeTiles(input.Narrow(start, len))); // (N, d)
 
         // 2. Decoder and loss with a graph on the pooled tokens: decoder gradients, and the tokens' gradient.
         var leaf = pooled.detach().requires_grad_(true); // (N, d)
@@ -83,19 +80,19 @@ public static class EndToEndStep
         {
             using var chunkScope = NewDisposeScope();
             long len = Math.Min(microBatch, n - start);
-            var tokens = model.EncodeTiles(tiles.narrow(0, start, len), context?.narrow(0, start, len), covariates); // (m, d)
+            var tokens = model.EncodeTiles(input.Narrow(start, len)); // (m, d)
             (tokens * tokenGrad.narrow(0, start, len)).sum().backward();
         }
         return cachedLoss.item<float>();
     }
 
     /// <summary>Pooled tokens of all tiles in chunks, without a graph: (N, 3, T, T) -> (N, d).</summary>
-    public static Tensor Encode(VPTSurvModel model, Tensor tiles, Tensor? context, Tensor? covariates, int microBatch)
+    public static Tensor Encode(VPTSurvModel model, SlideInput input, int microBatch)
     {
+        ArgumentNullException.ThrowIfNull(input);
         using var _ = no_grad();
         using var scope = NewDisposeScope();
-        return Chunked(tiles.shape[0], microBatch, (start, len) =>
-            model.EncodeTiles(tiles.narrow(0, start, len), context?.narrow(0, start, len), covariates)).MoveToOuterDisposeScope();
+        return Chunked(input.Count, microBatch, (start, len) => model.EncodeTiles(input.Narrow(start, len))).MoveToOuterDisposeScope();
     }
 
     private static Tensor Chunked(long n, int microBatch, Func<long, long, Tensor> encode)

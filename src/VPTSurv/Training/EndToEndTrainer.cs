@@ -3,7 +3,6 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Data;
 using VPTSurv.Model;
-using VPTSurv.Prompts;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
@@ -69,7 +68,7 @@ public sealed class EndToEndTrainer : TrainerBase
 
     private TrainingResult Run(RunData data, VPTSurvModel model, AdamW optimizer, EpochLoop st, IProgress<TrainingProgress>? progress, CancellationToken ct)
     {
-        var source = MakeSource(data.Cohort, data.All, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
+        var source = MakeSource(data.Cohort, data.All, liveContext: Preset.Prompts.Needs.HasFlag(SlideInputParts.Context));
         try
         {
             st.Standardization ??= FitStandardization(model, source, data.Train);
@@ -107,7 +106,7 @@ public sealed class EndToEndTrainer : TrainerBase
                         if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
                         using var batch = batches.Current;
                         using var cov = data.CovariatesOf(slide);
-                        lossSum += EndToEndStep.Accumulate(model, batch.Tiles, batch.Context, cov, LossOf(slide, st),
+                        lossSum += EndToEndStep.Accumulate(model, batch.Input(cov), LossOf(slide, st),
                             1.0 / shard.GlobalCount, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
                     }
                     group.SumGradients(model);
@@ -185,8 +184,8 @@ public sealed class EndToEndTrainer : TrainerBase
     /// </summary>
     internal IReadOnlyList<double[]> Predict(VPTSurvModel model, Cohort cohort, IReadOnlyList<SlideRecord> slides)
     {
-        using var source = MakeSource(cohort, slides, liveContext: Preset.Prompts.Sources.HasFlag(PromptSources.Scale));
-        var covariates = Preset.Prompts.Sources.HasFlag(PromptSources.Tabular) ? CovariateTable.Fit(cohort, Preset.Prompts.Covariates) : CovariateTable.None;
+        using var source = MakeSource(cohort, slides, liveContext: Preset.Prompts.Needs.HasFlag(SlideInputParts.Context));
+        var covariates = Preset.Prompts.Needs.HasFlag(SlideInputParts.Covariates) ? CovariateTable.Fit(cohort, Preset.Prompts.Covariates) : CovariateTable.None;
         return PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates);
     }
 
@@ -205,7 +204,7 @@ public sealed class EndToEndTrainer : TrainerBase
                 using var scope = NewDisposeScope();
                 using var b = batch;
                 using var cov = covariates.Of(slides[i++]);
-                var pooled = EndToEndStep.Encode(model, b.Tiles, b.Context, cov, microBatch); // (N, d)
+                var pooled = EndToEndStep.Encode(model, b.Input(cov), microBatch); // (N, d)
                 result.Add(model.Decode(pooled).to(ScalarType.Float64).data<double>().ToArray()); // (K)
             }
         if (wasTraining) model.train();
@@ -228,10 +227,10 @@ public sealed class EndToEndTrainer : TrainerBase
         {
             using var b = batch;
             using var cov = covariates.Of(slides[i++]);
+            var input = b.Input(cov);
             for (long start = 0; start < b.Count; start += S.MicroBatch)
             {
-                long len = Math.Min(S.MicroBatch, b.Count - start);
-                var (ss, n) = model.PromptShift(b.Tiles.narrow(0, start, len), b.Context?.narrow(0, start, len), cov);
+                var (ss, n) = model.PromptShift(input.Narrow(start, Math.Min(S.MicroBatch, b.Count - start)));
                 (sum, count) = (sum + ss, count + n);
             }
         }

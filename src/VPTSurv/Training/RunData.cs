@@ -1,5 +1,4 @@
 using VPTSurv.Data;
-using VPTSurv.Prompts;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Training;
@@ -21,7 +20,7 @@ internal sealed record RunData(Cohort Cohort, IReadOnlyList<SlideRecord> Train, 
         ArgumentNullException.ThrowIfNull(cohort);
         var used = SplitPreconditions.RequireTrainable(cohort, preset.Training.Subset, cohort.Name);
         var train = used.SlidesIn(Split.Train).ToList();
-        var covariates = preset.Prompts.Sources.HasFlag(PromptSources.Tabular)
+        var covariates = preset.Prompts.Needs.HasFlag(SlideInputParts.Covariates)
             ? CovariateTable.Fit(used, preset.Prompts.Covariates)
             : CovariateTable.None;
         return new RunData(used, train, used.SlidesIn(Split.Val).ToList(), used.SlidesIn(Split.Test).ToList(), covariates);

@@ -1,3 +1,4 @@
+using VPTSurv.Data;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Training;
@@ -14,6 +15,12 @@ public sealed record TileBatch(string SlideId, Tensor Tiles, Tensor? Context, Te
 {
     /// <summary>Number of tiles N.</summary>
     public long Count => Tiles.shape[0];
+
+    /// <summary>
+    /// The bag as the model reads it (tiles, context, positions) with the patient's <paramref name="covariates"/> (or
+    /// null) and the tiles' <paramref name="mpp"/> when known. A view: the batch still owns its tensors.
+    /// </summary>
+    public SlideInput Input(Tensor? covariates = null, double? mpp = null) => new(Tiles, Context, covariates, Positions, mpp);
 
     /// <inheritdoc />
     public void Dispose()

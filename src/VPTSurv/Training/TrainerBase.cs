@@ -1,5 +1,4 @@
 using VPTSurv.Data;
-using VPTSurv.Prompts;
 
 namespace VPTSurv.Training;
 
@@ -47,7 +46,7 @@ public abstract class TrainerBase
     {
         if (Options.Source is { } make) return make(cohort, slides, Preset);
         if (S.TilePool is { } pool)
-            return TilePoolSource.Build(cohort, slides, pool, S.TileSize, S.TargetMpp, Preset.Prompts.Sources.HasFlag(PromptSources.Scale),
+            return TilePoolSource.Build(cohort, slides, pool, S.TileSize, S.TargetMpp, Preset.Prompts.Needs.HasFlag(SlideInputParts.Context),
                 Options.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null, onFailure: onFailure);
         return new LiveTileSource(cohort, slides, S.TileSize, S.TargetMpp,
             new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: liveContext), onFailure: onFailure);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Model;
 using VPTSurv.Prompts;
 using VPTSurv.Training;
@@ -25,7 +26,7 @@ public class ComposedModelTests
         var context = Tiles(3, preset.Encoder.ImageSize, 2);
         // Same autograd mode on both sides, so both run the same attention kernels.
         using var noGrad = no_grad();
-        var prompted = model.EncodeTiles(tiles, context);
+        var prompted = model.EncodeTiles(new SlideInput(tiles, context));
         var frozen = model.FrozenFeatures(tiles);
         Assert.Equal(new long[] { 3, preset.Encoder.Width }, prompted.shape);
         // Up is exactly zero, so every prompt is exactly zero and the sums are bit-identical.
@@ -42,7 +43,7 @@ public class ComposedModelTests
         using (no_grad()) nn.init.normal_(model.Encoder.Up.weight, std: 0.1);
         var tiles = Tiles(2, preset.Encoder.ImageSize, 3);
         var context = Tiles(2, preset.Encoder.ImageSize, 4);
-        var diff = (model.EncodeTiles(tiles, context) - model.FrozenFeatures(tiles)).abs().max().item<float>();
+        var diff = (model.EncodeTiles(new SlideInput(tiles, context)) - model.FrozenFeatures(tiles)).abs().max().item<float>();
         Assert.True(diff > 1e-3, $"prompted and frozen features differ by only {diff}");
     }
 
@@ -55,7 +56,7 @@ public class ComposedModelTests
         // After a training step Up is no longer zero; give it values so every upstream parameter gets a non-zero gradient.
         using (no_grad()) nn.init.normal_(model.Encoder.Up.weight, std: 0.1);
         int t = preset.Encoder.ImageSize;
-        var logits = model.Forward(Tiles(4, t, 5), Tiles(4, t, 6), tensor(new float[] { 0.5f, -1f, 2f }));
+        var logits = model.Forward(new SlideInput(Tiles(4, t, 5), Tiles(4, t, 6), tensor(new float[] { 0.5f, -1f, 2f })));
         var loss = logits.sum();
         loss.backward();
         int trainable = 0;
@@ -85,7 +86,7 @@ public class ComposedModelTests
         using var scope = NewDisposeScope();
         var model = Preset.Smoke.BuildModel();
         int t = Preset.Smoke.Encoder.ImageSize;
-        model.Forward(Tiles(2, t, 7), Tiles(2, t, 8)).sum().backward();
+        model.Forward(new SlideInput(Tiles(2, t, 7), Tiles(2, t, 8))).sum().backward();
         Assert.True(model.Encoder.Up.weight.grad!.abs().sum().item<float>() > 0);
     }
 
@@ -121,7 +122,7 @@ public class ComposedModelTests
     {
         using var scope = NewDisposeScope();
         var model = Preset.Smoke.BuildModel();
-        var ex = Assert.Throws<ArgumentException>(() => model.EncodeTiles(Tiles(1, Preset.Smoke.Encoder.ImageSize, 9)));
+        var ex = Assert.Throws<ArgumentException>(() => model.EncodeTiles(new SlideInput(Tiles(1, Preset.Smoke.Encoder.ImageSize, 9))));
         Assert.Contains("context", ex.Message);
     }
 

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders;
 using VPTSurv.Model;
@@ -33,7 +34,7 @@ public class ModelBuilderTests
         var tiles = Tiles(3, 32, 1);
         var context = Tiles(3, 32, 2);
         using var noGrad = no_grad();
-        Assert.Equal(0.0, (built.EncodeTiles(tiles, context) - built.FrozenFeatures(tiles)).abs().max().item<float>());
+        Assert.Equal(0.0, (built.EncodeTiles(new SlideInput(tiles, context)) - built.FrozenFeatures(tiles)).abs().max().item<float>());
         Assert.Equal(Preset.Smoke.Model, built.Config);
     }
 
@@ -49,7 +50,7 @@ public class ModelBuilderTests
         Assert.Null(model.Config);
         Assert.Throws<InvalidOperationException>(() => model.Decoder);
         Assert.Equal(PromptSources.Structure, model.Encoder.Config.Sources);
-        var logits = model.Forward(Tiles(4, 32, 3)); // (K)
+        var logits = model.Forward(new SlideInput(Tiles(4, 32, 3))); // (K)
         Assert.Equal(new long[] { 3 }, logits.shape);
         // One backward: the decoder and Up receive gradients (the adaptors' start at zero because Up is zero, as in the
         // paper's initialisation), the frozen encoder none.

@@ -1,3 +1,4 @@
+using VPTSurv.Data;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Model;
 using VPTSurv.Survival;
@@ -61,7 +62,7 @@ public class PyTorchTwinParityTests
         var expected = SafeTensors.Read(Fixture("cpu_twin_outputs.safetensors"));
         var (tiles, context) = Inputs();
         using var _ = no_grad();
-        var tokens = model.ForwardFeatures(tiles, context); // (N, n, d)
+        var tokens = model.ForwardFeatures(new SlideInput(tiles, context)); // (N, n, d)
         var pooled = VPTSurvModel.Pool(tokens);
         var logits = model.Decode(pooled);
         var loss = SurvivalLoss.DiscreteTimeNll(logits.unsqueeze(0), tensor(new[] { 1L }), tensor(new[] { 1f }));
@@ -88,7 +89,7 @@ public class PyTorchTwinParityTests
         using var model = LoadModel();
         var expected = SafeTensors.Read(Fixture("cpu_twin_outputs.safetensors"));
         var (tiles, context) = Inputs();
-        var logits = model.Forward(tiles, context).unsqueeze(0); // (1, K)
+        var logits = model.Forward(new SlideInput(tiles, context)).unsqueeze(0); // (1, K)
         SurvivalLoss.DiscreteTimeNll(logits, tensor(new[] { 1L }), tensor(new[] { 1f })).backward();
         var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         var grads = expected.Keys.Where(k => k.StartsWith("grad.", StringComparison.Ordinal)).ToList();

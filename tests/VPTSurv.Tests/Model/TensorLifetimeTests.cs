@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Training;
 using Xunit;
 using static TorchSharp.torch;
@@ -19,7 +20,7 @@ public class TensorLifetimeTests
         {
             using var scope = NewDisposeScope();
             optimizer.zero_grad();
-            model.Forward(tiles, context).sum().backward();
+            model.Forward(new SlideInput(tiles, context)).sum().backward();
             optimizer.step();
         }
         Step(); // creates gradients and optimiser state once

@@ -1,3 +1,4 @@
+using VPTSurv.Data;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Prompts;
 using Xunit;
@@ -51,8 +52,9 @@ public class StructurePromptTests
     {
         using var scope = NewDisposeScope();
         var x = randn(3, 3, 32, 32);
-        Assert.Equal(new long[] { 3, 16, 8 }, new StructureSource(8, 8, 0.25).forward(x).shape);
-        Assert.Equal(new long[] { 3, 16, 8 }, new ScaleSource(8, 8).forward(x).shape);
-        Assert.Equal(new long[] { 1, 1, 8 }, new TabularSource(5, 8).forward(randn(5)).shape);
+        var input = new PromptContext(new SlideInput(x, Context: x, Covariates: randn(5)), x, randn(3, 16, 24), t => t);
+        Assert.Equal(new long[] { 3, 16, 8 }, new StructureSource(8, 8, 0.25).forward(input).shape);
+        Assert.Equal(new long[] { 3, 16, 8 }, new ScaleSource(8, 8).forward(input).shape);
+        Assert.Equal(new long[] { 3, 1, 8 }, new TabularSource(5, 8).forward(input).shape); // one token per tile, shared
     }
 }

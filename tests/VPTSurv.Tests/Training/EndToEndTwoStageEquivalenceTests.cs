@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Survival;
 using VPTSurv.Tests.Model;
 using VPTSurv.Training;
@@ -27,7 +28,7 @@ public class EndToEndTwoStageEquivalenceTests
         model.train();
 
         model.zero_grad();
-        EndToEndStep.Accumulate(model, tiles, context, null, bin: 1, eventObserved: true, scale: 1.0, gradientCaching, microBatch: 4);
+        EndToEndStep.Accumulate(model, new SlideInput(tiles, context), bin: 1, eventObserved: true, scale: 1.0, gradientCaching, microBatch: 4);
         var e2e = model.Decoder.named_parameters().ToDictionary(p => p.name, p => p.parameter.grad!.detach().clone());
         var promptGrads = model.Encoder.named_parameters().Where(p => p.parameter.requires_grad)
             .ToDictionary(p => p.name, p => p.parameter.grad?.abs().max().item<float>() ?? 0f);

@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Data;
 using VPTSurv.Tests.Model;
 using VPTSurv.Training;
 using Xunit;
@@ -25,8 +26,8 @@ public class GradientCachingTests
         model.train();
         model.zero_grad();
         // Two bags accumulated into one step, as the trainer does with BagsPerStep = 2.
-        EndToEndStep.Accumulate(model, tiles, context, null, bin: 2, eventObserved: true, scale: 0.5, caching, microBatch);
-        EndToEndStep.Accumulate(model, tiles.narrow(0, 0, 5), context.narrow(0, 0, 5), null, bin: 1, eventObserved: false, scale: 0.5, caching, microBatch);
+        EndToEndStep.Accumulate(model, new SlideInput(tiles, context), bin: 2, eventObserved: true, scale: 0.5, caching, microBatch);
+        EndToEndStep.Accumulate(model, new SlideInput(tiles, context).Narrow(0, 5), bin: 1, eventObserved: false, scale: 0.5, caching, microBatch);
         return TrainingCheckpoint.Trainable(model).ToDictionary(p => p.Key, p => p.Value.grad!.detach().clone());
     }
 

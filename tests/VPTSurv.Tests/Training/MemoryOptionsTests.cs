@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using TorchSharp;
 using VPTSurv.Cli.Configuration;
 using VPTSurv.Cli.Terminal;
+using VPTSurv.Data;
 using VPTSurv.Prompts;
 using VPTSurv.Tests.Model;
 using VPTSurv.Training;
@@ -42,8 +43,8 @@ public class MemoryOptionsTests(ITestOutputHelper output)
         using var covariates = tensor(new[] { 0.5f, -1.2f, 2.0f }); // (C)
         model.train();
         model.zero_grad();
-        EndToEndStep.Accumulate(model, tiles, context, covariates, bin: 2, eventObserved: true, scale: 0.5, caching, microBatch);
-        EndToEndStep.Accumulate(model, tiles.narrow(0, 0, 5), context.narrow(0, 0, 5), covariates, bin: 1, eventObserved: false, scale: 0.5, caching, microBatch);
+        EndToEndStep.Accumulate(model, new SlideInput(tiles, context, covariates), bin: 2, eventObserved: true, scale: 0.5, caching, microBatch);
+        EndToEndStep.Accumulate(model, new SlideInput(tiles, context, covariates).Narrow(0, 5), bin: 1, eventObserved: false, scale: 0.5, caching, microBatch);
         return TrainingCheckpoint.Trainable(model).ToDictionary(p => p.Key, p => p.Value.grad!.detach().clone());
     }
 
@@ -86,8 +87,8 @@ public class MemoryOptionsTests(ITestOutputHelper output)
         using var tiles = randint(0, 256, [4, 3, 32, 32], dtype: ScalarType.Byte, generator: gen);
         using var context = randint(0, 256, [4, 3, 32, 32], dtype: ScalarType.Byte, generator: gen);
         using var covariates = tensor(new[] { 1f, 0f, -1f });
-        using var a = plain.EncodeTiles(tiles, context, covariates);
-        using var b = checkpointed.EncodeTiles(tiles, context, covariates);
+        using var a = plain.EncodeTiles(new SlideInput(tiles, context, covariates));
+        using var b = checkpointed.EncodeTiles(new SlideInput(tiles, context, covariates));
         Assert.True(b.requires_grad); // the checkpointed blocks are part of the graph
         Assert.Equal(0f, (a - b).abs().max().item<float>()); // the same computation, without storing the blocks' activations
     }
@@ -148,7 +149,7 @@ public class MemoryOptionsTests(ITestOutputHelper output)
             using (no_grad()) model.Encoder.Up.weight.copy_(randn(model.Encoder.Up.weight.shape, generator: new Generator(2)) * 0.1);
             if (bf16) model.Encoder.SetFrozenPrecision(ScalarType.BFloat16);
             model.Encoder.GradCheckpointing = checkpointing;
-            var tokens = model.EncodeTiles(tiles); // (3, d)
+            var tokens = model.EncodeTiles(new SlideInput(tiles)); // (3, d)
             tokens.square().sum().backward();
             upGrad = model.Encoder.Up.weight.grad!.detach().clone();
             return tokens.detach();

@@ -23,16 +23,16 @@ public class PromptShiftTests
         model.eval();
         using var tiles = randint(0, 256, [5, 3, Preset.Smoke.Training.TileSize, Preset.Smoke.Training.TileSize]).to(ScalarType.Float32);
         using var context = randint(0, 256, [5, 3, Preset.Smoke.Training.TileSize, Preset.Smoke.Training.TileSize]).to(ScalarType.Float32);
-        var (zero, n) = model.PromptShift(tiles, context);
+        var (zero, n) = model.PromptShift(new SlideInput(tiles, context));
         Assert.Equal(0.0, zero);
         Assert.Equal(5 * model.Standardizer.Dim, n);
 
         using (no_grad()) model.Encoder.Up.weight!.fill_(0.05);
-        var (ss, count) = model.PromptShift(tiles, context);
+        var (ss, count) = model.PromptShift(new SlideInput(tiles, context));
         Assert.True(ss > 0);
         // By hand: standardise both pooled token sets with the model's statistics and sum the squared differences.
         var s = model.Standardizer.Get();
-        using var prompted = model.EncodeTiles(tiles, context).detach();
+        using var prompted = model.EncodeTiles(new SlideInput(tiles, context)).detach();
         using var frozen = model.FrozenFeatures(tiles);
         double hand = 0;
         var a = prompted.data<float>().ToArray();

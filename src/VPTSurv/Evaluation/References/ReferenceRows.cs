@@ -1,5 +1,4 @@
 using VPTSurv.Data;
-using VPTSurv.Prompts;
 using VPTSurv.Slides;
 using VPTSurv.Slides.Synthetic;
 using VPTSurv.Survival;
@@ -96,7 +95,7 @@ public static class ReferenceRows
         var slides = train.Concat(val).Concat(test).ToList();
         using var source = trainer.Source?.Invoke(used, slides, preset)
             ?? (s.TilePool is { } pool
-                ? TilePoolSource.Build(used, slides, pool, s.TileSize, s.TargetMpp, preset.Prompts.Sources.HasFlag(PromptSources.Scale),
+                ? TilePoolSource.Build(used, slides, pool, s.TileSize, s.TargetMpp, preset.Prompts.Needs.HasFlag(SlideInputParts.Context),
                     trainer.WorkDirectory is { } w ? Path.Combine(w, "tiles") : null, onFailure: (r, _) => failed.Add(r.SlideId))
                 : new LiveTileSource(used, slides, s.TileSize, s.TargetMpp, new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2),
                     onFailure: (r, _) => failed.Add(r.SlideId)));

@@ -19,6 +19,7 @@ public class ArchitectureDocTests
         ("tests/VPTSurv.Tests/Training/MeanPoolDecoder.cs", "mean-pool-decoder"),
         ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "new-decoder"),
         ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "prompt-sources"),
+        ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "mean-colour-prompt"),
         ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "slide-reader"),
         ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "solid-slide"),
         ("tests/VPTSurv.Tests/Architecture/Examples/ArchitectureExamples.cs", "loss"),

@@ -7,6 +7,8 @@ using VPTSurv.Slides;
 using VPTSurv.Survival;
 using VPTSurv.Tests.Training;
 using VPTSurv.Training;
+using TorchSharp;
+using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Tests.Architecture.Examples;
@@ -37,20 +39,23 @@ public static class ArchitectureExamples
         // doc:end
     }
 
-    /// <summary>Prompt sources: chosen from the library's four, composed with a registry decoder.</summary>
+    /// <summary>Prompt sources: the paper's by flag and a user's own by name, composed with a registry decoder.</summary>
     public static double PromptSourcesOfAModel()
     {
         // doc:begin prompt-sources
-        // The tile prompt always; besides it any of Structure (high frequencies of the tile), Scale (a wider context
-        // tile) and Tabular (patient covariates), each feeding every block through its own adaptor.
+        // The tile prompt always; besides it the paper's Structure, Scale and Tabular sources (flags) and any source
+        // registered by name (here MeanColourPrompt, below). Every source is a module whose tokens each block's adaptor
+        // attends to; the model reads what the sources need from one SlideInput (tiles, context, covariates, positions).
+        PromptSourceRegistry.Register(new PromptSourceEntry("mean-colour", typeof(MeanColourPrompt), SlideInputParts.None,
+            shape => new MeanColourPrompt(shape.Width)), replace: true);
         using var model = ModelBuilder.WithEncoder(Preset.Smoke.Encoder, ShippedWeights.Smoke)
-            .Prompts(PromptSources.Structure | PromptSources.Tabular, width: 8, covariates: 2)
+            .Prompts(PromptSources.Structure | PromptSources.Tabular, width: 8, covariates: 2, extra: ["mean-colour"])
             .Decoder(width => DecoderRegistry.Get("abmil").Build(Preset.Smoke))
             .Seed(0)
             .Build();
         using var tiles = randint(0, 256, [8, 3, 32, 32], dtype: ScalarType.Byte); // one slide's tiles (N, 3, T, T)
         using var covariates = tensor(new[] { 0.5f, -1f }); // (C), standardised
-        using var logits = model.Forward(tiles, covariates: covariates); // (K)
+        using var logits = model.Forward(new SlideInput(tiles, Covariates: covariates)); // (K)
         return DiscreteTimeHead.RiskOf(logits.to(ScalarType.Float64).data<double>().ToArray());
         // doc:end
     }
@@ -81,13 +86,33 @@ public static class ArchitectureExamples
         using var died = tensor(new[] { 1f });
         Func<Tensor, Tensor> loss = logits =>
             SurvivalLoss.DiscreteTimeNll(logits, bin, died, alpha: 0.4) + 1e-3 * logits.square().mean();
-        double value = EndToEndStep.Accumulate(model, tiles, context: null, covariates: null, loss,
+        double value = EndToEndStep.Accumulate(model, new SlideInput(tiles), loss,
             scale: 1, gradientCaching: true, microBatch: 4);
         optimizer.step();
         return value;
         // doc:end
     }
 }
+
+// doc:begin mean-colour-prompt
+/// <summary>A prompt source of one's own: each tile's mean colour, as the encoder normalises it, to one token of width r.</summary>
+public sealed class MeanColourPrompt : PromptSource
+{
+    private readonly Linear proj;
+
+    public MeanColourPrompt(int width) : base(nameof(MeanColourPrompt))
+    {
+        proj = nn.Linear(3, width);
+        RegisterComponents();
+    }
+
+    // What it reads of the SlideInput besides the tiles (Context, Covariates, Positions): nothing.
+    public override SlideInputParts Needs => SlideInputParts.None;
+
+    public override Tensor forward(PromptContext input) =>
+        proj.forward(input.NormalizedTiles.mean([2, 3])).unsqueeze(1); // (N, 3, T, T) -> (N, 1, r)
+}
+// doc:end
 
 // doc:begin solid-slide
 /// <summary>A slide of one colour, 1024 x 1024 pixels at 0.5 µm per pixel, from a source "solid:r,g,b".</summary>
