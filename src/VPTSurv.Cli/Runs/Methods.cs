@@ -26,7 +26,7 @@ public static class Methods
     /// <summary>What <paramref name="method"/> trains under <paramref name="config"/>, in words (the report's description).</summary>
     public static string Describe(string method, RunConfig config) => method switch
     {
-        EndToEnd => $"VPTSurv end to end: frozen {config.Preset.Encoder.GetType().Name} with {config.Preset.Prompts.Sources} prompts, VPTSurv decoder",
+        EndToEnd => $"VPTSurv end to end: frozen {config.Preset.Encoder.GetType().Name} with {config.Preset.Prompts.Sources} prompts, {DecoderRegistry.Get(config.BagDecoder).DisplayName}",
         TwoStage => $"two-stage: frozen {config.Preset.Encoder.GetType().Name} features of every tile, {DecoderRegistry.Get(config.BagDecoder).DisplayName} trained on them",
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
@@ -38,13 +38,26 @@ public static class Methods
     public static TrainingResult Fit(string method, RunConfig config, Cohort cohort, TrainerOptions options, string? resume,
         IProgress<TrainingProgress> progress, CancellationToken ct) => method switch
     {
-        EndToEnd when resume is null => new EndToEndTrainer(config.Preset, options).Fit(cohort, progress, ct),
-        EndToEnd => new EndToEndTrainer(config.Preset, options).Resume(resume, cohort, progress, ct),
+        EndToEnd when resume is null => EndToEndTrainerOf(config, options).Fit(cohort, progress, ct),
+        EndToEnd => EndToEndTrainerOf(config, options).Resume(resume, cohort, progress, ct),
         // The config's preset already holds the decoder's training defaults (RunConfig), under the user's own settings.
         TwoStage when resume is null => new TwoStagePipeline(config.Preset, options).Fit(cohort, DecoderOf(config), progress, ct),
         TwoStage => new TwoStagePipeline(config.Preset, options).Resume(resume, cohort, DecoderOf(config), progress, ct),
         _ => throw new ArgumentOutOfRangeException(nameof(method), method, $"expected one of {string.Join(", ", All)}"),
     };
+
+    /// <summary>
+    /// The end-to-end trainer of the config's <c>bagDecoder</c> (the preset's VPTSurv decoder by default). The config's
+    /// preset already holds the decoder's training defaults under the user's own settings, so the entry's own are not
+    /// applied again.
+    /// </summary>
+    public static EndToEndTrainer EndToEndTrainerOf(RunConfig config, TrainerOptions options)
+    {
+        var entry = DecoderRegistry.Get(config.BagDecoder);
+        return entry.Type == typeof(Decoders.VPTSurvDecoder)
+            ? new EndToEndTrainer(config.Preset, options)
+            : new EndToEndTrainer(config.Preset, entry with { LearningRates = new Dictionary<string, double?>() }, options);
+    }
 
     private static Func<Decoders.BagDecoder> DecoderOf(RunConfig config)
     {

@@ -11,15 +11,18 @@ namespace VPTSurv.Cli.Runs;
 public static class ResumeCheck
 {
     /// <summary>
-    /// Refuses <paramref name="checkpoint"/> unless it holds a run of <paramref name="method"/> (two-stage: with
-    /// decoder <paramref name="decoder"/>); the message names the file, its run and this one.
+    /// Refuses <paramref name="checkpoint"/> unless it holds a run of <paramref name="method"/> with decoder
+    /// <paramref name="decoder"/>; the message names the file, its run and this one.
     /// </summary>
     public static TrainingCheckpoint.Meta Require(string checkpoint, string method, string decoder)
     {
         if (!File.Exists(checkpoint))
             throw new CliInputException($"--resume: no checkpoint at '{checkpoint}' (a run writes it after its first epoch); train without --resume to start one.");
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
-        string expected = method == Methods.EndToEnd ? Methods.EndToEnd : $"{Methods.TwoStage}/{DecoderRegistry.Get(decoder).Type.Name}";
+        var type = DecoderRegistry.Get(decoder).Type;
+        string expected = method == Methods.EndToEnd
+            ? type == typeof(Decoders.VPTSurvDecoder) ? Methods.EndToEnd : $"{Methods.EndToEnd}/{type.Name}"
+            : $"{Methods.TwoStage}/{type.Name}";
         if (meta.Method == expected) return meta;
         string theirs = Describe(meta.Method, out var flags);
         throw new CliInputException($"--resume: checkpoint '{checkpoint}' is of {theirs}, but this run is {Describe(expected, out _)}; " +
@@ -34,13 +37,14 @@ public static class ResumeCheck
             flags = $"--method {Methods.EndToEnd}";
             return "an end-to-end run";
         }
-        string prefix = Methods.TwoStage + "/";
-        if (checkpointMethod.StartsWith(prefix, StringComparison.Ordinal))
+        foreach (var method in new[] { Methods.TwoStage, Methods.EndToEnd })
         {
+            string prefix = method + "/";
+            if (!checkpointMethod.StartsWith(prefix, StringComparison.Ordinal)) continue;
             string type = checkpointMethod[prefix.Length..];
             string name = DecoderRegistry.OfTypeName(type)?.Name ?? type;
-            flags = $"--method {Methods.TwoStage} --decoder {name}";
-            return $"a two-stage run with decoder '{name}'";
+            flags = $"--method {method} --decoder {name}";
+            return $"a{(method == Methods.EndToEnd ? "n" : "")} {method} run with decoder '{name}'";
         }
         flags = "the tool that wrote it";
         return $"a '{checkpointMethod}' run";

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Data;
+using VPTSurv.Decoders;
 using VPTSurv.Model;
 using VPTSurv.Slides;
 using VPTSurv.Survival;
@@ -39,6 +40,12 @@ public sealed class EndToEndTrainer : TrainerBase
     /// <summary>The registry decoder the model uses; null = the preset's VPTSurv decoder.</summary>
     public DecoderEntry? Decoder { get; }
 
+    /// <summary>
+    /// What the checkpoint records and a resume checks: "end-to-end" with the VPTSurv decoder, else "end-to-end/" and
+    /// the decoder's type name (so a checkpoint of one decoder is not resumed with another).
+    /// </summary>
+    public string RunMethod => Decoder is null || Decoder.Type == typeof(VPTSurvDecoder) ? Method : $"{Method}/{Decoder.Type.Name}";
+
     /// <summary>Trains on <paramref name="cohort"/>'s training split, selects on validation, and returns the result.</summary>
     /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read.</exception>
     /// <exception cref="NonFiniteException">A step's loss is NaN or infinite (the message names the epoch, the step and its slides).</exception>
@@ -48,7 +55,7 @@ public sealed class EndToEndTrainer : TrainerBase
         var bins = TimeBins.Fit(new SurvivalTargets(data.Train.Select(s => s.Time).ToArray(), data.Train.Select(s => s.EventObserved).ToArray()), S.Bins);
         var model = Preset.BuildModel(Decoder, Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(Method, bins), Preset, data, bins), progress, cancellationToken);
+        return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(RunMethod, bins), Preset, data, bins), progress, cancellationToken);
     }
 
     /// <summary>
@@ -61,7 +68,7 @@ public sealed class EndToEndTrainer : TrainerBase
         var data = RunData.Create(Preset, cohort);
         var model = Preset.BuildModel(Decoder, Options.Log);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, Method, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log),
+        var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, RunMethod, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log),
             Preset, data, checkpoint: checkpoint, meta: meta);
         return Run(data, model, optimizer, loop, progress, cancellationToken);
     }

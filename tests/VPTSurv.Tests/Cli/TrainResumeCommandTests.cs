@@ -10,8 +10,8 @@ using Xunit;
 namespace VPTSurv.Tests.Cli;
 
 /// <summary>
-/// `vptsurv train --resume` continues a run the CLI stopped (`--stop-after`), two-stage with any decoder as well as end
-/// to end, exactly as if it had not stopped; a checkpoint of another decoder, method or preset, a missing or a corrupt
+/// `vptsurv train --resume` continues a run the CLI stopped (`--stop-after`), two-stage or end to end with any decoder
+/// (end to end: those that need no tile positions), exactly as if it had not stopped; a checkpoint of another decoder, method or preset, a missing or a corrupt
 /// one is refused before anything is written, naming the file.
 /// </summary>
 public sealed class TrainResumeCommandTests
@@ -24,6 +24,7 @@ public sealed class TrainResumeCommandTests
     [InlineData("two-stage", "abmil")]
     [InlineData("two-stage", "patchgcn")]
     [InlineData("end-to-end", null)]
+    [InlineData("end-to-end", "abmil")]
     public void Two_epochs_in_one_go_equal_one_epoch_stopped_then_resumed(string method, string? decoder)
     {
         var root = CliRunner.TempDir();
@@ -83,6 +84,47 @@ public sealed class TrainResumeCommandTests
 
         Assert.Equal(before, File.ReadAllBytes(checkpoint));
         Assert.Equal([TrainCommand.Checkpoint], Directory.GetFiles(dir).Select(Path.GetFileName).Where(f => !f!.StartsWith('.')));
+    }
+
+    [Fact]
+    public void End_to_end_with_a_baseline_decoder_trains_it_and_its_checkpoint_is_not_resumed_with_another_decoder()
+    {
+        var root = CliRunner.TempDir();
+        string cache = Path.Combine(root, "cache"), dir = Path.Combine(root, "e2e-abmil");
+        var (code, output) = CliRunner.Run(Train("end-to-end", "abmil", dir, cache, "--stop-after", "1"));
+        Assert.True(code == ExitCodes.Success, output);
+        var checkpoint = Path.Combine(dir, TrainCommand.Checkpoint);
+        Assert.Equal("end-to-end/Abmil", TrainingCheckpoint.ReadMeta(checkpoint).Method);
+        var before = File.ReadAllBytes(checkpoint);
+
+        (code, output) = CliRunner.Run(Train("end-to-end", null, dir, cache, "--resume"));
+        Assert.True(code == ExitCodes.BadInput, output);
+        Assert.Contains(checkpoint, output);
+        Assert.Contains("an end-to-end run with decoder 'abmil'", output);
+        Assert.Contains("--method end-to-end --decoder abmil", output);
+        Assert.Equal(before, File.ReadAllBytes(checkpoint));
+
+        (code, output) = CliRunner.Run(Train("end-to-end", "abmil", dir, cache, "--resume"));
+        Assert.True(code == ExitCodes.Success, output);
+        var report = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "report.json")))!;
+        Assert.Contains("ABMIL", report.ToJsonString());
+        using var model = ModelFile.Load(Path.Combine(dir, TrainCommand.Model));
+        Assert.Equal(TrainedModel.EndToEnd, model.Method);
+        Assert.IsType<Abmil>(model.BagDecoder);
+    }
+
+    [Theory]
+    [InlineData("patchgcn", "PatchGCN")]
+    [InlineData("hvtsurv", "HVTSurv")]
+    public void End_to_end_with_a_decoder_that_needs_tile_positions_is_refused_before_anything_is_written(string decoder, string display)
+    {
+        var root = CliRunner.TempDir();
+        string dir = Path.Combine(root, "out");
+        var (code, output) = CliRunner.Run(Train("end-to-end", decoder, dir, Path.Combine(root, "cache")));
+        Assert.True(code == ExitCodes.BadInput, output);
+        Assert.Contains($"--decoder {decoder}: {display} needs tile positions", output);
+        Assert.Contains("--method two-stage", output);
+        Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
     }
 
     [Fact]
