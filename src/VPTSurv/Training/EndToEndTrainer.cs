@@ -131,7 +131,7 @@ public sealed class EndToEndTrainer : TrainerBase
             Options.Log?.Invoke($"prompt shift of the selected model on {Math.Min(data.Val.Count, PromptShiftSlides)} validation slides: {shift:F4} SD");
             return new TrainingResult("end-to-end", Preset, data.Cohort, st, completed,
                 slides => PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates), model, null, source,
-                () => PresetJson.WeightsHash(model.Backbone)) { PromptShift = shift };
+                () => PresetJson.WeightsHash(model.Backbone)) { PromptShift = shift, Covariates = data.CovariateScaling };
         }
         catch
         {
@@ -187,12 +187,16 @@ public sealed class EndToEndTrainer : TrainerBase
     /// <summary>
     /// K logits of each of <paramref name="slides"/> (of <paramref name="cohort"/>, after the preset's subset) by a
     /// trained <paramref name="model"/>: the preset's tile source and inference tiles, as <see cref="TrainingResult.Predict"/>
-    /// (the tabular prompt's covariates standardised on <paramref name="cohort"/>'s training split).
+    /// (the tabular prompt's covariates standardised by <paramref name="covariateScaling"/>, the training split's).
     /// </summary>
-    internal IReadOnlyList<double[]> Predict(VPTSurvModel model, Cohort cohort, IReadOnlyList<SlideRecord> slides)
+    internal IReadOnlyList<double[]> Predict(VPTSurvModel model, Cohort cohort, IReadOnlyList<SlideRecord> slides, CovariateStandardization? covariateScaling)
     {
         using var source = MakeSource(cohort, slides, liveContext: Preset.Prompts.Needs.HasFlag(SlideInputParts.Context));
-        var covariates = Preset.Prompts.Needs.HasFlag(SlideInputParts.Covariates) ? CovariateTable.Fit(cohort, Preset.Prompts.Covariates) : CovariateTable.None;
+        // The training split's standardisation saved with the model; a model file without one (written before it was
+        // saved) falls back to this cohort's training split.
+        var covariates = Preset.Prompts.Needs.HasFlag(SlideInputParts.Covariates)
+            ? (covariateScaling ?? CovariateStandardization.Fit(cohort, Preset.Prompts.Covariates)).Apply(cohort)
+            : CovariateTable.None;
         return PredictLogits(model, source, slides, S.InferenceTiles, S.MicroBatch, covariates);
     }
 

@@ -1,5 +1,6 @@
 using System.Reflection;
 using System.Text.Json;
+using VPTSurv.Data;
 using VPTSurv.Encoders.Checkpoints;
 using VPTSurv.Model;
 using VPTSurv.Survival;
@@ -50,6 +51,9 @@ public static class ModelFile
         /// <summary>The feature standardisation's JSON (<see cref="FeatureStandardization.ToJson"/>).</summary>
         public const string Standardization = "standardization";
 
+        /// <summary>The tabular prompt's covariate standardisation (<see cref="CovariateStandardization.ToJson"/>), when the model has one.</summary>
+        public const string Covariates = "covariates";
+
         /// <summary>SHA-256 of the frozen encoder's weights (<see cref="PresetJson.WeightsHash"/>).</summary>
         public const string EncoderHash = "encoder_hash";
     }
@@ -84,6 +88,7 @@ public static class ModelFile
             [Keys.Standardization] = standardization.ToJson(),
             [Keys.EncoderHash] = result.EncoderHash,
         };
+        if (result.Covariates is { } covariates) metadata[Keys.Covariates] = covariates.ToJson();
         SafeTensors.Write(path, TrainingCheckpoint.Trainable(module).ToDictionary(p => p.Key, p => (Tensor)p.Value), overwrite, metadata);
     }
 
@@ -122,13 +127,16 @@ public static class ModelFile
             ?? throw new CheckpointFormatException(path, $"key '{Keys.Decoder}' is '{decoderName}', which is not registered (known: {string.Join(", ", DecoderRegistry.Names)}); register it before loading.");
         var bins = Parsed(Keys.BinEdges, json => new TimeBins(JsonSerializer.Deserialize<double[]>(json) ?? throw new InvalidDataException("null")));
         var standardization = Parsed(Keys.Standardization, json => FeatureStandardization.FromJson(json, Keys.Standardization));
+        var covariates = meta.ContainsKey(Keys.Covariates) ? Parsed(Keys.Covariates, json => CovariateStandardization.FromJson(json, Keys.Covariates)) : null;
+        if (covariates is null && saved.Prompts.Needs.HasFlag(SlideInputParts.Covariates) && method == TrainedModel.EndToEnd)
+            log?.Invoke($"{path}: no '{Keys.Covariates}' key (written before covariate standardisations were saved); covariates are standardised on each cohort's training split");
         string encoderHash = Key(Keys.EncoderHash);
         var weights = SafeTensors.Read(path);
         try
         {
             return method == TrainedModel.TwoStage
                 ? TrainedModel.TwoStageFrom(path, saved, entry, bins, standardization, encoderHash, weights)
-                : TrainedModel.EndToEndFrom(path, saved, entry, bins, standardization, encoderHash, weights, log);
+                : TrainedModel.EndToEndFrom(path, saved, entry, bins, standardization, covariates, encoderHash, weights, log);
         }
         finally
         {

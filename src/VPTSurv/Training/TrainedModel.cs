@@ -46,6 +46,9 @@ public sealed class TrainedModel : IDisposable
     /// <summary>The decoder-input standardisation fitted on the training split.</summary>
     public FeatureStandardization Standardization { get; }
 
+    /// <summary>The tabular prompt's covariate standardisation, fitted on the training split (null without one).</summary>
+    public CovariateStandardization? Covariates { get; private init; }
+
     /// <summary>SHA-256 of the frozen encoder's weights the model was trained on.</summary>
     public string EncoderHash { get; }
 
@@ -113,7 +116,7 @@ public sealed class TrainedModel : IDisposable
     // K logits of each slide, by the trainers' own prediction code.
     private IReadOnlyList<double[]> SlideLogits(Cohort used, IReadOnlyList<SlideRecord> slides, TrainerOptions? options, IProgress<TrainingProgress>? progress)
     {
-        if (Model is { } model) return new EndToEndTrainer(Preset, options).Predict(model, used, slides);
+        if (Model is { } model) return new EndToEndTrainer(Preset, options).Predict(model, used, slides, Covariates);
         var pipeline = new TwoStagePipeline(Preset, options);
         var dir = pipeline.Options.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
         using var set = pipeline.Extract(used, slides, new FeatureCache(dir), progress);
@@ -150,7 +153,7 @@ public sealed class TrainedModel : IDisposable
     }
 
     internal static TrainedModel EndToEndFrom(string path, Preset preset, DecoderEntry entry, TimeBins bins, FeatureStandardization standardization,
-        string encoderHash, IReadOnlyDictionary<string, Tensor> weights, Action<string>? log)
+        CovariateStandardization? covariates, string encoderHash, IReadOnlyDictionary<string, Tensor> weights, Action<string>? log)
     {
         var model = preset.BuildModel(entry, log);
         try
@@ -162,7 +165,7 @@ public sealed class TrainedModel : IDisposable
             TrainingCheckpoint.LoadTrainable(path, model, weights);
             model.Standardizer.Set(standardization);
             model.eval();
-            return new TrainedModel(EndToEnd, preset, entry, bins, standardization, encoderHash, null, model);
+            return new TrainedModel(EndToEnd, preset, entry, bins, standardization, encoderHash, null, model) { Covariates = covariates };
         }
         catch
         {

@@ -63,6 +63,9 @@ public sealed class TrainingResult : IDisposable
     /// <summary>The decoder-input standardisation fitted on the training split (also held by the end-to-end model).</summary>
     public FeatureStandardization? Standardization { get; }
 
+    /// <summary>The tabular prompt's covariate standardisation fitted on the training split (null without a tabular prompt).</summary>
+    public CovariateStandardization? Covariates { get; init; }
+
     /// <summary>Training C of the selected model, predicted as validation is (NaN when the run was paused).</summary>
     public double SelectedTrainC { get; }
 
