@@ -31,7 +31,7 @@ internal static class TrainingBench
             ["torch_threads"] = get_num_threads(),
             ["end_to_end_step"] = memory,
             ["two_stage_extraction"] = Extraction(),
-            ["bag_loading"] = BagLoading(),
+            ["bag_loading"] = BagLoadingBench.Run(),
         };
     }
 
@@ -125,64 +125,6 @@ internal static class TrainingBench
         finally
         {
             Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    // ---- (3) the same steps from live bag loading, the tile pool and preloaded tensors ----
-
-    private static JsonNode BagLoading()
-    {
-        var preset = Preset.Cpu;
-        var s = preset.Training;
-        var cohort = SyntheticCohorts.Generate(SyntheticCohortConfig.Cd8).Cohort;
-        var slides = cohort.SlidesIn(Split.Train).Take(6).ToList();
-        var requests = slides.Select(r => new TileRequest(r.SlideId, [])).ToList();
-        using var live = new LiveTileSource(cohort, slides, s.TileSize, s.TargetMpp,
-            new BagLoaderOptions(Threads: Environment.ProcessorCount, Prefetch: 2, WithContext: true));
-        using var pool = TilePoolSource.Build(cohort, slides, 256, s.TileSize, s.TargetMpp, true, null);
-        List<TileRequest> Requests(TileSource src) => slides.Select(r => new TileRequest(r.SlideId,
-            TileSampling.Training(src.CountOf(r.SlideId), s.TilesPerStep, new Random(TileSampling.SeedFor(0, 1, r.SlideId))))).ToList();
-        var preloaded = pool.Load(Requests(pool)).ToList();
-        try
-        {
-            double Steps(IEnumerable<TileBatch> batches)
-            {
-                using var model = preset.BuildModel();
-                using var optimizer = OptimizerFactory.Create(model, 1e-4, 1e-2);
-                model.train();
-                var sw = Stopwatch.StartNew();
-                foreach (var b in batches)
-                {
-                    using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
-                    EndToEndStep.Accumulate(model, b.Input(), 1, true, 1.0, false, s.MicroBatch);
-                    optimizer.step();
-                }
-                return sw.Elapsed.TotalSeconds / slides.Count;
-            }
-            IEnumerable<TileBatch> Disposing(IEnumerable<TileBatch> src) { foreach (var b in src) using (b) yield return b; }
-            // Interleaved twice so machine drift hits all three alike; the best of each is reported.
-            var liveS = new List<double>(); var poolS = new List<double>(); var preS = new List<double>();
-            for (int round = 0; round < 2; round++)
-            {
-                liveS.Add(Steps(Disposing(live.Load(Requests(live)))));
-                poolS.Add(Steps(Disposing(pool.Load(Requests(pool)))));
-                preS.Add(Steps(preloaded));
-            }
-            return new JsonObject
-            {
-                ["tiles_per_step"] = s.TilesPerStep,
-                ["steps"] = slides.Count,
-                ["live_bag_loading_step_s"] = Math.Round(liveS.Min(), 4),
-                ["tile_pool_step_s"] = Math.Round(poolS.Min(), 4),
-                ["preloaded_tensors_step_s"] = Math.Round(preS.Min(), 4),
-                ["live_over_preloaded"] = Math.Round(liveS.Min() / preS.Min(), 3),
-                ["pool_over_preloaded"] = Math.Round(poolS.Min() / preS.Min(), 3),
-            };
-        }
-        finally
-        {
-            foreach (var b in preloaded) b.Dispose();
         }
     }
 }

@@ -50,21 +50,21 @@ internal static class TrainingVsPyTorchBench
                     var (ours, twin, orders) = Rounds(ref point, rounds, env, threads, twinConfig);
                     var o = StepTimes(ours);
                     var t = StepTimes(twin);
-                    var ratio = RatioOfMedians(t, o, seed: point);
+                    var ratio = BenchStatistics.RatioOfMedians(t, o, seed: point);
                     steps.Add(new JsonObject
                     {
                         ["threads"] = threads, ["n"] = n, ["caching"] = caching, ["rounds"] = rounds, ["repeats_per_process"] = repeats,
                         ["first"] = new JsonArray(orders.Select(x => (JsonNode)x).ToArray()),
                         ["twin_over_ours"] = ratio.Ratio, ["twin_over_ours_ci95"] = new JsonArray(ratio.Low, ratio.High),
-                        ["ours_step_seconds"] = Math.Round(Median(o), 4), ["twin_step_seconds"] = Math.Round(Median(t), 4),
+                        ["ours_step_seconds"] = Math.Round(BenchStatistics.Median(o), 4), ["twin_step_seconds"] = Math.Round(BenchStatistics.Median(t), 4),
                         ["ours_step_seconds_range"] = new JsonArray(Math.Round(o.Min(), 4), Math.Round(o.Max(), 4)),
                         ["twin_step_seconds_range"] = new JsonArray(Math.Round(t.Min(), 4), Math.Round(t.Max(), 4)),
-                        ["ours_minor_faults_per_step"] = Math.Round(Median(Values(ours, "minor_faults_per_step"))),
-                        ["twin_minor_faults_per_step"] = Math.Round(Median(Values(twin, "minor_faults_per_step"))),
+                        ["ours_minor_faults_per_step"] = Math.Round(BenchStatistics.Median(Values(ours, "minor_faults_per_step"))),
+                        ["twin_minor_faults_per_step"] = Math.Round(BenchStatistics.Median(Values(twin, "minor_faults_per_step"))),
                         ["ours_peak_rss_mb"] = MaxOf(ours, "peak_rss_mb"), ["twin_peak_rss_mb"] = MaxOf(twin, "peak_rss_mb"),
                         ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
                     });
-                    Console.Error.WriteLine($"  threads {threads} N {n} caching {caching}: ours {Median(o):F4} s ({o.Count} steps), twin {Median(t):F4} s ({t.Count}), twin/ours {ratio.Ratio} [{ratio.Low}, {ratio.High}]");
+                    Console.Error.WriteLine($"  threads {threads} N {n} caching {caching}: ours {BenchStatistics.Median(o):F4} s ({o.Count} steps), twin {BenchStatistics.Median(t):F4} s ({t.Count}), twin/ours {ratio.Ratio} [{ratio.Low}, {ratio.High}]");
                 }
 
         var profileEnv = new Dictionary<string, string> { ["VPTSURV_TVP_MODE"] = "profile", ["VPTSURV_TVP_N"] = "200", ["VPTSURV_TVP_THREADS"] = "1", ["VPTSURV_TVP_REPEATS"] = "5" };
@@ -88,12 +88,12 @@ internal static class TrainingVsPyTorchBench
             features.Add(new JsonObject
             {
                 ["threads"] = threads, ["n"] = 800, ["rounds"] = rounds, ["first"] = new JsonArray(orders.Select(x => (JsonNode)x).ToArray()),
-                ["ours_tiles_per_second"] = Math.Round(Median(o), 1), ["twin_tiles_per_second"] = Math.Round(Median(t), 1),
-                ["ours_over_twin"] = Math.Round(Median(o) / Median(t), 3),
+                ["ours_tiles_per_second"] = Math.Round(BenchStatistics.Median(o), 1), ["twin_tiles_per_second"] = Math.Round(BenchStatistics.Median(t), 1),
+                ["ours_over_twin"] = Math.Round(BenchStatistics.Median(o) / BenchStatistics.Median(t), 3),
                 ["ours_over_twin_per_round"] = new JsonArray(perRound.Select(x => (JsonNode)Math.Round(x, 3)).ToArray()),
                 ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
             });
-            Console.Error.WriteLine($"  features threads {threads}: ours {Median(o):F1} tiles/s, twin {Median(t):F1}, per round ours/twin {string.Join(", ", perRound.Select(x => x.ToString("F3")))}");
+            Console.Error.WriteLine($"  features threads {threads}: ours {BenchStatistics.Median(o):F1} tiles/s, twin {BenchStatistics.Median(t):F1}, per round ours/twin {string.Join(", ", perRound.Select(x => x.ToString("F3")))}");
         }
 
         var plain200 = steps.Select(s => s!.AsObject()).FirstOrDefault(s => (int)s["threads"]! == 1 && (int)s["n"]! == 200 && !(bool)s["caching"]!);
@@ -173,31 +173,6 @@ internal static class TrainingVsPyTorchBench
         runs.Where(r => r[key] is JsonValue).Select(r => r[key]!.GetValue<double>()).ToList();
 
     private static double? MaxOf(List<JsonObject> runs, string key) => Values(runs, key) is { Count: > 0 } v ? v.Max() : null;
-
-    private static double Median(IReadOnlyList<double> values)
-    {
-        if (values.Count == 0) return double.NaN;
-        var v = values.OrderBy(x => x).ToArray();
-        return v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-    }
-
-    /// <summary>median(a) / median(b) with a percentile-bootstrap 95 % interval (each list resampled on its own).</summary>
-    private static (double? Ratio, double? Low, double? High) RatioOfMedians(List<double> a, List<double> b, int seed)
-    {
-        if (a.Count == 0 || b.Count == 0) return (null, null, null);
-        var rng = new Random(seed);
-        var boot = new double[2000];
-        var ra = new double[a.Count];
-        var rb = new double[b.Count];
-        for (int i = 0; i < boot.Length; i++)
-        {
-            for (int j = 0; j < ra.Length; j++) ra[j] = a[rng.Next(a.Count)];
-            for (int j = 0; j < rb.Length; j++) rb[j] = b[rng.Next(b.Count)];
-            boot[i] = Median(ra) / Median(rb);
-        }
-        Array.Sort(boot);
-        return (Math.Round(Median(a) / Median(b), 3), Math.Round(boot[(int)(0.025 * boot.Length)], 3), Math.Round(boot[(int)(0.975 * boot.Length) - 1], 3));
-    }
 
     internal static JsonArray LoadAverage() =>
         new(File.ReadAllText("/proc/loadavg").Split(' ').Take(3).Select(v => (JsonNode)double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray());

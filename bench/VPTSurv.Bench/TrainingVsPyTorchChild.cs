@@ -191,12 +191,7 @@ internal static class TrainingVsPyTorchChild
         };
     }
 
-    private static double Median(IEnumerable<double> values)
-    {
-        var v = values.OrderBy(x => x).ToArray();
-        double m = v.Length % 2 == 1 ? v[v.Length / 2] : (v[v.Length / 2 - 1] + v[v.Length / 2]) / 2;
-        return Math.Round(m, 4);
-    }
+    private static double Median(IEnumerable<double> values) => Math.Round(BenchStatistics.Median(values), 4);
 
     /// <summary>Minor page faults of this process so far (getrusage RUSAGE_SELF, ru_minflt).</summary>
     private static long MinorFaults()
