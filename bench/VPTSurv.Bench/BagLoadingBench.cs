@@ -2,7 +2,6 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using VPTSurv.Data;
 using VPTSurv.Slides;
-using VPTSurv.Slides.Synthetic;
 using VPTSurv.Training;
 using static TorchSharp.torch;
 

@@ -57,14 +57,10 @@ public sealed class TrainResumeCommandTests
     [Fact]
     public void Resume_with_another_decoder_method_or_preset_is_refused_naming_the_checkpoint_and_changes_nothing()
     {
-        var root = CliRunner.TempDir();
-        string cache = Path.Combine(root, "cache"), dir = Path.Combine(root, "abmil");
-        var (code, output) = CliRunner.Run(Train("two-stage", "abmil", dir, cache, "--stop-after", "1"));
-        Assert.True(code == ExitCodes.Success, output);
-        var checkpoint = Path.Combine(dir, TrainCommand.Checkpoint);
+        var (dir, cache, checkpoint) = Stopped("two-stage", "abmil");
         var before = File.ReadAllBytes(checkpoint);
 
-        (code, output) = CliRunner.Run(Train("two-stage", "transmil", dir, cache, "--resume"));
+        var (code, output) = CliRunner.Run(Train("two-stage", "transmil", dir, cache, "--resume"));
         Assert.True(code == ExitCodes.BadInput, output);
         Assert.Contains(checkpoint, output);
         Assert.Contains("decoder 'abmil'", output);
@@ -89,15 +85,11 @@ public sealed class TrainResumeCommandTests
     [Fact]
     public void End_to_end_with_a_baseline_decoder_trains_it_and_its_checkpoint_is_not_resumed_with_another_decoder()
     {
-        var root = CliRunner.TempDir();
-        string cache = Path.Combine(root, "cache"), dir = Path.Combine(root, "e2e-abmil");
-        var (code, output) = CliRunner.Run(Train("end-to-end", "abmil", dir, cache, "--stop-after", "1"));
-        Assert.True(code == ExitCodes.Success, output);
-        var checkpoint = Path.Combine(dir, TrainCommand.Checkpoint);
+        var (dir, cache, checkpoint) = Stopped("end-to-end", "abmil");
         Assert.Equal("end-to-end/Abmil", TrainingCheckpoint.ReadMeta(checkpoint).Method);
         var before = File.ReadAllBytes(checkpoint);
 
-        (code, output) = CliRunner.Run(Train("end-to-end", null, dir, cache, "--resume"));
+        var (code, output) = CliRunner.Run(Train("end-to-end", null, dir, cache, "--resume"));
         Assert.True(code == ExitCodes.BadInput, output);
         Assert.Contains(checkpoint, output);
         Assert.Contains("an end-to-end run with decoder 'abmil'", output);
@@ -168,6 +160,16 @@ public sealed class TrainResumeCommandTests
             Assert.Equal(decoder.GetType(), DecoderRegistry.Get(name).Type);
             Assert.Equal(name, DecoderRegistry.OfTypeName(decoder.GetType().Name)?.Name);
         }
+    }
+
+    // A run of one epoch stopped by --stop-after: its folder, cache and checkpoint.
+    private static (string Dir, string Cache, string Checkpoint) Stopped(string method, string decoder)
+    {
+        var root = CliRunner.TempDir();
+        string cache = Path.Combine(root, "cache"), dir = Path.Combine(root, $"{method}-{decoder}");
+        var (code, output) = CliRunner.Run(Train(method, decoder, dir, cache, "--stop-after", "1"));
+        Assert.True(code == ExitCodes.Success, output);
+        return (dir, cache, Path.Combine(dir, TrainCommand.Checkpoint));
     }
 
     // Per-epoch history of report.json without the wall times.
