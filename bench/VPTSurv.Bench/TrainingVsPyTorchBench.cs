@@ -62,6 +62,10 @@ internal static class TrainingVsPyTorchBench
                         ["ours_minor_faults_per_step"] = Math.Round(BenchStatistics.Median(Values(ours, "minor_faults_per_step"))),
                         ["twin_minor_faults_per_step"] = Math.Round(BenchStatistics.Median(Values(twin, "minor_faults_per_step"))),
                         ["ours_peak_rss_mb"] = MaxOf(ours, "peak_rss_mb"), ["twin_peak_rss_mb"] = MaxOf(twin, "peak_rss_mb"),
+                        // Each side's peak varies by tens of MB between fresh processes: every process's peak, so the
+                        // maxima above can be read against that spread.
+                        ["ours_peak_rss_mb_per_process"] = new JsonArray([.. Values(ours, "peak_rss_mb").Select(v => (JsonNode)v)]),
+                        ["twin_peak_rss_mb_per_process"] = new JsonArray([.. Values(twin, "peak_rss_mb").Select(v => (JsonNode)v)]),
                         ["ours"] = new JsonArray(ours.ToArray<JsonNode?>()), ["twin"] = new JsonArray(twin.ToArray<JsonNode?>()),
                     });
                     Console.Error.WriteLine($"  threads {threads} N {n} caching {caching}: ours {BenchStatistics.Median(o):F4} s ({o.Count} steps), twin {BenchStatistics.Median(t):F4} s ({t.Count}), twin/ours {ratio.Ratio} [{ratio.Low}, {ratio.High}]");

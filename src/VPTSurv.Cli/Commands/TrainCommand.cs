@@ -26,7 +26,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         public string Method { get; init; } = Methods.EndToEnd;
 
         [CommandOption("--decoder <NAME>")]
-        [Description("Bag decoder: vptsurv (default), abmil, transmil, deepattnmisl, or two-stage also patchgcn, hvtsurv (they need tile positions).")]
+        [Description("Bag decoder, either method: vptsurv (default), abmil, transmil, patchgcn, deepattnmisl, hvtsurv.")]
         public string? Decoder { get; init; }
 
         [CommandOption("--resume")]
@@ -64,19 +64,8 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         catch (FormatException e) { throw new CliInputException($"mpirun/srun environment: {e.Message}"); }
         if (launch is not null) cfg = cfg with { Device = RankDevice(cfg.Device, launch) };
         var run = RunContext.From(cfg, console);
-        if (settings.Method == Methods.EndToEnd && EndToEndRefusal(cfg) is { } refusal)
-            throw new CliInputException(refusal);
         if (launch is not null) return TrainRank(context, settings, cfg, run, launch, cancellationToken);
         return Train(context, settings, cfg, run, null, null, cancellationToken);
-    }
-
-    /// <summary>Why the config's decoder cannot train end to end (it needs tile positions), or null when it can.</summary>
-    private static string? EndToEndRefusal(RunConfig cfg)
-    {
-        using var decoder = DecoderRegistry.Get(cfg.BagDecoder).Build(cfg.Preset);
-        return decoder.NeedsCoordinates
-            ? $"--decoder {cfg.BagDecoder}: {DecoderRegistry.Get(cfg.BagDecoder).DisplayName} needs tile positions, which the end-to-end model does not carry; train it with --method two-stage."
-            : null;
     }
 
     /// <summary>The run of one process, or of rank 0 of a data-parallel run (<paramref name="group"/>): owns --out.</summary>

@@ -42,7 +42,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
 
     /// <summary>
     /// Composes a prompted encoder and any bag decoder whose input width is the encoder's (see <see cref="ModelBuilder"/>).
-    /// End to end, tiles carry no positions, so decoders that need coordinates (PatchGCN, HVTSurv) train two-stage.
+    /// A spatial decoder (PatchGCN, HVTSurv) reads the slide input's tile positions (<see cref="Needs"/>).
     /// </summary>
     public VPTSurvModel(PromptedEncoder encoder, BagDecoder decoder) : base("VPTSurv")
     {
@@ -50,8 +50,6 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         ArgumentNullException.ThrowIfNull(decoder);
         if (decoder.InputDim != encoder.Vit.Width)
             throw new ArgumentException($"The decoder reads {decoder.InputDim}-wide tile tokens, but the encoder's width is {encoder.Vit.Width}.", nameof(decoder));
-        if (decoder.NeedsCoordinates)
-            throw new ArgumentException($"{decoder.GetType().Name} needs tile positions, which the end-to-end model does not carry; train it two-stage on extracted features.", nameof(decoder));
         Config = decoder is VPTSurvDecoder v ? new VPTSurvModelConfig(encoder.Vit.Config, encoder.Config, v.Config) : null;
         this.encoder = encoder;
         standardizer = new FeatureStandardizer(decoder.InputDim);
@@ -81,8 +79,8 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     /// </summary>
     public FeatureStandardizer Standardizer => standardizer;
 
-    /// <summary>What the model reads of a slide besides its tiles (its prompt sources' needs; see <see cref="SlideInput"/>).</summary>
-    public SlideInputParts Needs => encoder.Needs;
+    /// <summary>What the model reads of a slide besides its tiles: its prompt sources' needs, and the tile positions for a spatial decoder.</summary>
+    public SlideInputParts Needs => encoder.Needs | (decoder.NeedsCoordinates ? SlideInputParts.Positions : SlideInputParts.None);
 
     /// <summary>Prompted last-block patch tokens: tiles (N, 3, T, T) 0..255 -> (N, n, d).</summary>
     public Tensor ForwardFeatures(SlideInput input) => encoder.Forward(input);
@@ -99,19 +97,24 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Pool(ForwardFeatures(input)).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Pooled tile tokens (N, d) -> standardised -> K logits (K).</summary>
-    public Tensor Decode(Tensor pooled)
+    /// <summary>
+    /// Pooled tile tokens (N, d) -> standardised -> K logits (K); <paramref name="positions"/> (N, 2) are the tiles'
+    /// positions, which a spatial decoder needs (see <see cref="Bag.Coordinates"/>).
+    /// </summary>
+    public Tensor Decode(Tensor pooled, Tensor? positions = null)
     {
         using var scope = NewDisposeScope();
         var z = standardizer.forward(pooled);
-        return decoder.forward(new Bag(z)).MoveToOuterDisposeScope();
+        return decoder.forward(new Bag(z, positions?.to(z.device))).MoveToOuterDisposeScope();
     }
 
     /// <summary>One WSI's input -> K logits (K).</summary>
     public Tensor Forward(SlideInput input)
     {
+        ArgumentNullException.ThrowIfNull(input);
+        if (decoder.NeedsCoordinates) input.Require(SlideInputParts.Positions, $"The {decoder.GetType().Name} decoder");
         using var scope = NewDisposeScope();
-        return Decode(EncodeTiles(input)).MoveToOuterDisposeScope();
+        return Decode(EncodeTiles(input), input.Positions).MoveToOuterDisposeScope();
     }
 
     /// <summary>Tiles of one WSI alone (a model whose sources read nothing else) -> K logits (K).</summary>

@@ -68,7 +68,7 @@ public static class EndToEndStep
 
         // 2. Decoder and loss with a graph on the pooled tokens: decoder gradients, and the tokens' gradient.
         var leaf = pooled.detach().requires_grad_(true); // (N, d)
-        var cachedLogits = model.Decode(leaf).unsqueeze(0); // (1, K)
+        var cachedLogits = model.Decode(leaf, input.Positions).unsqueeze(0); // (1, K)
         onLogits?.Invoke(cachedLogits.detach().to(ScalarType.Float64).data<double>().ToArray());
         var cachedLoss = loss(cachedLogits); // ()
         (cachedLoss * scale).backward();

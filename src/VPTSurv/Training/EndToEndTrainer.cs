@@ -32,7 +32,7 @@ public sealed class EndToEndTrainer : TrainerBase
     /// <summary>
     /// A trainer whose model decodes with the registry's <paramref name="decoder"/> instead of the preset's VPTSurv
     /// decoder, trained with the decoder's defaults applied to the preset (<see cref="DecoderEntry.TrainingPreset"/>).
-    /// Decoders that need tile positions (PatchGCN, HVTSurv) train two-stage only (<see cref="VPTSurvModel"/>).
+    /// Spatial decoders (PatchGCN, HVTSurv) read the tile positions the tile source gives with every bag.
     /// </summary>
     public EndToEndTrainer(Preset preset, DecoderEntry decoder, TrainerOptions? options = null)
         : base((decoder ?? throw new ArgumentNullException(nameof(decoder))).TrainingPreset(preset), options) => Decoder = decoder;
@@ -216,7 +216,7 @@ public sealed class EndToEndTrainer : TrainerBase
                 using var b = batch;
                 using var cov = covariates.Of(slides[i++]);
                 var pooled = EndToEndStep.Encode(model, b.Input(cov), microBatch); // (N, d)
-                result.Add(model.Decode(pooled).to(ScalarType.Float64).data<double>().ToArray()); // (K)
+                result.Add(model.Decode(pooled, b.Positions).to(ScalarType.Float64).data<double>().ToArray()); // (K)
             }
         if (wasTraining) model.train();
         return result;

@@ -69,7 +69,7 @@ public sealed class TrainedModel : IDisposable
         {
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            return model.Decode(bag.Features).to(ScalarType.Float64).data<double>().ToArray();
+            return model.Decode(bag.Features, bag.Coordinates).to(ScalarType.Float64).data<double>().ToArray();
         }
         using var standardized = Standardization.Apply(bag.Features);
         return TwoStagePipeline.DecodeLogits(_decoder!, bag with { Features = standardized });

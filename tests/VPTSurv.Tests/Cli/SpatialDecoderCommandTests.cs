@@ -14,16 +14,19 @@ public sealed class SpatialDecoderCommandTests(DemoSmokeRun run)
     private string[] Common => ["--preset", "smoke", "--set", "training.subset={\"train\":16,\"val\":8,\"test\":12,\"seed\":0}", "--set", "training.tilePool=16",
         "--cache", Path.Combine(run.Out, "cache")];
 
-    [Fact]
-    public void Train_with_decoder_patchgcn_succeeds_and_evaluate_reproduces_its_test_C()
+    [Theory]
+    [InlineData("two-stage", "patchgcn", "PatchGCN")]
+    [InlineData("end-to-end", "patchgcn", "PatchGCN")]
+    [InlineData("end-to-end", "hvtsurv", "HVTSurv")]
+    public void Train_with_a_spatial_decoder_succeeds_and_evaluate_reproduces_its_test_C(string method, string decoder, string display)
     {
         Assert.True(run.ExitCode == 0, run.Output);
-        var model = Path.Combine(run.Out, "train-patchgcn");
-        var (code, output) = CliRunner.Run(["train", "--method", "two-stage", "--decoder", "patchgcn", "--out", model, .. Common]);
+        var model = Path.Combine(run.Out, $"train-{method}-{decoder}");
+        var (code, output) = CliRunner.Run(["train", "--method", method, "--decoder", decoder, "--out", model, .. Common]);
         Assert.True(code == 0, output);
         Assert.True(File.Exists(Path.Combine(model, "model.safetensors")));
         var report = JsonNode.Parse(File.ReadAllText(Path.Combine(model, "report.json")))!["model"]!;
-        Assert.Contains("PatchGCN", (string)report["description"]!);
+        Assert.Contains(display, (string)report["description"]!);
         var trained = report["test"]!;
 
         var (code2, output2) = CliRunner.Run("evaluate", model, "--split", "test", "--cache", Path.Combine(run.Out, "cache"));

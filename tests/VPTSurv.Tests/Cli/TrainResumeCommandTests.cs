@@ -10,8 +10,8 @@ using Xunit;
 namespace VPTSurv.Tests.Cli;
 
 /// <summary>
-/// `vptsurv train --resume` continues a run the CLI stopped (`--stop-after`), two-stage or end to end with any decoder
-/// (end to end: those that need no tile positions), exactly as if it had not stopped; a checkpoint of another decoder, method or preset, a missing or a corrupt
+/// `vptsurv train --resume` continues a run the CLI stopped (`--stop-after`), two-stage or end to end with any decoder,
+/// exactly as if it had not stopped; a checkpoint of another decoder, method or preset, a missing or a corrupt
 /// one is refused before anything is written, naming the file.
 /// </summary>
 public sealed class TrainResumeCommandTests
@@ -103,20 +103,6 @@ public sealed class TrainResumeCommandTests
         using var model = ModelFile.Load(Path.Combine(dir, TrainCommand.Model));
         Assert.Equal(TrainedModel.EndToEnd, model.Method);
         Assert.IsType<Abmil>(model.BagDecoder);
-    }
-
-    [Theory]
-    [InlineData("patchgcn", "PatchGCN")]
-    [InlineData("hvtsurv", "HVTSurv")]
-    public void End_to_end_with_a_decoder_that_needs_tile_positions_is_refused_before_anything_is_written(string decoder, string display)
-    {
-        var root = CliRunner.TempDir();
-        string dir = Path.Combine(root, "out");
-        var (code, output) = CliRunner.Run(Train("end-to-end", decoder, dir, Path.Combine(root, "cache")));
-        Assert.True(code == ExitCodes.BadInput, output);
-        Assert.Contains($"--decoder {decoder}: {display} needs tile positions", output);
-        Assert.Contains("--method two-stage", output);
-        Assert.False(Directory.Exists(dir) && Directory.EnumerateFileSystemEntries(dir).Any());
     }
 
     [Fact]

@@ -48,6 +48,28 @@ public class ComposedModelTests
     }
 
     [Fact]
+    public void ASpatialDecoderEndToEndReadsTheSlideInputsPositions()
+    {
+        using var scope = NewDisposeScope();
+        var preset = Preset.Smoke with { Prompts = Preset.Smoke.Prompts with { Sources = PromptSources.None } };
+        using var model = preset.BuildModel(DecoderRegistry.Get("hvtsurv"));
+        Assert.Equal(SlideInputParts.Positions, model.Needs);
+        int t = preset.Encoder.ImageSize;
+        var tiles = Tiles(18, t, 7);
+        var missing = Assert.Throws<ArgumentException>(() => model.Forward(new SlideInput(tiles)));
+        Assert.Contains("HvtSurv decoder needs the slide input's tile positions", missing.Message);
+        // 18 tiles in a row, one tile apart, against the same tiles laid out in another order: HVTSurv's windows of 9
+        // neighbouring tiles hold other tiles, so the logits differ.
+        var row = tensor(Enumerable.Range(0, 18).SelectMany(i => new float[] { i * t, 0 }).ToArray(), [18, 2]);
+        var shuffled = tensor(Enumerable.Range(0, 18).SelectMany(i => new float[] { i * 7 % 18 * t, 0 }).ToArray(), [18, 2]);
+        model.eval();
+        using var _ = no_grad();
+        var a = model.Forward(new SlideInput(tiles, Positions: row));
+        var b = model.Forward(new SlideInput(tiles, Positions: shuffled));
+        Assert.True((a - b).abs().max().item<float>() > 1e-6, "the decoder's output does not depend on the tile positions");
+    }
+
+    [Fact]
     public void OnlyAdaptorsSourcesAndDecoderReceiveGradients()
     {
         using var scope = NewDisposeScope();

@@ -14,8 +14,8 @@ namespace VPTSurv.Tests.Training;
 /// Every decoder of the registry, two-stage and end to end, trained for one epoch at the Smoke preset on a tiny planted
 /// cohort, saved to one model file, loaded back into a new object (no trainer, no CLI) and asked again: the test split's
 /// logits are bit for bit those the trained model gave. The reload predicts in a fresh work folder, so nothing the
-/// training run cached (features, tiles) is read back. End to end, the spatial decoders (PatchGCN, HVTSurv) are refused
-/// with a clear error, since the end-to-end model carries no tile positions.
+/// training run cached (features, tiles) is read back. End to end, the spatial decoders (PatchGCN, HVTSurv) read the
+/// tile positions the tile source gives with every bag.
 /// </summary>
 [Collection(nameof(GlobalTorchRng))]
 public class ModelFileRoundTripTests(ITestOutputHelper output)
@@ -41,13 +41,6 @@ public class ModelFileRoundTripTests(ITestOutputHelper output)
         try
         {
             var train = new TrainerOptions { Source = PlantedCohort.Source(8), WorkDirectory = Path.Combine(dir, "train") };
-            if (method == TrainedModel.EndToEnd && entry.Build(OneEpoch) is { NeedsCoordinates: true } spatial)
-            {
-                spatial.Dispose();
-                var refused = Assert.Throws<ArgumentException>(() => new EndToEndTrainer(OneEpoch, entry, train).Fit(cohort));
-                Assert.Contains("needs tile positions", refused.Message);
-                return;
-            }
             var clock = System.Diagnostics.Stopwatch.StartNew();
             string path = Path.Combine(dir, "model.safetensors");
             IReadOnlyList<SlidePrediction> before;
