@@ -82,9 +82,9 @@ public class ModelBuilderTests
             SmokeEncoder().Decoder(_ => new Abmil(new AbmilConfig(InputDim: 64, HiddenDim: 16, AttentionDim: 8))).Build());
         Assert.Contains("64", wrongWidth.Message);
         Assert.Contains("32", wrongWidth.Message);
-        var spatial = Assert.Throws<ArgumentException>(() =>
-            SmokeEncoder().Decoder(d => new PatchGcn(new PatchGcnConfig(InputDim: d, HiddenDim: 16, NumLayers: 2))).Build());
-        Assert.Contains("positions", spatial.Message);
+        // A spatial decoder fits: the composed model then reads each bag's tile positions.
+        using (var spatial = SmokeEncoder().Decoder(d => new PatchGcn(new PatchGcnConfig(InputDim: d, HiddenDim: 16, NumLayers: 2))).Build())
+            Assert.True(spatial.Needs.HasFlag(SlideInputParts.Positions));
         Assert.Throws<FileNotFoundException>(() => ModelBuilder.WithEncoder(Preset.Smoke.Encoder, "no-such-weights.safetensors"));
     }
 }
