@@ -117,7 +117,10 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
         return Decode(EncodeTiles(input), input.Positions).MoveToOuterDisposeScope();
     }
 
-    /// <summary>Tiles of one WSI alone (a model whose sources read nothing else) -> K logits (K).</summary>
+    /// <summary>Tiles of one WSI alone (a model whose sources and decoder read nothing else) -> K logits (K).</summary>
+    public Tensor Forward(Tensor tiles) => Forward(new SlideInput(tiles));
+
+    /// <summary>Tiles of one WSI alone -> K logits (K), as <see cref="Forward(Tensor)"/>.</summary>
     public override Tensor forward(Tensor tiles) => Forward(new SlideInput(tiles));
 
     /// <summary>
