@@ -54,6 +54,8 @@ public sealed record PromptConfig(PromptSources Sources, int Width, double Tau =
     ];
 
     /// <summary>What the sources read of the slide input besides the tiles (as their registry entries declare).</summary>
+    /// <remarks>Derived, so not serialised: a preset's JSON (run-store, cache and checkpoint keys) holds only the fields.</remarks>
+    [JsonIgnore]
     public SlideInputParts Needs => SourceNames().Aggregate(SlideInputParts.None, (a, n) => a | PromptSourceRegistry.Get(n).Needs);
 
     /// <summary>Throws naming the field unless the configuration is usable.</summary>

@@ -152,6 +152,9 @@ public class UserPromptSourceTests
     public void The_papers_presets_write_no_extra_sources_so_their_run_and_cache_keys_stay()
     {
         Assert.DoesNotContain("Extra", PresetJson.Of(Preset.Cpu));
+        // Exactly the fields the presets wrote before prompt sources became modules (derived members such as Needs are
+        // not written): the keys of runs stored, features cached and checkpoints written before stay valid.
+        Assert.Contains("\"Prompts\":{\"Sources\":\"StructureScale\",\"Width\":12,\"Tau\":0.25,\"Heads\":2,\"Covariates\":0}", PresetJson.Of(Preset.Cpu));
         Assert.Equal(Preset.Cpu.Prompts, Preset.Cpu.Prompts with { Extra = [] });
         Assert.NotEqual(Preset.Cpu.Prompts, Preset.Cpu.Prompts with { Extra = ["mean-colour"] });
         Assert.Equal((Preset.Cpu.Prompts with { Extra = ["mean-colour"] }).GetHashCode(), (Preset.Cpu.Prompts with { Extra = new List<string> { "mean-colour" } }).GetHashCode());
