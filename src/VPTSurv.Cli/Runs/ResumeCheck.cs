@@ -19,10 +19,8 @@ public static class ResumeCheck
         if (!File.Exists(checkpoint))
             throw new CliInputException($"--resume: no checkpoint at '{checkpoint}' (a run writes it after its first epoch); train without --resume to start one.");
         var meta = TrainingCheckpoint.ReadMeta(checkpoint);
-        var type = DecoderRegistry.Get(decoder).Type;
-        string expected = method == Methods.EndToEnd
-            ? type == typeof(Decoders.VPTSurvDecoder) ? Methods.EndToEnd : $"{Methods.EndToEnd}/{type.Name}"
-            : $"{Methods.TwoStage}/{type.Name}";
+        var entry = DecoderRegistry.Get(decoder);
+        string expected = method == Methods.EndToEnd ? EndToEndTrainer.RunMethodOf(entry) : $"{Methods.TwoStage}/{entry.Type.Name}";
         if (meta.Method == expected) return meta;
         string theirs = Describe(meta.Method, out var flags);
         throw new CliInputException($"--resume: checkpoint '{checkpoint}' is of {theirs}, but this run is {Describe(expected, out _)}; " +

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using MathNet.Numerics.Statistics;
 using VPTSurv.Data;
 using static TorchSharp.torch;
 
@@ -28,9 +29,9 @@ public sealed record CovariateStandardization(IReadOnlyList<string> Names, IRead
         for (int j = 0; j < names.Count; j++)
         {
             var v = train.Select(p => p.Covariates[names[j]]).Where(double.IsFinite).ToArray();
-            mean[j] = v.Length == 0 ? 0 : v.Average();
-            double var = v.Length < 2 ? 0 : v.Sum(x => (x - mean[j]) * (x - mean[j])) / (v.Length - 1);
-            scale[j] = var > 0 ? Math.Sqrt(var) : 1;
+            var (m, sd) = v.Length switch { 0 => (0.0, 0.0), 1 => (v[0], 0.0), _ => v.MeanStandardDeviation() }; // sample SD
+            mean[j] = m;
+            scale[j] = sd > 0 ? sd : 1;
         }
         return new CovariateStandardization([.. names], mean, scale);
     }

@@ -44,7 +44,11 @@ public sealed class EndToEndTrainer : TrainerBase
     /// What the checkpoint records and a resume checks: "end-to-end" with the VPTSurv decoder, else "end-to-end/" and
     /// the decoder's type name (so a checkpoint of one decoder is not resumed with another).
     /// </summary>
-    public string RunMethod => Decoder is null || Decoder.Type == typeof(VPTSurvDecoder) ? Method : $"{Method}/{Decoder.Type.Name}";
+    public string RunMethod => RunMethodOf(Decoder);
+
+    /// <summary>The <see cref="RunMethod"/> of an end-to-end run with <paramref name="decoder"/> (null: the preset's VPTSurv decoder).</summary>
+    public static string RunMethodOf(DecoderEntry? decoder) =>
+        decoder is null || decoder.Type == typeof(VPTSurvDecoder) ? Method : $"{Method}/{decoder.Type.Name}";
 
     /// <summary>Trains on <paramref name="cohort"/>'s training split, selects on validation, and returns the result.</summary>
     /// <exception cref="CohortSplitException">An empty train, val or test split (after the preset's subset), or no death in the train split; thrown before any tile is read.</exception>
