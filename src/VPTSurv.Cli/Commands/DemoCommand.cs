@@ -88,7 +88,7 @@ public sealed class DemoCommand(IAnsiConsole console) : Command<DemoCommand.Sett
                 foreach (var label in methods)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    runs.Add(Runs.Methods.Train(label, cfg, cohort, output.Cache, view.For(label), run.Log, cancellationToken));
+                    runs.Add(Runs.Methods.Train(label, cfg, cohort, output.Cache, view.For(label), run.Log, cancellationToken, device: run.Device));
                 }
                 return 0;
             }, cancellationToken);

@@ -61,8 +61,8 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
             settings.Cache ?? Path.Combine(settings.Model, "cache"));
         var cohort = CohortLoader.Load(cfg.Manifest);
         output.Plan("report.json", "predictions.csv", "km.png", "km.html");
-        using var model = LoadModel(path, cfg);
-        var options = new TrainerOptions { WorkDirectory = output.Cache, Log = run.Log };
+        using var model = LoadModel(path, cfg, run.Device);
+        var options = new TrainerOptions { WorkDirectory = output.Cache, Log = run.Log, Device = run.Device };
         var bySplit = ProgressView.Run(console, view => model.Predict(cohort, [Split.Train, split], options, view.For(model.Method)), cancellationToken);
         var (predictions, training) = (bySplit[split], bySplit[Split.Train]);
         var label = model.Method;
@@ -83,9 +83,9 @@ public sealed class EvaluateCommand(IAnsiConsole console) : Command<EvaluateComm
     }
 
     // The model file, read with the run's preset (config.json), which must be the one it was trained with.
-    private static TrainedModel LoadModel(string path, RunConfig cfg)
+    private static TrainedModel LoadModel(string path, RunConfig cfg, TorchSharp.torch.Device device)
     {
-        try { return ModelFile.Load(path, cfg.Preset); }
+        try { return ModelFile.Load(path, cfg.Preset, device: device); }
         catch (CheckpointFormatException e) { throw new CliInputException(e.Message); }
     }
 }

@@ -45,7 +45,7 @@ public sealed class ExtractCommand(IAnsiConsole console) : Command<ExtractComman
         if (root)
             console.MarkupLine($"[bold]vptsurv extract[/]: {slides.Count} slides of {Markup.Escape(used.Name)}, preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], " +
                 $"shard {shard}{(launch is null ? "" : $" of {launch.Launcher}")}, into {Markup.Escape(cache)}");
-        var options = new ShardedExtractionOptions { Shard = shard, LockTimeout = lockTimeout };
+        var options = new ShardedExtractionOptions { Shard = shard, LockTimeout = lockTimeout, Device = run.Device };
         // Only rank 0 draws bars; the other ranks log plain lines.
         var summary = root
             ? ProgressView.Run(console, view => ShardedExtraction.Run(cfg.Preset, used, slides, cache,

@@ -80,7 +80,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
         console.MarkupLine($"[bold]vptsurv train[/] {Markup.Escape(settings.Method)}{(settings.Resume ? " (resumed)" : "")}: {Markup.Escape(cohort.ToString())}; preset [bold]{Markup.Escape(cfg.Preset.Name)}[/], seed {cfg.Preset.Training.Seed}");
 
         var options = new TrainerOptions { WorkDirectory = output.Cache, CheckpointPath = checkpoint, StopAfterEpoch = settings.StopAfter, Log = run.Log, Parallel = group,
-            LoopProgress = steps };
+            LoopProgress = steps, Device = run.Device };
         using var result = ProgressView.Run(console, view => MethodRun.TrainUnlessPaused(settings.Method,
             Methods.Describe(settings.Method, cfg) + (settings.Resume ? " (resumed)" : ""),
             () => Methods.Fit(settings.Method, cfg, cohort, options, settings.Resume ? checkpoint : null, view.For(settings.Method), cancellationToken),
@@ -128,7 +128,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
             var log = ShardReport.RankLog(world);
             var steps = new StepTime();
             var options = new TrainerOptions { WorkDirectory = Path.Combine(scratch, "cache"), StopAfterEpoch = settings.StopAfter, Log = log, Parallel = group,
-                LoopProgress = steps };
+                LoopProgress = steps, Device = run.Device };
             using (Methods.Fit(settings.Method, cfg, cohort, options, settings.Resume ? checkpoint : null, new Progress<TrainingProgress>(), cancellationToken)) { }
             log($"{settings.Method} trained with {world.Size} ranks ({launch.Launcher}); rank 0 writes the results; {AllreduceLine(group, steps)}");
             world.SleepingBarrier();

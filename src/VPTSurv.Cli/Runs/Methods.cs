@@ -18,9 +18,9 @@ public static class Methods
 
     /// <summary>Trains <paramref name="method"/> on <paramref name="cohort"/> and evaluates its test split.</summary>
     public static MethodRun Train(string method, RunConfig config, Cohort cohort, string cache, IProgress<TrainingProgress> progress,
-        Action<string> log, CancellationToken ct, string? checkpoint = null) =>
+        Action<string> log, CancellationToken ct, string? checkpoint = null, TorchSharp.torch.Device? device = null) =>
         MethodRun.Train(method, Describe(method, config),
-            () => Fit(method, config, cohort, new TrainerOptions { WorkDirectory = cache, CheckpointPath = checkpoint, Log = log }, null, progress, ct),
+            () => Fit(method, config, cohort, new TrainerOptions { WorkDirectory = cache, CheckpointPath = checkpoint, Log = log, Device = device }, null, progress, ct),
             config.Evaluation);
 
     /// <summary>What <paramref name="method"/> trains under <paramref name="config"/>, in words (the report's description).</summary>

@@ -39,8 +39,7 @@ public sealed class RunContext
         torch.Device device;
         try { device = Devices.Choose(config.Device, line => console.MarkupLine($"[grey]{Markup.Escape(line)}[/]")); }
         catch (Exception e) when (e is ArgumentException or InvalidOperationException) { throw new CliInputException($"--device: {e.Message}"); }
-        // The library creates its tensors on the default device; on CPU this is a no-op.
-        if (device.type != DeviceType.CPU) torch.set_default_device(device);
+        // No torch.set_default_device: the device goes to the library explicitly (TrainerOptions.Device, ModelFile.Load).
         return new RunContext(config, console, device);
     }
 

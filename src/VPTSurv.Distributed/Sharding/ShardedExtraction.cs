@@ -28,6 +28,9 @@ public sealed record ShardedExtractionOptions
 
     /// <summary>Log lines (one per slide).</summary>
     public Action<string>? Log { get; init; }
+
+    /// <summary>Where the frozen encoder computes (for example <c>cuda:{local rank}</c>); null = CPU.</summary>
+    public TorchSharp.torch.Device? Device { get; init; }
 }
 
 /// <summary>
@@ -61,7 +64,7 @@ public static class ShardedExtraction
         string encoderHash;
         using (var model = preset.BuildModel()) encoderHash = PresetJson.WeightsHash(model.Backbone);
         return ShardedWork.Run(ledger, [.. mine.Select(s => s.SlideId)], id => Fingerprint(preset, cohort, byId[id], encoderHash),
-            state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), ids => ExtractBatch(preset, cohort, [.. ids.Select(id => byId[id])], cacheDirectory, cache, encoderHash),
+            state => File.Exists(Path.Combine(cache.DirectoryPath, state.File!)), ids => ExtractBatch(preset, cohort, [.. ids.Select(id => byId[id])], cacheDirectory, cache, encoderHash, options.Device),
             options.Batch, options.Progress, options.Log, cancellationToken, [cache.DirectoryPath, Path.Combine(cacheDirectory, "tiles")]);
     }
 
@@ -83,7 +86,7 @@ public static class ShardedExtraction
     /// identity and one unreadable slide fails alone.
     /// </summary>
     private static IReadOnlyList<SlideOutcome> ExtractBatch(Preset preset, Cohort cohort, IReadOnlyList<SlideRecord> slides, string cacheDirectory,
-        FeatureCache cache, string encoderHash)
+        FeatureCache cache, string encoderHash, TorchSharp.torch.Device? device)
     {
         var failures = new Dictionary<string, string>(StringComparer.Ordinal);
         void Fail(SlideRecord s, Exception e)
@@ -100,7 +103,7 @@ public static class ShardedExtraction
             var ok = slides.Where(s => !failures.ContainsKey(s.SlideId)).ToList();
             var files = ok.ToDictionary(s => s.SlideId, s => cache.PathFor(s.SlideId, FeatureCache.Key(source.Identity(s.SlideId), encoderHash)), StringComparer.Ordinal);
             var cached = ok.Where(s => File.Exists(files[s.SlideId])).Select(s => s.SlideId).ToHashSet(StringComparer.Ordinal);
-            var pipeline = new TwoStagePipeline(preset, new TrainerOptions { WorkDirectory = cacheDirectory, Source = (_, _, _) => source });
+            var pipeline = new TwoStagePipeline(preset, new TrainerOptions { WorkDirectory = cacheDirectory, Source = (_, _, _) => source, Device = device });
             using var set = pipeline.Extract(cohort, ok, cache); // disposes the source
             if (set.EncoderHash != encoderHash) throw new InvalidOperationException("the encoder's weights changed during the run");
             foreach (var (id, error) in set.Failed) failures[id] = error;

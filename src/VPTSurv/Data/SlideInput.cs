@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Data;
@@ -28,6 +29,18 @@ public sealed record SlideInput(Tensor Tiles, Tensor? Context = null, Tensor? Co
         Context = Context?.narrow(0, start, length),
         Positions = Positions?.narrow(0, start, length),
     };
+
+    /// <summary>
+    /// This input with every tensor on <paramref name="device"/> (the input itself when they all are already); the
+    /// moved tensors belong to the caller's dispose scope. Models call it on what they are given, so inputs can come
+    /// from the bag loader's CPU tensors whatever device the model is on.
+    /// </summary>
+    public SlideInput To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (Devices.IsOn(Tiles, device) && Devices.IsOn(Context, device) && Devices.IsOn(Covariates, device) && Devices.IsOn(Positions, device)) return this;
+        return this with { Tiles = Tiles.to(device), Context = Context?.to(device), Covariates = Covariates?.to(device), Positions = Positions?.to(device) };
+    }
 
     /// <summary>The parts present besides the tiles.</summary>
     public SlideInputParts Parts =>

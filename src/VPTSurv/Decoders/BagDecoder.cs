@@ -1,4 +1,5 @@
 using TorchSharp;
+using VPTSurv.Runtime;
 using static TorchSharp.torch;
 
 namespace VPTSurv.Decoders;
@@ -15,6 +16,14 @@ public sealed record Bag(Tensor Features, Tensor? Coordinates = null, Tensor? Sl
 {
     /// <summary>Number of tiles N.</summary>
     public long Count => Features.shape[0];
+
+    /// <summary>This bag with every tensor on <paramref name="device"/> (the bag itself when they all are already).</summary>
+    public Bag To(Device device)
+    {
+        ArgumentNullException.ThrowIfNull(device);
+        if (Devices.IsOn(Features, device) && Devices.IsOn(Coordinates, device) && Devices.IsOn(SlideIndex, device)) return this;
+        return new Bag(Features.to(device), Coordinates?.to(device), SlideIndex?.to(device));
+    }
 }
 
 /// <summary>
@@ -35,6 +44,9 @@ public abstract class BagDecoder : nn.Module<Bag, Tensor>
 
     /// <summary>Whether <see cref="Bag.Coordinates"/> is required.</summary>
     public virtual bool NeedsCoordinates => false;
+
+    /// <summary>The device the decoder's weights are on (CPU for a decoder without parameters).</summary>
+    public Device Device => parameters().FirstOrDefault()?.device ?? CPU;
 
     /// <summary>
     /// The distance in <see cref="Bag.Coordinates"/> units between neighbouring tiles that the decoder assumes (HVTSurv's

@@ -38,8 +38,11 @@ public sealed class SamViT : ViTEncoder
         RegisterComponents();
     }
 
-    /// <summary>The configuration.</summary>
-    public new SamViTConfig Config => (SamViTConfig)base.Config;
+    /// <summary>
+    /// The SAM configuration (<see cref="ViTEncoder.Config"/> typed; not a <c>new Config</c>, which TorchSharp's
+    /// <c>Module.to</c> cannot handle).
+    /// </summary>
+    public SamViTConfig SamConfig => (SamViTConfig)Config;
 
     /// <inheritdoc />
     public override Tensor EmbedPatches(Tensor normalized)

@@ -43,7 +43,7 @@ public sealed record FeatureStandardization(float[] Mean, float[] Scale)
         {
             if (f.dim() != 2) throw new ArgumentException($"FeatureStandardization.Fit expects (N, d) feature matrices, got ({string.Join(", ", f.shape)}).", nameof(features));
             using var scope = NewDisposeScope();
-            var x = f.detach().to(ScalarType.Float64); // (N, d)
+            var x = f.detach().to(ScalarType.Float64, CPU); // (N, d)
             var s = x.sum([0]).data<double>().ToArray(); // (d)
             var q = x.square().sum([0]).data<double>().ToArray(); // (d)
             sum ??= new double[s.Length];

@@ -37,7 +37,7 @@ public sealed class FeatureStandardizer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>The current statistics.</summary>
-    public FeatureStandardization Get() => new(mean.data<float>().ToArray(), scale.data<float>().ToArray());
+    public FeatureStandardization Get() => new(mean.cpu().data<float>().ToArray(), scale.cpu().data<float>().ToArray());
 
     /// <summary>(…, d) -> (…, d): (x − mean) / scale.</summary>
     public override Tensor forward(Tensor x) => (x - mean) / scale;

@@ -104,7 +104,7 @@ public sealed class VPTSurvModel : nn.Module<Tensor, Tensor>
     public Tensor Decode(Tensor pooled, Tensor? positions = null)
     {
         using var scope = NewDisposeScope();
-        var z = standardizer.forward(pooled);
+        var z = standardizer.forward(pooled.to(encoder.Vit.Device));
         return decoder.forward(new Bag(z, positions?.to(z.device))).MoveToOuterDisposeScope();
     }
 

@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using System.Diagnostics;
 using System.Globalization;
 using TorchSharp;
@@ -38,8 +39,8 @@ public static class MaePretraining
         var pool = MaeTilePool.Draw(config.Tiles, config.Seed, cancel);
         double poolSeconds = poolClock.Elapsed.TotalSeconds;
 
-        torch.random.manual_seed(unchecked((long)config.Seed));
-        var model = new MaeModel(config);
+        // Initialised from the run seed itself (as the shipped weights were); torch's global generator is left as it was.
+        var model = RandomStreams.WithSeed(unchecked((long)config.Seed), () => new MaeModel(config));
         try
         {
             model.train();

@@ -43,7 +43,7 @@ public sealed class VisibleTokenEncoder
                         ?? throw new InvalidOperationException($"SAM encoder has no module '{b + key}' of type {typeof(T).Name}.");
                     _sam[i] = new SamBlockParts(M<nn.Module<Tensor, Tensor>>("norm1"), M<Linear>("attn.qkv"), M<Linear>("attn.proj"),
                         parameters.GetValueOrDefault(b + "attn.rel_pos_h"), parameters.GetValueOrDefault(b + "attn.rel_pos_w"),
-                        M<nn.Module<Tensor, Tensor>>("norm2"), M<nn.Module<Tensor, Tensor>>("mlp"), sam.Config.WindowOf(i));
+                        M<nn.Module<Tensor, Tensor>>("norm2"), M<nn.Module<Tensor, Tensor>>("mlp"), sam.SamConfig.WindowOf(i));
                 }
                 break;
             case TimmViT:
@@ -85,7 +85,7 @@ public sealed class VisibleTokenEncoder
     private Tensor ForwardSam(Tensor tokens, Tensor keep)
     {
         var sam = (SamViT)_encoder;
-        int grid = sam.Config.GridSize, heads = sam.Config.Heads;
+        int grid = sam.SamConfig.GridSize, heads = sam.SamConfig.Heads;
         long b = tokens.shape[0], d = tokens.shape[2], v = keep.shape[1];
         var state = sam.Start(tokens).reshape(b, grid * grid, d); // (B, n, d), position added
         var x = state.gather(1, keep.unsqueeze(-1).expand(b, v, d)); // (B, v, d)

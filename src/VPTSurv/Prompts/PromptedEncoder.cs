@@ -45,7 +45,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         sources = [.. SourceNames.Select(name => RandomStreams.Build(seed, RandomStreams.Names.PromptSource(name), () => PromptSourceRegistry.Get(name).Build(shape)))];
         adaptors = RandomStreams.Build(seed, RandomStreams.Names.Adaptors,
             () => new ModuleList<Adaptor>(Enumerable.Range(0, vit.Depth).Select(_ => new Adaptor(r, config.Heads)).ToArray()));
-        up = nn.Linear(r, d);
+        up = RandomStreams.Build(seed, RandomStreams.Names.Adaptors + ".up", () => nn.Linear(r, d)); // zeroed below; seeded only so that it draws nothing from anyone else's stream
         using (no_grad())
         {
             up.weight.zero_();
@@ -101,7 +101,6 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
             throw new ArgumentException($"The frozen encoder can run in Float32, BFloat16 or Float16, not {type}.", nameof(type));
         // The ViT's submodules (patch embedding, blocks, norms, neck: all the weights that compute) are cast; its own
         // direct parameters (position table, prefix tokens) stay float32 and the token state is cast after Start.
-        // (TorchSharp 0.107's Module.to fails on a module that redeclares a property with `new`, as SamViT.Config.)
         foreach (var (_, child) in vit.named_children())
             child.to(type);
         vit.Freeze();
@@ -128,6 +127,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
         for (int i = 0; i < sources.Length; i++)
             input.Require(sources[i].Needs, $"The {SourceNames[i]} prompt source");
         using var scope = NewDisposeScope();
+        input = input.To(vit.Device);
         var x = vit.Normalize(input.Tiles); // (N, 3, T, T) float32
         var t0 = vit.EmbedPatches(x.to(FrozenType)); // (N, n, d), frozen, in the encoder's type
         var t0f = t0.to(ScalarType.Float32); // what the trainable parts read
@@ -160,7 +160,7 @@ public sealed class PromptedEncoder : nn.Module<Tensor, Tensor>
     public Tensor ForwardFrozen(Tensor tiles)
     {
         using var scope = NewDisposeScope();
-        var state = vit.Start(vit.EmbedPatches(vit.Normalize(tiles).to(FrozenType))).to(FrozenType); // the encoder's layout
+        var state = vit.Start(vit.EmbedPatches(vit.Normalize(tiles.to(vit.Device)).to(FrozenType))).to(FrozenType); // the encoder's layout
         for (int i = 0; i < vit.Depth; i++)
             state = vit.RunBlock(i, state, null);
         return vit.Finish(state).to(ScalarType.Float32).MoveToOuterDisposeScope();

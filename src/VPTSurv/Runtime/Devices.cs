@@ -6,6 +6,13 @@ namespace VPTSurv.Runtime;
 public static class Devices
 {
     /// <summary>
+    /// Whether <paramref name="tensor"/> (null counts as yes) is on <paramref name="device"/>; a device without an index
+    /// ("cuda") matches any index of its type.
+    /// </summary>
+    public static bool IsOn(torch.Tensor? tensor, torch.Device device) =>
+        tensor is null || (tensor.device_type == device.type && (device.index < 0 || tensor.device_index == device.index));
+
+    /// <summary>
     /// Chooses a device. <paramref name="requested"/> may be null or "auto" (CUDA when available, else CPU), "cpu",
     /// "cuda" or "cuda:N"; asking for CUDA where none is available is an error, not a silent fallback.
     /// </summary>

@@ -58,18 +58,69 @@ public static class RandomStreams
     private static readonly object Gate = new();
 
     /// <summary>
-    /// Seeds torch's global generator with <paramref name="component"/>'s stream and builds it: every random draw of
-    /// <paramref name="build"/> comes from that stream only. Builds on several threads take turns (so two models built
-    /// at once stay reproducible), but the generator is process-wide: a draw on another thread that does not go
-    /// through here (a training step's dropout, a test's torch.randn) can still interleave with a build.
+    /// Builds <paramref name="component"/> with every random draw of <paramref name="build"/> taken from that
+    /// component's stream. TorchSharp's module constructors (Linear, Conv2d, …) can only draw from torch's process-wide
+    /// generator, so this is the one place the library touches it, the way <c>torch.random.fork_rng</c> does: under a
+    /// lock, the generator is seeded with the stream and put back in the state it had before, so a build leaves no trace
+    /// on anyone else's draws. Everything the library draws after a model is built (dropout masks) comes from an
+    /// explicit generator (<see cref="Generator"/>, <see cref="Attach"/>). Without <paramref name="seed"/> the parts
+    /// draw from torch's generator as they are (unseeded, as PyTorch modules do).
     /// </summary>
     public static T Build<T>(long? seed, string component, Func<T> build)
     {
+        ArgumentNullException.ThrowIfNull(component);
         ArgumentNullException.ThrowIfNull(build);
+        return seed is { } s ? WithSeed(SeedFor(s, component), build) : build();
+    }
+
+    /// <summary>
+    /// Runs <paramref name="build"/> with torch's global generator seeded by <paramref name="rawSeed"/> and restores the
+    /// generator's state afterwards (see <see cref="Build"/>); for MAE pretraining, whose shipped weights were drawn
+    /// from the run seed itself.
+    /// </summary>
+    internal static T WithSeed<T>(long rawSeed, Func<T> build)
+    {
         lock (Gate)
         {
-            if (seed is { } s) torch.random.manual_seed(SeedFor(s, component));
-            return build();
+            using var saved = torch.random.get_rng_state();
+            try
+            {
+                torch.random.manual_seed(rawSeed);
+                return build();
+            }
+            finally
+            {
+                torch.random.set_rng_state(saved);
+            }
         }
+    }
+
+    /// <summary>
+    /// A generator on <paramref name="device"/> (null = CPU) seeded with <paramref name="component"/>'s stream of
+    /// <paramref name="seed"/>; the trainers make one per run from <see cref="Names.Training"/> for the dropout masks.
+    /// </summary>
+    public static torch.Generator Generator(long seed, string component, torch.Device? device = null) =>
+        new(unchecked((ulong)SeedFor(seed, component)), device ?? torch.CPU);
+
+    /// <summary>
+    /// Makes every <see cref="StreamDropout"/> in <paramref name="module"/> draw from <paramref name="generator"/> (null:
+    /// back to torch's global generator). Returns how many were attached.
+    /// </summary>
+    public static int Attach(torch.nn.Module module, torch.Generator? generator)
+    {
+        ArgumentNullException.ThrowIfNull(module);
+        int n = 0;
+        foreach (var (_, m) in module.named_modules())
+            if (m is StreamDropout d)
+            {
+                d.Generator = generator;
+                n++;
+            }
+        if (module is StreamDropout self && self.Generator != generator)
+        {
+            self.Generator = generator;
+            n++;
+        }
+        return n;
     }
 }

@@ -54,7 +54,7 @@ public static class EndToEndStep
         if (!gradientCaching)
         {
             var logits = model.Forward(input).unsqueeze(0); // (1, K)
-            onLogits?.Invoke(logits.detach().to(ScalarType.Float64).data<double>().ToArray());
+            onLogits?.Invoke(logits.detach().to(ScalarType.Float64, CPU).data<double>().ToArray());
             var plainLoss = loss(logits);
             (plainLoss * scale).backward();
             return plainLoss.item<float>();
@@ -69,7 +69,7 @@ public static class EndToEndStep
         // 2. Decoder and loss with a graph on the pooled tokens: decoder gradients, and the tokens' gradient.
         var leaf = pooled.detach().requires_grad_(true); // (N, d)
         var cachedLogits = model.Decode(leaf, input.Positions).unsqueeze(0); // (1, K)
-        onLogits?.Invoke(cachedLogits.detach().to(ScalarType.Float64).data<double>().ToArray());
+        onLogits?.Invoke(cachedLogits.detach().to(ScalarType.Float64, CPU).data<double>().ToArray());
         var cachedLoss = loss(cachedLogits); // ()
         (cachedLoss * scale).backward();
         var tokenGrad = leaf.grad ?? throw new InvalidOperationException("gradient caching: the pooled tokens received no gradient.");

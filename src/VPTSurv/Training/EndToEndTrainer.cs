@@ -57,9 +57,9 @@ public sealed class EndToEndTrainer : TrainerBase
     {
         var data = RunData.Create(Preset, cohort);
         var bins = TimeBins.Fit(new SurvivalTargets(data.Train.Select(s => s.Time).ToArray(), data.Train.Select(s => s.EventObserved).ToArray()), S.Bins);
-        var model = Preset.BuildModel(Decoder, Options.Log);
+        var model = Preset.BuildModel(Decoder, Options.Log, Options.Device);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(RunMethod, bins), Preset, data, bins), progress, cancellationToken);
+        return Run(data, model, optimizer, RunIdentity.Attach(EpochLoop.Start(RunMethod, bins, TrainingRandom(model)), Preset, data, bins), progress, cancellationToken);
     }
 
     /// <summary>
@@ -70,9 +70,10 @@ public sealed class EndToEndTrainer : TrainerBase
     {
         var meta = EpochLoop.Check(checkpoint, Method, Preset);
         var data = RunData.Create(Preset, cohort);
-        var model = Preset.BuildModel(Decoder, Options.Log);
+        var model = Preset.BuildModel(Decoder, Options.Log, Options.Device);
         var optimizer = OptimizerFactory.Create(model, S.LearningRate, S.WeightDecay);
-        var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, RunMethod, PresetJson.WeightsHash(model.Backbone), model, optimizer, Options.Log),
+        var loop = RunIdentity.Attach(EpochLoop.Resume(checkpoint, meta, RunMethod, PresetJson.WeightsHash(model.Backbone), model, optimizer,
+                TrainingRandom(model), Options.Log),
             Preset, data, checkpoint: checkpoint, meta: meta);
         return Run(data, model, optimizer, loop, progress, cancellationToken);
     }
@@ -220,7 +221,7 @@ public sealed class EndToEndTrainer : TrainerBase
                 using var b = batch;
                 using var cov = covariates.Of(slides[i++]);
                 var pooled = EndToEndStep.Encode(model, b.Input(cov), microBatch); // (N, d)
-                result.Add(model.Decode(pooled, b.Positions).to(ScalarType.Float64).data<double>().ToArray()); // (K)
+                result.Add(model.Decode(pooled, b.Positions).to(ScalarType.Float64, CPU).data<double>().ToArray()); // (K)
             }
         if (wasTraining) model.train();
         return result;

@@ -3,6 +3,7 @@ using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Data;
 using VPTSurv.Model;
+using VPTSurv.Runtime;
 using VPTSurv.Survival;
 using static TorchSharp.torch;
 
@@ -119,7 +120,14 @@ internal sealed class EpochLoop
     public LearningCheck? Learning { get; private set; }
 
     /// <summary>A new run.</summary>
-    public static EpochLoop Start(string method, TimeBins bins) => new(method, bins, 0, 0, [], 0, double.NaN, 0, [], null, null);
+    public static EpochLoop Start(string method, TimeBins bins, Generator random) =>
+        new(method, bins, 0, 0, [], 0, double.NaN, 0, [], null, null) { Random = random };
+
+    /// <summary>
+    /// The run's training generator (its seed's "training" stream, <see cref="RandomStreams"/>): the model's dropout
+    /// draws from it, and its state is checkpointed so a resumed run draws what the uninterrupted one would.
+    /// </summary>
+    public required Generator Random { get; init; }
 
     /// <summary>
     /// Reads <paramref name="checkpoint"/>'s metadata and refuses it (naming the difference) unless it was written with
@@ -139,19 +147,20 @@ internal sealed class EpochLoop
 
     /// <summary>
     /// Continues <paramref name="checkpoint"/> (already <see cref="Check"/>ed): loads the trainable weights, the
-    /// optimiser state and torch's RNG state, after checking the frozen encoder's weights hash.
+    /// optimiser state and the state of <paramref name="random"/> (the run's training generator), after checking the
+    /// frozen encoder's weights hash.
     /// </summary>
     public static EpochLoop Resume(string checkpoint, TrainingCheckpoint.Meta meta, string method, string encoderHash, nn.Module model,
-        OptimizerHelper optimizer, Action<string>? log)
+        OptimizerHelper optimizer, Generator random, Action<string>? log)
     {
         if (meta.Method != method)
             throw new ArgumentException($"Checkpoint '{checkpoint}' is of a {meta.Method} run; this run is {method}.", nameof(checkpoint));
         if (encoderHash != meta.EncoderHash)
             throw new ResumeMismatchException($"Checkpoint '{checkpoint}': the frozen encoder's weights differ (hash {meta.EncoderHash[..Math.Min(12, meta.EncoderHash.Length)]}…, this run {encoderHash[..12]}…).");
-        TrainingCheckpoint.Restore(checkpoint, model, optimizer, out var best);
+        TrainingCheckpoint.Restore(checkpoint, model, optimizer, random, out var best);
         log?.Invoke($"resumed '{checkpoint}' ({method}) after epoch {meta.Epoch} (step {meta.Step})");
         return new EpochLoop(method, TrainingCheckpoint.Bins(meta), meta.Epoch, meta.Step, [.. meta.History], meta.BestEpoch, meta.BestC, meta.Stale, best,
-            meta.Untrained, meta.Standardization, meta.CoxMemory);
+            meta.Untrained, meta.Standardization, meta.CoxMemory) { Random = random };
     }
 
     /// <summary>
@@ -295,7 +304,7 @@ internal sealed class EpochLoop
         if (options.CheckpointPath is { } path && (options.Parallel?.Rank ?? 0) == 0)
             TrainingCheckpoint.Save(path, new TrainingCheckpoint.Meta(PresetJson.Of(preset), encoderHash, Bins.Edges, Epoch, Step, History,
                 BestEpoch, BestC, Stale, Method, Identity) { Untrained = Untrained, Standardization = Standardization, CoxMemory = CoxBank?.Entries },
-                model, optimizer, Best);
+                model, optimizer, Best, Random);
         if (options.StopAfterEpoch is { } stop && epoch >= stop && epoch < preset.Training.Epochs) return EpochOutcome.Paused;
         if (preset.Training.Patience is { } patience && Stale >= patience) return EpochOutcome.EarlyStop;
         return EpochOutcome.Continue;

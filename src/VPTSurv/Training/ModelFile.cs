@@ -96,10 +96,11 @@ public static class ModelFile
     /// Reads a model <see cref="Save"/> wrote, with no other file: the preset from the header (or
     /// <paramref name="preset"/>, which must then be the one saved), the decoder by its registry name, the encoder from
     /// the preset's weights (checked against the saved hash, end to end). <paramref name="log"/> receives what was loaded.
+    /// The model is put on <paramref name="device"/> (null = CPU).
     /// </summary>
     /// <exception cref="FileNotFoundException">No file at <paramref name="path"/>.</exception>
     /// <exception cref="CheckpointFormatException">Not a model file, or a key missing or not matching (the message names the file and the key).</exception>
-    public static TrainedModel Load(string path, Preset? preset = null, Action<string>? log = null)
+    public static TrainedModel Load(string path, Preset? preset = null, Action<string>? log = null, TorchSharp.torch.Device? device = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (!File.Exists(path)) throw new FileNotFoundException($"Model file '{path}' does not exist.", path);
@@ -135,8 +136,8 @@ public static class ModelFile
         try
         {
             return method == TrainedModel.TwoStage
-                ? TrainedModel.TwoStageFrom(path, saved, entry, bins, standardization, encoderHash, weights)
-                : TrainedModel.EndToEndFrom(path, saved, entry, bins, standardization, covariates, encoderHash, weights, log);
+                ? TrainedModel.TwoStageFrom(path, saved, entry, bins, standardization, encoderHash, weights, device)
+                : TrainedModel.EndToEndFrom(path, saved, entry, bins, standardization, covariates, encoderHash, weights, log, device);
         }
         finally
         {

@@ -130,17 +130,19 @@ public sealed record Preset(
 
     /// <summary>
     /// Builds the model, each component initialised from its own stream of <see cref="TrainingSettings.Seed"/> and its name
-    /// (<see cref="RandomStreams"/>; torch's generator is left on the "training" stream), and loads <see cref="EncoderWeights"/>
+    /// (<see cref="RandomStreams"/>; torch's global generator is left as it was), and loads <see cref="EncoderWeights"/>
     /// (strictly) when set. The encoder is frozen, cast to <see cref="TrainingSettings.Precision"/> and set to
-    /// <see cref="TrainingSettings.ActivationCheckpointing"/>; <paramref name="log"/> receives what was loaded.
+    /// <see cref="TrainingSettings.ActivationCheckpointing"/>; <paramref name="log"/> receives what was loaded. On the CPU;
+    /// see the overload with a device.
     /// </summary>
     public VPTSurvModel BuildModel(Action<string>? log = null) => BuildModel(null, log);
 
     /// <summary>
     /// <see cref="BuildModel(Action{string})"/> with the registry's <paramref name="decoder"/> (sized for this preset,
-    /// initialised from the seed's "decoder" stream) in place of the preset's VPTSurv decoder; null = the preset's.
+    /// initialised from the seed's "decoder" stream) in place of the preset's VPTSurv decoder; null = the preset's. The
+    /// model is built on the CPU (same weights whatever the device) and moved to <paramref name="device"/> (null = CPU).
     /// </summary>
-    public VPTSurvModel BuildModel(DecoderEntry? decoder, Action<string>? log = null)
+    public VPTSurvModel BuildModel(DecoderEntry? decoder, Action<string>? log = null, torch.Device? device = null)
     {
         Validate();
         long seed = Training.Seed;
@@ -163,7 +165,7 @@ public sealed record Preset(
             log?.Invoke($"frozen encoder in {Training.Precision.ShortName()} (prompt sources, adaptors, decoder and loss in fp32)");
         }
         model.Encoder.GradCheckpointing = Training.ActivationCheckpointing;
-        torch.random.manual_seed(RandomStreams.SeedFor(Training.Seed, RandomStreams.Names.Training));
+        if (device is not null && device.type != DeviceType.CPU) model.to(device);
         return model;
     }
 }

@@ -1,3 +1,4 @@
+using TorchSharp;
 using VPTSurv.Data;
 using VPTSurv.Decoders;
 using VPTSurv.Encoders.Checkpoints;
@@ -69,7 +70,7 @@ public sealed class TrainedModel : IDisposable
         {
             using var _ = no_grad();
             using var scope = NewDisposeScope();
-            return model.Decode(bag.Features, bag.Coordinates).to(ScalarType.Float64).data<double>().ToArray();
+            return model.Decode(bag.Features, bag.Coordinates).to(ScalarType.Float64, CPU).data<double>().ToArray();
         }
         using var standardized = Standardization.Apply(bag.Features);
         return TwoStagePipeline.DecodeLogits(_decoder!, bag with { Features = standardized });
@@ -136,12 +137,13 @@ public sealed class TrainedModel : IDisposable
     }
 
     internal static TrainedModel TwoStageFrom(string path, Preset preset, DecoderEntry entry, TimeBins bins, FeatureStandardization standardization,
-        string encoderHash, IReadOnlyDictionary<string, Tensor> weights)
+        string encoderHash, IReadOnlyDictionary<string, Tensor> weights, Device? device)
     {
         var decoder = entry.Build(preset);
         try
         {
             TrainingCheckpoint.LoadTrainable(path, decoder, weights);
+            if (device is not null && device.type != TorchSharp.DeviceType.CPU) decoder.to(device);
             decoder.eval();
             return new TrainedModel(TwoStage, preset, entry, bins, standardization, encoderHash, decoder, null);
         }
@@ -153,9 +155,9 @@ public sealed class TrainedModel : IDisposable
     }
 
     internal static TrainedModel EndToEndFrom(string path, Preset preset, DecoderEntry entry, TimeBins bins, FeatureStandardization standardization,
-        CovariateStandardization? covariates, string encoderHash, IReadOnlyDictionary<string, Tensor> weights, Action<string>? log)
+        CovariateStandardization? covariates, string encoderHash, IReadOnlyDictionary<string, Tensor> weights, Action<string>? log, Device? device)
     {
-        var model = preset.BuildModel(entry, log);
+        var model = preset.BuildModel(entry, log, device);
         try
         {
             var hash = PresetJson.WeightsHash(model.Backbone);

@@ -1,3 +1,5 @@
+using TorchSharp;
+using VPTSurv.Runtime;
 using VPTSurv.Data;
 
 namespace VPTSurv.Training;
@@ -23,6 +25,17 @@ public abstract class TrainerBase
     public TrainerOptions Options { get; }
 
     private protected TrainingSettings S => Preset.Training;
+
+    /// <summary>
+    /// The run's training generator (the seed's "training" stream, on <see cref="TrainerOptions.Device"/>), attached to
+    /// every dropout of <paramref name="model"/>: what training draws never touches torch's global generator.
+    /// </summary>
+    private protected torch.Generator TrainingRandom(torch.nn.Module model)
+    {
+        var random = RandomStreams.Generator(S.Seed, RandomStreams.Names.Training, Options.Device);
+        RandomStreams.Attach(model, random);
+        return random;
+    }
 
     /// <summary>
     /// <see cref="TrainerOptions.Parallel"/>, or the single process; refuses the Cox memory bank across ranks (each rank's

@@ -34,6 +34,13 @@ public sealed record TrainerOptions
     /// </summary>
     public IDataParallel? Parallel { get; init; }
 
+    /// <summary>
+    /// Where the model lives and computes (for example <c>cuda:1</c>, <see cref="Runtime.Devices.Choose"/>); null = CPU.
+    /// The model is built with the same weights whatever the device and moved there; bags are loaded on the CPU and
+    /// moved to it by the model, so two trainers with two devices can run in one process.
+    /// </summary>
+    public TorchSharp.torch.Device? Device { get; init; }
+
     /// <summary>Receives log lines (encoder weights, cache use, epochs).</summary>
     public Action<string>? Log { get; init; }
 

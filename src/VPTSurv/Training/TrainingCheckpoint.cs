@@ -16,7 +16,7 @@ namespace VPTSurv.Training;
 /// temporary name and renamed, holding <c>meta.json</c> (format, method, preset JSON, frozen-encoder hash, time-bin edges, epoch, optimiser step, history, best epoch and its C,
 /// epochs without improvement), <c>weights.safetensors</c> (the trainable weights), <c>best.safetensors</c> (the
 /// best epoch's trainable weights), <c>optimizer.bin</c> (AdamW moments and step counts, TorchSharp's format) and
-/// <c>rng.bin</c> (torch's generator state); with the memory-bank Cox loss, meta.json also holds the bank's subjects. The schedule's state is the optimiser step. Tile sampling and data order
+/// <c>rng.bin</c> (the state of the run's training generator, which draws the dropout masks); with the memory-bank Cox loss, meta.json also holds the bank's subjects. The schedule's state is the optimiser step. Tile sampling and data order
 /// are drawn from (seed, epoch, slide), so nothing else is needed to continue a run exactly.
 /// </summary>
 public static class TrainingCheckpoint
@@ -49,7 +49,7 @@ public static class TrainingCheckpoint
         public IReadOnlyList<CoxMemoryEntry>? CoxMemory { get; init; }
     }
 
-    internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best)
+    internal static void Save(string path, Meta meta, nn.Module model, OptimizerHelper optimizer, IReadOnlyDictionary<string, Tensor> best, Generator random)
     {
         var dir = Directory.CreateTempSubdirectory("vptsurv-ckpt-").FullName;
         try
@@ -86,9 +86,10 @@ public static class TrainingCheckpoint
                 zip.CreateEntryFromFile(bestPath, "best.safetensors", CompressionLevel.NoCompression);
                 using (var w = new BinaryWriter(zip.CreateEntry("optimizer.bin", CompressionLevel.NoCompression).Open()))
                     optimizer.save_state_dict(w);
-                using (var rng = torch.random.get_rng_state())
+                using (var rng = random.get_state())
+                using (var rngCpu = rng.cpu())
                 using (var s = zip.CreateEntry("rng.bin").Open())
-                    s.Write(rng.data<byte>().ToArray());
+                    s.Write(rngCpu.data<byte>().ToArray());
             }, overwrite: true);
         }
         finally
@@ -104,7 +105,7 @@ public static class TrainingCheckpoint
         return ReadMeta(path, zip);
     }
 
-    internal static Meta Restore(string path, nn.Module model, OptimizerHelper optimizer, out Dictionary<string, Tensor> best)
+    internal static Meta Restore(string path, nn.Module model, OptimizerHelper optimizer, Generator random, out Dictionary<string, Tensor> best)
     {
         using var zip = OpenZip(path);
         var meta = ReadMeta(path, zip);
@@ -119,7 +120,7 @@ public static class TrainingCheckpoint
             using (var r = new BinaryReader(new MemoryStream(ReadEntry(path, zip, "optimizer.bin", Array.MaxLength))))
                 optimizer.load_state_dict(r);
             using (var state = tensor(ReadEntry(path, zip, "rng.bin", MaxSmallEntryBytes), ScalarType.Byte))
-                torch.random.set_rng_state(state);
+                random.set_state(state);
         }
         finally
         {

@@ -100,7 +100,7 @@ public sealed class TwoStagePipeline : TrainerBase
             failed.Add((s.SlideId, e.Message));
         }
         using var source = MakeSource(cohort, slides, liveContext: false, Fail);
-        using var model = Preset.BuildModel(Options.Log);
+        using var model = Preset.BuildModel(null, Options.Log, Options.Device);
         var hash = PresetJson.WeightsHash(model.Backbone);
         var features = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         var positions = new Dictionary<string, Tensor>(StringComparer.Ordinal);
@@ -142,7 +142,7 @@ public sealed class TwoStagePipeline : TrainerBase
                     var parts = new List<Tensor>();
                     for (long start = 0; start < batch.Count; start += S.MicroBatch)
                         parts.Add(model.FrozenFeatures(batch.Tiles.narrow(0, start, Math.Min(S.MicroBatch, batch.Count - start))));
-                    var f = cat(parts, 0); // (N, d)
+                    var f = cat(parts, 0).cpu(); // (N, d), kept and cached on the CPU
                     Finite.Require(f, $"features of slide '{slide.SlideId}' ({slide.Source}); not cached");
                     var xy = batch.Positions?.clone(); // (N, 2)
                     cache.Write(slide.SlideId, key, f, xy);
@@ -206,14 +206,15 @@ public sealed class TwoStagePipeline : TrainerBase
             if (train.Count == 0) throw new InvalidOperationException("two-stage: no training slide has features (see the failure log).");
             var bins = TimeBins.Fit(new SurvivalTargets(train.Select(s => s.Time).ToArray(), train.Select(s => s.EventObserved).ToArray()), S.Bins);
             var decoder = RandomStreams.Build(S.Seed, RandomStreams.Names.Decoder, () => makeDecoder?.Invoke() ?? Decoder.Build(Preset));
-            torch.random.manual_seed(RandomStreams.SeedFor(S.Seed, RandomStreams.Names.Training));
+            if (Options.Device is { } device && device.type != DeviceType.CPU) decoder.to(device);
+            var random = TrainingRandom(decoder);
             CheckDecoder(decoder, set, [.. train, .. val]);
             var method = $"{Family}/{decoder.GetType().Name}";
             int steps = StepShard.StepsPerEpoch(train.Count, S.BagsPerStep, Group().Size);
             using var optimizer = OptimizerFactory.Create(decoder, S.LearningRate, S.WeightDecay);
             var loop = RunIdentity.Attach(checkpoint is { } c
-                ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, Options.Log)
-                : EpochLoop.Start(method, bins), Preset, data, bins, checkpoint?.Path, checkpoint?.Meta);
+                ? EpochLoop.Resume(c.Path, c.Meta, method, set.EncoderHash, decoder, optimizer, random, Options.Log)
+                : EpochLoop.Start(method, bins, random), Preset, data, bins, checkpoint?.Path, checkpoint?.Meta);
             loop.Standardization ??= FeatureStandardization.Fit(train.Select(s => set.Features[s.SlideId]));
             var features = set.Standardized(loop.Standardization);
             set.Dispose();
@@ -251,6 +252,7 @@ public sealed class TwoStagePipeline : TrainerBase
     {
         var coxBank = loop.CoxBankFor(S);
         var group = Group();
+        var device = Options.Device ?? CPU;
         SlideRecord[] order = [];
         var trainer = new EpochTrainer
         {
@@ -274,13 +276,13 @@ public sealed class TwoStagePipeline : TrainerBase
                 for (int b = 0; b < shard.Count; b++)
                 {
                     var s = order[shard.First + b];
-                    var logits = decoder.forward(set.BagOf(s.SlideId)).view(1, -1); // (1, K)
+                    var logits = decoder.forward(set.BagOf(s.SlideId).To(device)).view(1, -1); // (1, K)
                     var loss = coxBank is null
                         ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
                         : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
                     (loss / shard.GlobalCount).backward();
                     lossSum += loss.item<float>();
-                    record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64).data<double>().ToArray()));
+                    record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64, CPU).data<double>().ToArray()));
                 }
                 group.SumGradients(decoder);
                 optimizer.step();
@@ -297,7 +299,7 @@ public sealed class TwoStagePipeline : TrainerBase
         using var scope = NewDisposeScope();
         bool training = decoder.training;
         decoder.eval();
-        var logits = decoder.forward(bag).to(ScalarType.Float64).data<double>().ToArray();
+        var logits = decoder.forward(bag.To(decoder.Device)).to(ScalarType.Float64, CPU).data<double>().ToArray();
         if (training) decoder.train();
         return logits;
     }

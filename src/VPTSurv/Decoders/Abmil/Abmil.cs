@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -31,9 +32,9 @@ public sealed class Abmil : AttentionBagDecoder
     {
         Config = config;
         attention_net = nn.ModuleList<nn.Module<Tensor, Tensor>>(
-            nn.Linear(config.InputDim, config.HiddenDim), nn.ReLU(), nn.Dropout(config.Dropout),
+            nn.Linear(config.InputDim, config.HiddenDim), nn.ReLU(), new StreamDropout(config.Dropout),
             new GatedAttentionNet(config.HiddenDim, config.AttentionDim, config.Dropout));
-        rho = nn.Sequential(nn.Linear(config.HiddenDim, config.AttentionDim), nn.ReLU(), nn.Dropout(config.Dropout));
+        rho = nn.Sequential(nn.Linear(config.HiddenDim, config.AttentionDim), nn.ReLU(), new StreamDropout(config.Dropout));
         classifier = nn.Linear(config.AttentionDim, config.Bins);
         RegisterComponents();
     }

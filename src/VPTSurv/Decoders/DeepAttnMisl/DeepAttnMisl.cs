@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using System.Collections.Concurrent;
 using System.Runtime.CompilerServices;
 using TorchSharp;
@@ -44,7 +45,7 @@ public sealed class DeepAttnMisl : AttentionBagDecoder
         // The original's AdaptiveAvgPool2d (index 2, no weights) is the per-cluster mean below.
         embedding_net = nn.Sequential(nn.Conv2d(config.InputDim, config.EmbeddingDim, 1), nn.ReLU());
         attention = nn.Sequential(nn.Linear(config.EmbeddingDim, config.AttentionDim), nn.Tanh(), nn.Linear(config.AttentionDim, 1));
-        fc6 = nn.Sequential(nn.Linear(config.EmbeddingDim, config.AttentionDim), nn.ReLU(), nn.Dropout(config.Dropout),
+        fc6 = nn.Sequential(nn.Linear(config.EmbeddingDim, config.AttentionDim), nn.ReLU(), new StreamDropout(config.Dropout),
             nn.Linear(config.AttentionDim, config.Bins));
         RegisterComponents();
     }

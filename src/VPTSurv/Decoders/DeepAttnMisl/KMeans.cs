@@ -59,7 +59,7 @@ public static class KMeans
         while (chosen.Count < k)
         {
             var (sorted, order) = d2.sort(descending: true, stable: true);
-            var w = sorted.data<double>().ToArray();
+            var w = sorted.cpu().data<double>().ToArray();
             double total = w.Sum();
             if (total <= 0) break;                                                              // fewer distinct tiles than k
             double u = rng.NextDouble() * total, acc = 0;

@@ -33,7 +33,7 @@ public static class KnnGraph
         if (slideIndex is null)
             return SingleSlide(coords, k).MoveToOuterDisposeScope();
         var parts = new List<Tensor>();
-        foreach (var s in torch.unique(slideIndex).output.data<long>().ToArray())
+        foreach (var s in torch.unique(slideIndex).output.cpu().data<long>().ToArray())
         {
             var members = (slideIndex == s).nonzero().squeeze(1);                     // (n_s)
             var local = SingleSlide(coords.index_select(0, members), k);              // (2, E_s) local ids

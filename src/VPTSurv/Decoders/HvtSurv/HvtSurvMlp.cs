@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ public sealed class HvtSurvMlp : nn.Module<Tensor, Tensor>
     private readonly Linear fc1;
     private readonly GELU act;
     private readonly Linear fc2;
-    private readonly Dropout drop;
+    private readonly StreamDropout drop;
 
     /// <summary>Creates an MLP dim -> hidden -> dim.</summary>
     public HvtSurvMlp(int dim, int hidden, double dropout) : base("Mlp")
@@ -18,7 +19,7 @@ public sealed class HvtSurvMlp : nn.Module<Tensor, Tensor>
         fc1 = nn.Linear(dim, hidden);
         act = nn.GELU();
         fc2 = nn.Linear(hidden, dim);
-        drop = nn.Dropout(dropout);
+        drop = new StreamDropout(dropout);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -10,7 +11,7 @@ public sealed class LocalLayer : nn.Module<Tensor, Tensor, Tensor>
     private readonly LayerNorm norm1;
     private readonly WindowAttention wattn;
     private readonly GELU act;
-    private readonly Dropout drop;
+    private readonly StreamDropout drop;
 
     /// <summary>Creates the layer from the HVTSurv sizes.</summary>
     public LocalLayer(HvtSurvConfig config) : base(nameof(LocalLayer))
@@ -18,7 +19,7 @@ public sealed class LocalLayer : nn.Module<Tensor, Tensor, Tensor>
         norm1 = nn.LayerNorm(config.Dim);
         wattn = new WindowAttention(config.Dim, config.Heads, config.WindowSize, config.Dropout);
         act = nn.GELU();
-        drop = nn.Dropout(config.Dropout);
+        drop = new StreamDropout(config.Dropout);
         RegisterComponents();
     }
 

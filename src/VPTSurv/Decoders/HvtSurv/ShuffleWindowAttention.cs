@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,9 +14,9 @@ namespace VPTSurv.Decoders;
 public sealed class ShuffleWindowAttention : nn.Module<Tensor, Tensor>
 {
     private readonly Linear qkv;
-    private readonly Dropout attn_drop;
+    private readonly StreamDropout attn_drop;
     private readonly Linear proj;
-    private readonly Dropout proj_drop;
+    private readonly StreamDropout proj_drop;
     private readonly int _heads, _window;
     private readonly double _scale;
 
@@ -26,9 +27,9 @@ public sealed class ShuffleWindowAttention : nn.Module<Tensor, Tensor>
         _window = windowSize;
         _scale = Math.Pow(dim / heads, -0.5);
         qkv = nn.Linear(dim, dim * 3);
-        attn_drop = nn.Dropout(dropout);
+        attn_drop = new StreamDropout(dropout);
         proj = nn.Linear(dim, dim);
-        proj_drop = nn.Dropout(dropout);
+        proj_drop = new StreamDropout(dropout);
         RegisterComponents();
     }
 

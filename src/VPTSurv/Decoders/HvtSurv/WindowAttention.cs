@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,9 +14,9 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor, Tensor>
 {
     private readonly Parameter relative_position_bias_table;
     private readonly Linear qkv;
-    private readonly Dropout attn_drop;
+    private readonly StreamDropout attn_drop;
     private readonly Linear proj;
-    private readonly Dropout proj_drop;
+    private readonly StreamDropout proj_drop;
     private readonly int _heads, _window;
     private readonly long _shift;
     private readonly double _scale;
@@ -30,9 +31,9 @@ public sealed class WindowAttention : nn.Module<Tensor, Tensor, Tensor>
         relative_position_bias_table = nn.Parameter(torch.zeros(2 * _shift + 1, heads));
         nn.init.trunc_normal_(relative_position_bias_table, std: 0.02);
         qkv = nn.Linear(dim, dim * 3);
-        attn_drop = nn.Dropout(dropout);
+        attn_drop = new StreamDropout(dropout);
         proj = nn.Linear(dim, dim);
-        proj_drop = nn.Dropout(dropout);
+        proj_drop = new StreamDropout(dropout);
         RegisterComponents();
     }
 

@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -13,7 +14,7 @@ public sealed class DeepGcnLayer : nn.Module<Tensor, Tensor, Tensor>
     private readonly GenConv conv;
     private readonly LayerNorm norm;
     private readonly ReLU act;
-    private readonly double _dropout;
+    private readonly StreamDropout drop;
 
     /// <summary>Creates the layer for node features of width <paramref name="channels"/>.</summary>
     public DeepGcnLayer(int channels, double dropout) : base(nameof(DeepGcnLayer))
@@ -21,7 +22,7 @@ public sealed class DeepGcnLayer : nn.Module<Tensor, Tensor, Tensor>
         conv = new GenConv(channels);
         norm = nn.LayerNorm(channels);
         act = nn.ReLU();
-        _dropout = dropout;
+        drop = new StreamDropout(dropout);
         RegisterComponents();
     }
 
@@ -33,6 +34,6 @@ public sealed class DeepGcnLayer : nn.Module<Tensor, Tensor, Tensor>
     {
         using var scope = NewDisposeScope();
         var h = act.forward(norm.forward(conv.forward(x, edgeIndex)));
-        return nn.functional.dropout(x + h, _dropout, training).MoveToOuterDisposeScope();
+        return drop.forward(x + h).MoveToOuterDisposeScope();
     }
 }

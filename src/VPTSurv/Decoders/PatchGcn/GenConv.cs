@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Decoders.Graph;
@@ -22,7 +23,7 @@ public sealed class GenConv : nn.Module<Tensor, Tensor, Tensor>
     public GenConv(int channels, double initialTemperature = 1.0) : base(nameof(GenConv))
     {
         mlp = nn.Sequential(nn.Linear(channels, 2 * channels), nn.LayerNorm(2 * channels), nn.ReLU(),
-            nn.Dropout(0.0), nn.Linear(2 * channels, channels));
+            new StreamDropout(0.0), nn.Linear(2 * channels, channels));
         t = nn.Parameter(torch.tensor(new[] { (float)initialTemperature }));
         RegisterComponents();
     }

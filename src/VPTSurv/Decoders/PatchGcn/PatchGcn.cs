@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using VPTSurv.Decoders.Graph;
@@ -40,11 +41,11 @@ public sealed class PatchGcn : AttentionBagDecoder
             throw new ArgumentException($"PatchGcnConfig.NumLayers must be at least 2; got {config.NumLayers}.", nameof(config));
         Config = config;
         int h = config.HiddenDim, cat = h * config.NumLayers;
-        fc = nn.Sequential(nn.Linear(config.InputDim, h), nn.ReLU(), nn.Dropout(config.Dropout));
+        fc = nn.Sequential(nn.Linear(config.InputDim, h), nn.ReLU(), new StreamDropout(config.Dropout));
         layers = nn.ModuleList(Enumerable.Range(0, config.NumLayers - 1).Select(_ => new DeepGcnLayer(h, config.LayerDropout)).ToArray());
-        path_phi = nn.Sequential(nn.Linear(cat, cat), nn.ReLU(), nn.Dropout(config.Dropout));
+        path_phi = nn.Sequential(nn.Linear(cat, cat), nn.ReLU(), new StreamDropout(config.Dropout));
         path_attention_head = new GatedAttentionNet(cat, cat, config.Dropout);
-        path_rho = nn.Sequential(nn.Linear(cat, cat), nn.ReLU(), nn.Dropout(config.Dropout));
+        path_rho = nn.Sequential(nn.Linear(cat, cat), nn.ReLU(), new StreamDropout(config.Dropout));
         classifier = nn.Linear(cat, config.Bins);
         RegisterComponents();
     }

@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -16,7 +17,7 @@ public sealed class AttentionNet : nn.Module<Tensor, Tensor>
     public AttentionNet(int inputDim, int hiddenDim, double dropout = 0) : base(nameof(AttentionNet))
     {
         module = dropout > 0
-            ? nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Tanh(), nn.Dropout(dropout), nn.Linear(hiddenDim, 1))
+            ? nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Tanh(), new StreamDropout(dropout), nn.Linear(hiddenDim, 1))
             : nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Tanh(), nn.Linear(hiddenDim, 1));
         RegisterComponents();
     }

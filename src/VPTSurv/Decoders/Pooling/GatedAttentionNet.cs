@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -18,8 +19,8 @@ public sealed class GatedAttentionNet : nn.Module<Tensor, Tensor>
     /// <summary>Creates the scorer for inputs of width <paramref name="inputDim"/> (L) and hidden width <paramref name="hiddenDim"/> (D).</summary>
     public GatedAttentionNet(int inputDim, int hiddenDim, double dropout) : base(nameof(GatedAttentionNet))
     {
-        attention_a = nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Tanh(), nn.Dropout(dropout));
-        attention_b = nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Sigmoid(), nn.Dropout(dropout));
+        attention_a = nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Tanh(), new StreamDropout(dropout));
+        attention_b = nn.Sequential(nn.Linear(inputDim, hiddenDim), nn.Sigmoid(), new StreamDropout(dropout));
         attention_c = nn.Linear(hiddenDim, 1);
         RegisterComponents();
     }

@@ -1,3 +1,4 @@
+using VPTSurv.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -38,7 +39,7 @@ public sealed class NystromAttention : nn.Module<Tensor, Tensor>
         _scale = Math.Pow(headDim, -0.5);
         int inner = heads * headDim;
         to_qkv = nn.Linear(dim, inner * 3, hasBias: false);
-        to_out = nn.Sequential(nn.Linear(inner, dim), nn.Dropout(dropout));
+        to_out = nn.Sequential(nn.Linear(inner, dim), new StreamDropout(dropout));
         if (residualKernel > 0)
             res_conv = nn.Conv2d(heads, heads, (residualKernel, 1), padding: (residualKernel / 2, 0), groups: heads, bias: false);
         RegisterComponents();

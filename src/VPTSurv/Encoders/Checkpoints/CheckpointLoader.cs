@@ -56,7 +56,7 @@ public static class CheckpointLoader
         var mapped = CheckpointKeyMap.Map(state, layout);
         var incoming = mapped.State;
         var dropped = mapped.Dropped.ToList();
-        if (encoder is SamViT { Config.NeckChannels: 0 })
+        if (encoder is SamViT { SamConfig.NeckChannels: 0 })
         {
             // SAM's neck feeds the mask decoder; a survival encoder built without it sets those weights aside.
             foreach (var key in incoming.Keys.Where(k => k.StartsWith("neck.", StringComparison.Ordinal)).ToList())
