@@ -1,4 +1,5 @@
 using TorchSharp;
+using TorchSharp.Modules;
 using VPTSurv.Data;
 using static TorchSharp.torch;
 
@@ -43,6 +44,26 @@ internal static class DataParallel
 {
     /// <summary>One process: no collective calls.</summary>
     public static IDataParallel Single { get; } = new SingleProcess();
+
+    /// <summary>
+    /// One optimiser step of both survival trainers: zero the gradients, let <paramref name="bagLoss"/> add the gradient
+    /// of each of this rank's bags of step <paramref name="k"/> (<see cref="StepShard"/>; it is given the slide and the
+    /// step's bag count over all ranks, by which it scales its loss, and returns the unscaled loss), sum the gradients
+    /// over the ranks and step. Returns the loss summed over all ranks' bags and the step's slides.
+    /// </summary>
+    public static (double LossSum, IReadOnlyList<SlideRecord> Bags) Step(this IDataParallel group, nn.Module model, OptimizerHelper optimizer,
+        SlideRecord[] order, int k, int bagsPerStep, Func<SlideRecord, int, double> bagLoss)
+    {
+        using var scope = NewDisposeScope();
+        optimizer.zero_grad();
+        var shard = StepShard.Of(k, order.Length, bagsPerStep, group.Size, group.Rank);
+        double lossSum = 0;
+        for (int b = 0; b < shard.Count; b++)
+            lossSum += bagLoss(order[shard.First + b], shard.GlobalCount);
+        group.SumGradients(model);
+        optimizer.step();
+        return (group.Sum(lossSum), order[shard.GlobalFirst..(shard.GlobalFirst + shard.GlobalCount)]);
+    }
 
     /// <summary>Rank 0's trainable weights on every rank.</summary>
     public static void BroadcastTrainable(this IDataParallel group, nn.Module model)

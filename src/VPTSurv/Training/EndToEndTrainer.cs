@@ -106,25 +106,14 @@ public sealed class EndToEndTrainer : TrainerBase
                     batches = source.Load(StepShard.Mine(order, S.BagsPerStep, group.Size, group.Rank).Select(s => new TileRequest(s.SlideId,
                         TileSampling.Training(source.CountOf(s.SlideId), S.TilesPerStep, new Random(TileSampling.SeedFor(S.Seed, epoch, s.SlideId)))))).GetEnumerator();
                 },
-                Step = (_, k, record) =>
+                Step = (_, k, record) => group.Step(model, optimizer, order, k, S.BagsPerStep, (slide, bags) =>
                 {
-                    using var scope = NewDisposeScope();
-                    optimizer.zero_grad();
-                    var shard = StepShard.Of(k, order.Length, S.BagsPerStep, group.Size, group.Rank);
-                    double lossSum = 0;
-                    for (int b = 0; b < shard.Count; b++)
-                    {
-                        var slide = order[shard.First + b];
-                        if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
-                        using var batch = batches.Current;
-                        using var cov = data.CovariatesOf(slide);
-                        lossSum += EndToEndStep.Accumulate(model, batch.Input(cov), LossOf(slide, st),
-                            1.0 / shard.GlobalCount, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
-                    }
-                    group.SumGradients(model);
-                    optimizer.step();
-                    return (group.Sum(lossSum), order[shard.GlobalFirst..(shard.GlobalFirst + shard.GlobalCount)]);
-                },
+                    if (!batches!.MoveNext()) throw new InvalidOperationException($"tile source ended before slide '{slide.SlideId}'.");
+                    using var batch = batches.Current;
+                    using var cov = data.CovariatesOf(slide);
+                    return EndToEndStep.Accumulate(model, batch.Input(cov), LossOf(slide, st),
+                        1.0 / bags, S.GradientCaching, S.MicroBatch, logits => record(slide, DiscreteTimeHead.RiskOf(logits)));
+                }),
             };
             bool completed;
             try { completed = st.Drive(trainer, Preset, PresetJson.WeightsHash(model.Backbone), Options, progress, ct); }

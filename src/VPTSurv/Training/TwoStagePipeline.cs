@@ -267,27 +267,16 @@ public sealed class TwoStagePipeline : TrainerBase
                 order = train.ToArray();
                 new Random(TileSampling.SeedFor(S.Seed, epoch, "slide order")).Shuffle(order);
             },
-            Step = (_, k, record) =>
+            Step = (_, k, record) => group.Step(decoder, optimizer, order, k, S.BagsPerStep, (s, bags) =>
             {
-                using var scope = NewDisposeScope();
-                optimizer.zero_grad();
-                var shard = StepShard.Of(k, order.Length, S.BagsPerStep, group.Size, group.Rank);
-                double lossSum = 0;
-                for (int b = 0; b < shard.Count; b++)
-                {
-                    var s = order[shard.First + b];
-                    var logits = decoder.forward(set.BagOf(s.SlideId).To(device)).view(1, -1); // (1, K)
-                    var loss = coxBank is null
-                        ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
-                        : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
-                    (loss / shard.GlobalCount).backward();
-                    lossSum += loss.item<float>();
-                    record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64, CPU).data<double>().ToArray()));
-                }
-                group.SumGradients(decoder);
-                optimizer.step();
-                return (group.Sum(lossSum), order[shard.GlobalFirst..(shard.GlobalFirst + shard.GlobalCount)]);
-            },
+                var logits = decoder.forward(set.BagOf(s.SlideId).To(device)).view(1, -1); // (1, K)
+                var loss = coxBank is null
+                    ? SurvivalLoss.DiscreteTimeNll(logits, tensor(new long[] { loop.Bins.BinOf(s.Time) }), tensor(new[] { s.EventObserved ? 1f : 0f }))
+                    : coxBank.Loss(DiscreteTimeHead.Risk(logits), tensor(new[] { s.Time }), tensor(new[] { s.EventObserved ? 1.0 : 0.0 }));
+                (loss / bags).backward();
+                record(s, DiscreteTimeHead.RiskOf(logits.detach().to(ScalarType.Float64, CPU).data<double>().ToArray()));
+                return loss.item<float>();
+            }),
         };
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
     }
