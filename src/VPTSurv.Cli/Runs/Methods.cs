@@ -56,7 +56,7 @@ public static class Methods
         var entry = DecoderRegistry.Get(config.BagDecoder);
         return entry.Type == typeof(Decoders.VPTSurvDecoder)
             ? new EndToEndTrainer(config.Preset, options)
-            : new EndToEndTrainer(config.Preset, entry with { LearningRates = new Dictionary<string, double?>() }, options);
+            : new EndToEndTrainer(config.Preset, entry, options, decoderDefaults: false);
     }
 
     private static Func<Decoders.BagDecoder> DecoderOf(RunConfig config)

@@ -31,11 +31,14 @@ public sealed class EndToEndTrainer : TrainerBase
 
     /// <summary>
     /// A trainer whose model decodes with the registry's <paramref name="decoder"/> instead of the preset's VPTSurv
-    /// decoder, trained with the decoder's defaults applied to the preset (<see cref="DecoderEntry.TrainingPreset"/>).
-    /// Spatial decoders (PatchGCN, HVTSurv) read the tile positions the tile source gives with every bag.
+    /// decoder, trained with the decoder's defaults applied to the preset (<see cref="DecoderEntry.TrainingPreset"/>), unless
+    /// <paramref name="decoderDefaults"/> is false (a preset that already holds them under the user's own settings, as
+    /// the CLI's resolved config does). Spatial decoders (PatchGCN, HVTSurv) read the tile positions the tile source
+    /// gives with every bag.
     /// </summary>
-    public EndToEndTrainer(Preset preset, DecoderEntry decoder, TrainerOptions? options = null)
-        : base((decoder ?? throw new ArgumentNullException(nameof(decoder))).TrainingPreset(preset), options) => Decoder = decoder;
+    public EndToEndTrainer(Preset preset, DecoderEntry decoder, TrainerOptions? options = null, bool decoderDefaults = true)
+        : base(decoderDefaults ? (decoder ?? throw new ArgumentNullException(nameof(decoder))).TrainingPreset(preset) : preset, options) =>
+        Decoder = decoder ?? throw new ArgumentNullException(nameof(decoder));
 
     /// <summary>The registry decoder the model uses; null = the preset's VPTSurv decoder.</summary>
     public DecoderEntry? Decoder { get; }

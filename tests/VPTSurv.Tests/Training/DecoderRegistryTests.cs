@@ -97,4 +97,16 @@ public class DecoderRegistryTests
             [VPTSurv.Cli.Configuration.RunConfig.ParseAssignment("bagDecoder=\"abmil\""), VPTSurv.Cli.Configuration.RunConfig.ParseAssignment("training.learningRate=5e-4")]);
         Assert.Equal(5e-4, explicitRate.Preset.Training.LearningRate);
     }
+
+    [Fact]
+    public void An_end_to_end_trainer_applies_the_decoders_training_defaults_unless_the_preset_already_holds_them()
+    {
+        // ABMIL trains at 1e-3 on the Cpu preset; a resolved config that already applied it (and perhaps the user's own
+        // rate over it) is not overridden again.
+        var abmil = DecoderRegistry.Get("abmil");
+        Assert.Equal(1e-3, new EndToEndTrainer(Preset.Cpu, abmil).Preset.Training.LearningRate);
+        var users = Preset.Cpu with { Training = Preset.Cpu.Training with { LearningRate = 5e-4 } };
+        Assert.Equal(5e-4, new EndToEndTrainer(users, abmil, decoderDefaults: false).Preset.Training.LearningRate);
+        Assert.Equal(1e-3, new EndToEndTrainer(users, abmil).Preset.Training.LearningRate);
+    }
 }
