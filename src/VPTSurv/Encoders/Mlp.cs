@@ -4,46 +4,34 @@ using static TorchSharp.torch;
 
 namespace VPTSurv.Encoders;
 
-/// <summary>SAM's MLPBlock: lin1 -> GELU -> lin2 (state keys <c>lin1</c>, <c>lin2</c>).</summary>
-public sealed class SamMlp : nn.Module<Tensor, Tensor>
+/// <summary>
+/// The ViT block's MLP: Linear d -> hidden, GELU, Linear hidden -> d. SAM names its layers <c>lin1</c>, <c>lin2</c>
+/// (MLPBlock) and timm <c>fc1</c>, <c>fc2</c> (Mlp); <see cref="Sam"/> and <see cref="Timm"/> build it with those state
+/// keys, so either checkpoint loads as it is.
+/// </summary>
+public sealed class GeluMlp : nn.Module<Tensor, Tensor>
 {
-    private readonly Linear lin1;
-    private readonly Linear lin2;
+    // Not fields of their own: TorchSharp registers Module fields under the field's name, and the keys are the paper
+    // code's (lin1/lin2 or fc1/fc2).
+    private readonly Linear[] layers;
 
-    /// <summary>Creates the MLP d -> hidden -> d.</summary>
-    public SamMlp(int width, int hidden) : base("MLPBlock")
+    private GeluMlp(string typeName, int width, int hidden, string firstName, string secondName) : base(typeName)
     {
-        lin1 = nn.Linear(width, hidden);
-        lin2 = nn.Linear(hidden, width);
-        RegisterComponents();
+        layers = [nn.Linear(width, hidden), nn.Linear(hidden, width)];
+        register_module(firstName, layers[0]);
+        register_module(secondName, layers[1]);
     }
+
+    /// <summary>SAM's MLPBlock d -> hidden -> d (state keys <c>lin1</c>, <c>lin2</c>).</summary>
+    public static GeluMlp Sam(int width, int hidden) => new("MLPBlock", width, hidden, "lin1", "lin2");
+
+    /// <summary>timm's Mlp d -> hidden -> d (state keys <c>fc1</c>, <c>fc2</c>).</summary>
+    public static GeluMlp Timm(int width, int hidden) => new("Mlp", width, hidden, "fc1", "fc2");
 
     /// <summary>(..., d) -> (..., d).</summary>
     public override Tensor forward(Tensor x)
     {
         using var scope = NewDisposeScope();
-        return lin2.forward(nn.functional.gelu(lin1.forward(x))).MoveToOuterDisposeScope();
-    }
-}
-
-/// <summary>timm's Mlp: fc1 -> GELU -> fc2 (state keys <c>fc1</c>, <c>fc2</c>).</summary>
-public sealed class TimmMlp : nn.Module<Tensor, Tensor>
-{
-    private readonly Linear fc1;
-    private readonly Linear fc2;
-
-    /// <summary>Creates the MLP d -> hidden -> d.</summary>
-    public TimmMlp(int width, int hidden) : base("Mlp")
-    {
-        fc1 = nn.Linear(width, hidden);
-        fc2 = nn.Linear(hidden, width);
-        RegisterComponents();
-    }
-
-    /// <summary>(..., d) -> (..., d).</summary>
-    public override Tensor forward(Tensor x)
-    {
-        using var scope = NewDisposeScope();
-        return fc2.forward(nn.functional.gelu(fc1.forward(x))).MoveToOuterDisposeScope();
+        return layers[1].forward(nn.functional.gelu(layers[0].forward(x))).MoveToOuterDisposeScope();
     }
 }

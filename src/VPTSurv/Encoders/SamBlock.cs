@@ -10,7 +10,7 @@ public sealed class SamBlock : nn.Module<Tensor, Tensor>
     private readonly LayerNorm norm1;
     private readonly SamAttention attn;
     private readonly LayerNorm norm2;
-    private readonly SamMlp mlp;
+    private readonly GeluMlp mlp;
     private readonly int window;
 
     /// <summary>Creates block <paramref name="index"/> of <paramref name="config"/>.</summary>
@@ -21,7 +21,7 @@ public sealed class SamBlock : nn.Module<Tensor, Tensor>
         attn = new SamAttention(config.Width, config.Heads, config.QkvBias, config.UseRelativePosition,
             window == 0 ? config.GridSize : window);
         norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        mlp = new SamMlp(config.Width, config.MlpHidden);
+        mlp = GeluMlp.Sam(config.Width, config.MlpHidden);
         RegisterComponents();
     }
 

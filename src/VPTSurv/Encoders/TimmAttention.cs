@@ -54,7 +54,7 @@ public sealed class TimmBlock : nn.Module<Tensor, Tensor>
     private readonly TimmAttention attn;
     private readonly LayerScale? ls1;
     private readonly LayerNorm norm2;
-    private readonly TimmMlp mlp;
+    private readonly GeluMlp mlp;
     private readonly LayerScale? ls2;
 
     /// <summary>Creates one block of <paramref name="config"/>.</summary>
@@ -63,7 +63,7 @@ public sealed class TimmBlock : nn.Module<Tensor, Tensor>
         norm1 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
         attn = new TimmAttention(config.Width, config.Heads, config.QkvBias);
         norm2 = nn.LayerNorm(config.Width, eps: config.LayerNormEps);
-        mlp = new TimmMlp(config.Width, config.MlpHidden);
+        mlp = GeluMlp.Timm(config.Width, config.MlpHidden);
         if (config.LayerScaleInit is double init)
         {
             ls1 = new LayerScale(config.Width, init);
