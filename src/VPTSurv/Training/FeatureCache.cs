@@ -14,7 +14,7 @@ namespace VPTSurv.Training;
 /// (<see cref="TilePositions"/>: pixels at the target MPP). The format's version is part of the key, so files of an
 /// older format (version 1 had no positions) are never read: their slides are extracted again.
 /// </summary>
-public sealed class FeatureCache
+public sealed class FeatureCache : IDisposable
 {
     private const string Format = "vptsurv-features/2";
 
@@ -25,8 +25,28 @@ public sealed class FeatureCache
         DirectoryPath = directory;
     }
 
+    /// <summary>
+    /// The cache of a run: <c>workDirectory/features</c>, or without a work directory a temporary folder that holds the
+    /// features only while they are extracted (they are in memory afterwards) and is deleted when this is disposed.
+    /// </summary>
+    public static FeatureCache ForRun(string? workDirectory) => workDirectory is { } w
+        ? new FeatureCache(Path.Combine(w, "features"))
+        : new FeatureCache(Directory.CreateTempSubdirectory("vptsurv-features-").FullName) { IsTemporary = true };
+
     /// <summary>The folder.</summary>
     public string DirectoryPath { get; }
+
+    /// <summary>Whether the folder is temporary (<see cref="ForRun"/> without a work directory): deleted on dispose.</summary>
+    public bool IsTemporary { get; private init; }
+
+    /// <summary>Where a user reads what failed, for messages: " (see …/failures.log)", or nothing for a temporary cache.</summary>
+    public string FailureHint => IsTemporary ? "" : $" (see {FailureLog})";
+
+    /// <summary>Deletes the folder of a temporary cache; a cache in a work directory is kept.</summary>
+    public void Dispose()
+    {
+        if (IsTemporary && Directory.Exists(DirectoryPath)) Directory.Delete(DirectoryPath, recursive: true);
+    }
 
     /// <summary>The per-slide failure log (tab-separated: UTC time, slide id, message).</summary>
     public string FailureLog => Path.Combine(DirectoryPath, "failures.log");

@@ -119,10 +119,10 @@ public sealed class TrainedModel : IDisposable
     {
         if (Model is { } model) return new EndToEndTrainer(Preset, options).Predict(model, used, slides, Covariates);
         var pipeline = new TwoStagePipeline(Preset, options);
-        var dir = pipeline.Options.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
-        using var set = pipeline.Extract(used, slides, new FeatureCache(dir), progress);
+        using var cache = FeatureCache.ForRun(pipeline.Options.WorkDirectory);
+        using var set = pipeline.Extract(used, slides, cache, progress);
         if (set.Failed.Count > 0)
-            throw new InvalidOperationException($"Features failed for {set.Failed.Count} slide(s), e.g. '{set.Failed[0].SlideId}': {set.Failed[0].Error} (see {dir}/failures.log).");
+            throw new InvalidOperationException($"Features failed for {set.Failed.Count} slide(s), e.g. '{set.Failed[0].SlideId}': {set.Failed[0].Error}{cache.FailureHint}.");
         if (set.EncoderHash != EncoderHash)
             throw new InvalidOperationException($"The preset's encoder weights (hash {set.EncoderHash}) are not those the model was trained on ({EncoderHash}).");
         using var features = set.Standardized(Standardization);

@@ -197,8 +197,13 @@ public sealed class TwoStagePipeline : TrainerBase
         IProgress<TrainingProgress>? progress, CancellationToken cancellationToken)
     {
         var data = RunData.Create(Preset, cohort);
-        var cacheDir = Options.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
-        var set = Extract(data.Cohort, data.All, new FeatureCache(cacheDir), progress);
+        FeatureSet set;
+        string failureHint;
+        using (var cache = FeatureCache.ForRun(Options.WorkDirectory))
+        {
+            set = Extract(data.Cohort, data.All, cache, progress);
+            failureHint = cache.FailureHint;
+        }
         try
         {
             var train = data.Train.Where(s => set.Features.ContainsKey(s.SlideId)).ToList();
@@ -223,7 +228,7 @@ public sealed class TwoStagePipeline : TrainerBase
             return new TrainingResult(Family, Preset, data.Cohort, loop, completed,
                 slides => slides.Select(s => features.Features.ContainsKey(s.SlideId)
                     ? DecodeLogits(decoder, features.BagOf(s.SlideId))
-                    : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed; see {cacheDir}/failures.log)")).ToList(),
+                    : throw new InvalidOperationException($"two-stage: no features for slide '{s.SlideId}' (extraction failed: {FailureOf(features, s.SlideId)}){failureHint}")).ToList(),
                 null, decoder, features, () => features.EncoderHash);
         }
         catch
@@ -280,6 +285,9 @@ public sealed class TwoStagePipeline : TrainerBase
         };
         return loop.Drive(trainer, Preset, set.EncoderHash, Options, progress, ct);
     }
+
+    private static string FailureOf(FeatureSet set, string slideId) =>
+        set.Failed.FirstOrDefault(f => f.SlideId == slideId).Error ?? "not extracted";
 
     /// <summary>The decoder's K logits of one bag, in eval mode and without a graph (its training mode restored).</summary>
     internal static double[] DecodeLogits(BagDecoder decoder, Bag bag)

@@ -12,8 +12,11 @@ namespace VPTSurv.Tests.Cli;
 /// <summary>
 /// `vptsurv train --resume` continues a run the CLI stopped (`--stop-after`), two-stage or end to end with any decoder,
 /// exactly as if it had not stopped; a checkpoint of another decoder, method or preset, a missing or a corrupt
-/// one is refused before anything is written, naming the file.
+/// one is refused before anything is written, naming the file. In the collection that runs alone: the runs are built in
+/// this process, and TorchSharp's module constructors draw from torch's global generator, so a test on another thread
+/// drawing from it in the middle of a build would change that run's initial weights (seen once in CI).
 /// </summary>
+[Collection(nameof(Model.GlobalTorchRng))]
 public sealed class TrainResumeCommandTests
 {
     private static string[] Train(string method, string? decoder, string dir, string cache, params string[] more) =>

@@ -60,4 +60,39 @@ public class TwoStageTests
             Directory.Delete(dir, recursive: true);
         }
     }
+
+    [Fact]
+    public void Without_a_work_directory_the_temporary_feature_folder_is_deleted()
+    {
+        // Before, every two-stage run without a work directory left its features in a vptsurv-features-* folder under
+        // the temporary path (hundreds of them on this machine after the test suite). The collection runs alone, so the
+        // temporary path can be pointed at a folder of this test's own.
+        var tmp = Directory.CreateTempSubdirectory("vptsurv-tmpdir-").FullName;
+        var saved = Environment.GetEnvironmentVariable("TMPDIR");
+        try
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", tmp);
+            Assert.StartsWith(tmp, Path.GetTempPath());
+            var cohort = PlantedCohort.Create(train: 4, val: 2, test: 2);
+            var preset = Preset.Smoke with { Training = Preset.Smoke.Training with { Epochs = 1 } };
+            using (var result = new TwoStagePipeline(preset, new TrainerOptions { Source = PlantedCohort.Source(8) }).Fit(cohort))
+                Assert.Equal(2, result.Predict(Split.Test).Count);
+            Assert.Empty(Directory.GetDirectories(tmp, "vptsurv-features-*"));
+
+            using (var cache = FeatureCache.ForRun(null))
+            {
+                Assert.True(cache.IsTemporary);
+                Assert.True(Directory.Exists(cache.DirectoryPath));
+                Assert.Equal("", cache.FailureHint);
+            }
+            Assert.Empty(Directory.GetDirectories(tmp, "vptsurv-features-*"));
+            using (var kept = FeatureCache.ForRun(tmp)) Assert.False(kept.IsTemporary);
+            Assert.True(Directory.Exists(Path.Combine(tmp, "features"))); // a work directory's cache is the user's: kept
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("TMPDIR", saved);
+            Directory.Delete(tmp, recursive: true);
+        }
+    }
 }

@@ -125,9 +125,9 @@ public static class ReferenceRows
         var (used, train, val, test) = Splits(preset, cohort);
         trainer ??= TrainerOptions.Default;
         probe ??= new LinearCoxProbe();
-        var cacheDir = trainer.WorkDirectory is { } w ? Path.Combine(w, "features") : Directory.CreateTempSubdirectory("vptsurv-features-").FullName;
         var slides = train.Concat(val).Concat(test).ToList();
-        using var set = new TwoStagePipeline(preset, trainer).Extract(used, slides, new FeatureCache(cacheDir));
+        using var cache = FeatureCache.ForRun(trainer.WorkDirectory);
+        using var set = new TwoStagePipeline(preset, trainer).Extract(used, slides, cache);
         var pooled = set.Features.ToDictionary(kv => kv.Key, kv =>
         {
             using var mean = kv.Value.to(TorchSharp.torch.ScalarType.Float64).mean([0]); // (d)
