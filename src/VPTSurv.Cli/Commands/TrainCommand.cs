@@ -165,9 +165,7 @@ public sealed class TrainCommand(IAnsiConsole console) : Command<TrainCommand.Se
     /// <summary>The device of a rank: <c>cuda:{local rank}</c> when CUDA is asked for (or auto) and available, else as configured.</summary>
     private static string RankDevice(string device, MpiLaunch launch)
     {
-        var want = device.Trim().ToLowerInvariant();
-        if (want is not ("auto" or "cuda")) return device;
         VPTSurv.Runtime.NativeBackend.EnsureLoaded();
-        return TorchSharp.torch.cuda.is_available() ? $"cuda:{launch.LocalRank}" : device;
+        return VPTSurv.Runtime.Devices.ForRank(device, launch.LocalRank, TorchSharp.torch.cuda.is_available());
     }
 }

@@ -13,6 +13,19 @@ public static class Devices
         tensor is null || (tensor.device_type == device.type && (device.index < 0 || tensor.device_index == device.index));
 
     /// <summary>
+    /// The device request of one rank of a data-parallel run: <c>cuda:{localRank}</c> when CUDA is asked for ("cuda" or
+    /// "auto") and <paramref name="cudaAvailable"/>, so each rank of a node takes its own GPU; any other request (cpu, a
+    /// numbered cuda:N, auto without CUDA) as it is.
+    /// </summary>
+    public static string ForRank(string requested, int localRank, bool cudaAvailable)
+    {
+        ArgumentNullException.ThrowIfNull(requested);
+        ArgumentOutOfRangeException.ThrowIfNegative(localRank);
+        var want = requested.Trim().ToLowerInvariant();
+        return want is "auto" or "cuda" && cudaAvailable ? $"cuda:{localRank}" : requested;
+    }
+
+    /// <summary>
     /// Chooses a device. <paramref name="requested"/> may be null or "auto" (CUDA when available, else CPU), "cpu",
     /// "cuda" or "cuda:N"; asking for CUDA where none is available is an error, not a silent fallback.
     /// </summary>
