@@ -27,8 +27,11 @@ public abstract class ViTEncoder : nn.Module<Tensor, Tensor>
     /// <summary>Number of blocks.</summary>
     public int Depth => Config.Depth;
 
-    /// <summary>The device the encoder's weights are on (where it computes; inputs are moved there).</summary>
-    public Device Device => parameters().First().device;
+    /// <summary>
+    /// The device the encoder's weights are on (where it computes; inputs are moved there). Read from the encoder's own
+    /// parameters (the position table) without walking every block: the models ask on each forward.
+    /// </summary>
+    public Device Device => (parameters(recurse: false).FirstOrDefault() ?? parameters().First()).device;
 
     /// <summary>
     /// Checks the tiles and applies the encoder's normalisation: (N, 3, T, T) uint8 0..255 or float 0..255 ->
