@@ -12,7 +12,7 @@
 #           the notebook trains every run itself (about 8.5 hours on this machine).
 #
 # Usage (from the repository root):  VPTSURV_RUNS=<store> bash bench/notebook-wall-time.sh [before] [after]
-#   (both phases when none is named; a phase's parts are kept in VPTSURV_NB_PARTS, default
+#   (both phases when none is named; "summary" only writes the JSON again; a phase's parts are kept in VPTSURV_NB_PARTS, default
 #   <temp>/vptsurv-notebook-wall-time, so the phases can run at different times; the JSON is written after each call.)
 # One libtorch thread (OMP_NUM_THREADS=1), as .ci/notebooks sets. Nothing is written inside the repository except the
 # results file.
@@ -54,7 +54,8 @@ for phase in "${phases[@]}"; do
       rm -rf "$clone"; trap - EXIT ;;
     after)
       run_phase after "$root" "${VPTSURV_RUNS:-}" ;;
-    *) echo "unknown phase '$phase' (before, after)" >&2; exit 2 ;;
+    summary) ;; # only the JSON, from the parts already there
+    *) echo "unknown phase '$phase' (before, after, summary)" >&2; exit 2 ;;
   esac
 done
 

@@ -55,6 +55,8 @@ internal static partial class NotebookWallTimeBench
                 after = own + trainingSeconds;
                 a["total_seconds"] = after;
                 a["total_hours"] = Math.Round(after.Value / 3600, 2);
+                if (stored["training_seconds_row_medians"]?.GetValue<double>() is { } medians)
+                    a["total_hours_row_medians"] = Math.Round((own + medians) / 3600, 2);
             }
             result["after"] = a;
         }
@@ -145,6 +147,10 @@ internal static partial class NotebookWallTimeBench
                 ["min_seconds"] = g.Min(r => r.Seconds),
                 ["max_seconds"] = g.Max(r => r.Seconds),
             })));
+        // The stored seconds are what each run took under the load of its day (one libtorch thread per process, up to
+        // four processes on the 2 cores); the per-row median times the row's runs is the same sum without the outliers.
+        double medianSum = runs.GroupBy(r => r.Row).Sum(g => g.Count() * BenchStatistics.Median(g.Select(r => r.Seconds)));
+        result["training_seconds_row_medians"] = medianSum;
         result["trained_by"] = new JsonArray([.. runs.Select(r => r.Library).Distinct().Order(StringComparer.Ordinal).Select(v => (JsonNode?)v)]);
         result["trained_between"] = new JsonArray(runs.Min(r => r.Finished).ToString("O"), runs.Max(r => r.Finished).ToString("O"));
         return result;
