@@ -132,6 +132,12 @@ internal static partial class NotebookWallTimeBench
         var runs = read.Select(k => byId[k].FirstOrDefault() ?? throw new InvalidOperationException(
             $"notebook-wall-time: the notebook read {k.Cohort} · {k.Row} · seed {k.Seed} from the store, which no longer holds it ({store.Directory}).")).ToList();
         result["store"] = store.Directory;
+        if (runs.Count == 0)
+        {
+            // The notebook trained every run itself: its own wall time is the whole job.
+            result["training_seconds"] = 0.0;
+            return result;
+        }
         var epochs = runs.Select(r => JsonNode.Parse(r.PresetJson)!["Training"]!["Epochs"]!.GetValue<int>()).ToList();
         result["run_epochs"] = epochs.Sum();
         result["what_it_runs"] = $"{string.Join(", ", runs.Select(r => r.Cohort).Distinct())}; rows {string.Join(", ", runs.Select(r => r.Row).Distinct())}; " +
