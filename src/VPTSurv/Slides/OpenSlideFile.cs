@@ -8,16 +8,16 @@ namespace VPTSurv.Slides;
 /// TIFF and the other formats OpenSlide knows. Thread-safe: regions may be read from several threads at once.
 /// </summary>
 /// <remarks>
-/// OpenSlide puts a handle into a permanent error state after one failed read. A failed read therefore reopens the
-/// handle (once every in-flight read on it has finished) and retries once, so a failure caused by another thread's
-/// region is not blamed on this one; a region that fails on a fresh handle is reported as a
+/// OpenSlide puts a handle into a permanent error state after one failed read, and the state is shared by every thread
+/// reading through it. A failed read is therefore read again alone (no other read in flight) on a handle reopened if it
+/// is in the error state, so a failure caused by another thread's region is not blamed on this one; a region that
+/// fails there is reported as a
 /// <see cref="SlideRegionException"/> and the slide stays usable.
 /// </remarks>
 public sealed class OpenSlideFile : ISlide
 {
     private readonly ReaderWriterLockSlim _gate = new(LockRecursionPolicy.NoRecursion);
     private IntPtr _osr;
-    private long _generation;
     private bool _disposed;
 
     /// <summary>Whether OpenSlide's native library can be loaded on this machine.</summary>
@@ -101,17 +101,10 @@ public sealed class OpenSlideFile : ISlide
         var argb = ArrayPool<uint>.Shared.Rent(checked(width * height));
         try
         {
-            string? error = TryRead(argb, x, y, level, width, height, out long generation);
-            if (error is not null)
-            {
-                Reopen(generation);
-                error = TryRead(argb, x, y, level, width, height, out generation);
-                if (error is not null)
-                {
-                    Reopen(generation);
-                    throw new SlideRegionException(Id, Source, x, y, level, width, height, "OpenSlide: " + error);
-                }
-            }
+            // A failure may be another thread's (the handle's error state is shared): read again alone, on a sound handle.
+            if (TryRead(argb, x, y, level, width, height) is not null
+                && ReadAlone(argb, x, y, level, width, height) is { } error)
+                throw new SlideRegionException(Id, Source, x, y, level, width, height, "OpenSlide: " + error);
             return ToRgbOverWhite(argb, width, height);
         }
         finally
@@ -144,13 +137,12 @@ public sealed class OpenSlideFile : ISlide
         return new RgbImage(width, height, px);
     }
 
-    private string? TryRead(uint[] dest, long x, long y, int level, int width, int height, out long generation)
+    private string? TryRead(uint[] dest, long x, long y, int level, int width, int height)
     {
         _gate.EnterReadLock();
         try
         {
             ObjectDisposedException.ThrowIf(_disposed, this);
-            generation = _generation;
             OpenSlideNative.ReadRegion(_osr, dest, x, y, level, width, height);
             return OpenSlideNative.Error(_osr);
         }
@@ -160,21 +152,31 @@ public sealed class OpenSlideFile : ISlide
         }
     }
 
-    // Replaces the handle unless another thread already did since generation `seen` was read.
-    private void Reopen(long seen)
+    // Reads with no other read in flight, on a handle reopened if it is in the error state, so an error is this
+    // region's own; a handle left in the error state is replaced before the lock is released.
+    private string? ReadAlone(uint[] dest, long x, long y, int level, int width, int height)
     {
         _gate.EnterWriteLock();
         try
         {
-            if (_disposed || _generation != seen) return;
-            OpenSlideNative.Close(_osr);
-            _osr = OpenHandle(Source);
-            _generation++;
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            if (OpenSlideNative.Error(_osr) is not null) Reopen();
+            OpenSlideNative.ReadRegion(_osr, dest, x, y, level, width, height);
+            string? error = OpenSlideNative.Error(_osr);
+            if (error is not null) Reopen();
+            return error;
         }
         finally
         {
             _gate.ExitWriteLock();
         }
+    }
+
+    // Replaces the handle; the caller holds the write lock.
+    private void Reopen()
+    {
+        OpenSlideNative.Close(_osr);
+        _osr = OpenHandle(Source);
     }
 
     private static IntPtr OpenHandle(string path)

@@ -78,6 +78,35 @@ public class SlideReaderTests
         }
     }
 
+
+    [Fact]
+    public void Concurrent_reads_blame_a_corrupt_tile_only_on_its_own_regions()
+    {
+        // OpenSlide's error state is per handle, shared by the threads reading through it: while two threads read the
+        // damaged tile, a third thread's sound region must still read (a retry on a handle another damaged read has
+        // just poisoned once failed it; seen in CI as tiles far from the damage reported with the damaged tile's error).
+        using var dir = new TestImages.TempDir();
+        var path = dir.File("broken.tiff");
+        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(256, 256), 0.5, "broken"), path, tileSize: 64);
+        TiffTiles.Corrupt(path, 0); // level-0 pixels 0..63 x 0..63
+        using var osl = new OpenSlideFile(path);
+        var wrong = new System.Collections.Concurrent.ConcurrentQueue<string>();
+        Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+        {
+            bool damaged = i % 2 == 0;
+            long x = damaged ? 8 : 64 + i % 4 * 32, y = damaged ? 8 : 64 + i / 4 % 4 * 32;
+            try
+            {
+                osl.ReadRegion(x, y, 0, 32, 32);
+                if (damaged) wrong.Enqueue($"({x},{y}) read although its tile is damaged");
+            }
+            catch (SlideRegionException e)
+            {
+                if (!damaged) wrong.Enqueue($"({x},{y}): {e.Message}");
+            }
+        });
+        Assert.True(wrong.IsEmpty, $"{wrong.Count} of 4000 reads misreported, e.g. {wrong.FirstOrDefault()}");
+    }
     [Fact]
     public void Image_slide_levels_halve_and_regions_use_level0_coordinates()
     {
