@@ -95,9 +95,7 @@ public class BagLoaderTests
     public void A_corrupt_tile_is_skipped_and_logged_and_the_bag_still_loads()
     {
         using var dir = new TestImages.TempDir();
-        var path = dir.File("broken.tiff");
-        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(256, 256), 0.5, "broken"), path, tileSize: 64);
-        TiffTiles.Corrupt(path, 0); // level-0 pixels 0..63 x 0..63
+        var path = TiffTiles.BrokenSlide(dir); // level-0 pixels 0..63 x 0..63 damaged
         foreach (var reader in new[] { SlideSource.Reader.OpenSlide, SlideSource.Reader.Vips })
         {
             using var s = SlideSource.Open(path, reader);

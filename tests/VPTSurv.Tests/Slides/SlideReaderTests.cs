@@ -86,9 +86,7 @@ public class SlideReaderTests
         // damaged tile, a third thread's sound region must still read (a retry on a handle another damaged read has
         // just poisoned once failed it; seen in CI as tiles far from the damage reported with the damaged tile's error).
         using var dir = new TestImages.TempDir();
-        var path = dir.File("broken.tiff");
-        PyramidalTiff.Write(new ImageSlide(TestImages.Mirrored(256, 256), 0.5, "broken"), path, tileSize: 64);
-        TiffTiles.Corrupt(path, 0); // level-0 pixels 0..63 x 0..63
+        var path = TiffTiles.BrokenSlide(dir); // level-0 pixels 0..63 x 0..63 damaged
         using var osl = new OpenSlideFile(path);
         var wrong = new System.Collections.Concurrent.ConcurrentQueue<string>();
         Parallel.For(0, 4000, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>

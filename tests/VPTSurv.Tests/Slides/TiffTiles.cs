@@ -6,6 +6,16 @@ namespace VPTSurv.Tests.Slides;
 /// <summary>Reads the tile offsets and byte counts of the first IFD of a classic little-endian TIFF, to damage a tile on purpose.</summary>
 internal static class TiffTiles
 {
+    /// <summary>A 256 x 256 pyramidal TIFF slide "broken" (0.5 µm/px, 64 px tiles) in <paramref name="dir"/> whose level-0
+    /// tile 0 (pixels 0..63 x 0..63) is damaged.</summary>
+    public static string BrokenSlide(TestImages.TempDir dir)
+    {
+        var path = dir.File("broken.tiff");
+        VPTSurv.Slides.PyramidalTiff.Write(new VPTSurv.Slides.ImageSlide(TestImages.Mirrored(256, 256), 0.5, "broken"), path, tileSize: 64);
+        Corrupt(path, 0);
+        return path;
+    }
+
     public static (long[] Offsets, long[] Counts) FirstIfd(string path)
     {
         var b = File.ReadAllBytes(path);
